@@ -30,8 +30,10 @@ def _years(text: str) -> tuple[int, int]:
 
 
 def _parser() -> argparse.ArgumentParser:
+    # --data-dir is accepted before or after the subcommand; the subparsers SUPPRESS their default
+    # so that `trappe-xl --data-dir X build` keeps X.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
                         help="folder that holds snapshots (default: data/)")
     p = argparse.ArgumentParser(prog="trappe-xl", parents=[common],
                                 description="Indsatstrappens Udgiftsmodel: fetch data, build the workbook.")
@@ -100,6 +102,8 @@ COMMANDS = {"fetch": cmd_fetch, "import": cmd_import, "build": cmd_build, "check
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = _parser().parse_args(argv)
+    if not hasattr(args, "data_dir"):
+        args.data_dir = DEFAULT_DATA_DIR
     try:
         return COMMANDS[args.command](args)
     except TrappeError as e:
