@@ -70,7 +70,9 @@ class SnapshotWriter:
         if self._tmp is None:
             raise SnapshotError("SnapshotWriter.add outside its with-block")
         rel = Path(relpath)
-        if rel.is_absolute() or ".." in rel.parts or relpath == MANIFEST:
+        # only plain relative names, written exactly as stored ("./x", "a//b" would dodge the checks)
+        if (rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.as_posix() != relpath
+                or relpath == MANIFEST):
             raise SnapshotError(f"invalid file name in snapshot: {relpath!r}")
         if relpath in self.manifest["files"]:
             raise SnapshotError(f"file {relpath!r} added twice to snapshot")
@@ -129,6 +131,8 @@ def read_manifest(path: Path | str, *, verify: bool = True) -> dict[str, Any]:
         raise SnapshotError(f"{mf} is not valid JSON: {e}") from e
     if manifest.get("format") != FORMAT:
         raise SnapshotError(f"{mf}: unknown snapshot format {manifest.get('format')!r}")
+    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("parts"), list):
+        raise SnapshotError(f"{mf}: manifest lacks its 'files'/'parts' lists")
     if verify:
         for rel, info in manifest["files"].items():
             data = read_bytes(path, rel, manifest=None)
