@@ -1,0 +1,186 @@
+"""A snapshot folder -> :class:`trappe_xl.dataset.Dataset`, re-parsing the raw bytes it holds.
+
+Every part in ``manifest.json`` says how its file is parsed again:
+
+- ``{"kind": "statbank", "table": "REGK31", "format": "BULK"|"CSV", "file": ..., "options": {...}}``
+  (REGK31/REGK100 -> accounts, FOLK1A/BEF1A07 -> population, PRIS8/NAN1 -> deflator; ``options``
+  are passed to the parse function, e.g. ``{"transakt": "P3S13D"}`` for NAN1)
+- ``{"kind": "tableinfo", "table": ..., "file": ...}``: DST's tableinfo JSON (``updated``, ``text``)
+- ``{"kind": "export", "table": ..., "file": ..., "options": {"name", "year", "art"}}``
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .. import frames
+from ..dataset import Dataset
+from ..errors import ParseError, SnapshotError
+from . import parse
+from .exports import parse_export
+from .snapshot import latest_snapshot, read_bytes, read_manifest, snapshots_root
+
+STATBANK_FORMATS = ("BULK", "CSV")
+
+
+def combine_accounts(parts: list[pd.DataFrame], what: str) -> pd.DataFrame:
+    """Concatenate account frames of one unit; duplicate keys across parts -> DuplicateRowsError."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return frames.empty_accounts()
+    units = sorted({frames.value_column(p) for p in parts})
+    if len(units) != 1:
+        raise ParseError(f"{what}: blander enheder {units}; tal i forskellige enheder må aldrig blandes")
+    out = pd.concat(parts, ignore_index=True)
+    parse.check_duplicates(out, frames.ACCOUNT_KEYS, what)
+    return parse.sort_accounts(out)
+
+
+def _combine(parts: list[pd.DataFrame], keys: list[str], empty: pd.DataFrame, what: str) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty
+    out = pd.concat(parts, ignore_index=True)
+    parse.check_duplicates(out, keys, what)
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+FUNCTION_TABLE, GROUPING_TABLE = "REGK31", "REGK100"
+
+
+def prefer_groupings(by_table: dict[str, pd.DataFrame], what: str, notes: list[str]) -> pd.DataFrame:
+    """One accounts frame from per-table frames without counting a krone twice.
+
+    REGK31 (function level) and REGK100 (grouping level) hold the same money. When a snapshot has
+    both, REGK100 is used; REGK31 rows are kept only for (aar, kommune, funktion, dranst, art) that
+    REGK100 lacks, and where both have a figure, REGK100's sum over groupings is compared with
+    REGK31 and the differences are noted (DST rounds each grouping to whole 1.000 kr.).
+    """
+    f31, f100 = by_table.get(FUNCTION_TABLE), by_table.get(GROUPING_TABLE)
+    if f31 is None or f100 is None or not len(f31) or not len(f100):
+        return combine_accounts([f for f in by_table.values()], what)
+    v = frames.value_column(f100)
+    keys = [k for k in frames.ACCOUNT_KEYS if k != "gruppering"]
+    sums = f100.groupby(keys)[v].sum(min_count=1)
+    f31_idx = f31.set_index(keys)
+    only31 = ~f31_idx.index.isin(sums.index)
+    both = f31_idx.loc[~only31, v]
+    gap = (sums.reindex(both.index) - both).abs()
+    n_rounding = int((gap > 0.5).sum())
+    if n_rounding:
+        notes.append(f"REGK100 (sum over grupperinger) og REGK31 afviger for {n_rounding} "
+                     f"konto-år; største forskel {gap.max():,.1f} – REGK100 er brugt")
+    if only31.any():
+        notes.append(f"{int(only31.sum())} REGK31-rækker uden modstykke i REGK100 er medtaget "
+                     "på funktionsniveau (gruppering '*')")
+    rest = [f for t, f in by_table.items() if t not in (FUNCTION_TABLE, GROUPING_TABLE)]
+    return combine_accounts([f100, f31[only31], *rest], what)
+
+
+class _Collected:
+    def __init__(self) -> None:
+        self.accounts: dict[str, list[pd.DataFrame]] = {}
+        self.aggregates: dict[str, list[pd.DataFrame]] = {}
+        self.population: list[pd.DataFrame] = []
+        self.deflator: list[pd.DataFrame] = []
+        self.tables: dict[str, dict] = {}
+        self.notes: list[str] = []
+
+    def note(self, report: parse.ParseReport) -> None:
+        self.notes.extend(n for n in report.notes if n not in self.notes)
+
+
+def _statbank(part: dict, body: bytes, c: _Collected) -> None:
+    table, options = part["table"], part.get("options") or {}
+    fmt = str(part.get("format", "BULK")).upper()
+    if fmt not in STATBANK_FORMATS:
+        raise SnapshotError(f"del {part['file']}: format {fmt!r} kan ikke læses (kun BULK/CSV)")
+    if table in parse.ACCOUNT_TABLES:
+        p = parse.parse_accounts(table, body)
+        c.accounts.setdefault(table, []).append(p.accounts)
+        c.aggregates.setdefault(table, []).append(p.aggregates)
+    elif table in parse.POPULATION_TABLES:
+        p = parse.parse_population(table, body, **options)
+        c.population.append(p.frame)
+    elif table in parse.DEFLATOR_TABLES:
+        p = parse.parse_deflator(table, body, **options)
+        c.deflator.append(p.frame)
+    else:
+        raise SnapshotError(f"del {part['file']}: tabellen {table!r} kendes ikke")
+    c.note(p.report)
+
+
+def _tableinfo(part: dict, body: bytes, c: _Collected) -> None:
+    try:
+        info = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SnapshotError(f"del {part['file']}: tableinfo er ikke gyldig JSON ({e})") from e
+    c.tables.setdefault(part["table"], {}).update(
+        {k: info[k] for k in ("updated", "text", "unit") if k in info})
+
+
+def _export(part: dict, body: bytes, c: _Collected) -> None:
+    o = part.get("options") or {}
+    p = parse_export(body, o.get("name", Path(part["file"]).name), table=o.get("table", part.get("table")),
+                     year=o.get("year"), art=o.get("art")).parsed
+    c.accounts.setdefault(f"export:{p.report.table}", []).append(p.accounts)
+    c.aggregates.setdefault(f"export:{p.report.table}", []).append(p.aggregates)
+    c.note(p.report)
+    c.tables.setdefault(p.report.table, {}).setdefault("source", "eksport hentet manuelt")
+
+
+READERS = {"statbank": _statbank, "tableinfo": _tableinfo, "export": _export}
+
+
+def load_snapshot(path: Path | str) -> Dataset:
+    """Verify the manifest's checksums, re-parse every part, combine, and describe the result."""
+    path = Path(path)
+    manifest = read_manifest(path, verify=True)
+    c = _Collected()
+    for part in manifest.get("parts", []):
+        reader = READERS.get(part.get("kind"))
+        if reader is None:
+            raise SnapshotError(f"{path}: ukendt del-type {part.get('kind')!r} i manifest.json")
+        reader(part, read_bytes(path, part["file"], manifest=manifest), c)
+    what = f"snapshot {path.name}"
+    accounts = prefer_groupings({t: combine_accounts(fs, what) for t, fs in c.accounts.items()},
+                                what, c.notes)
+    aggregates = prefer_groupings({t: combine_accounts(fs, what) for t, fs in c.aggregates.items()},
+                                  f"{what} (landstal/regioner)", [])
+    population = _combine(c.population, ["aar", "kommunekode", "alder"], frames.empty_population(), what)
+    deflator = _combine(c.deflator, ["aar"], frames.empty_deflator(), what)
+    tables = {**manifest.get("tables", {})}
+    for t, info in c.tables.items():
+        tables[t] = {**tables.get(t, {}), **info}
+    meta = {"name": manifest["name"], "created": manifest["created"], "source": manifest["source"],
+            "kilde": manifest.get("kilde"), "tables": tables, "unit": _unit(accounts, aggregates),
+            "coverage": coverage(accounts), "notes": c.notes}
+    return Dataset(accounts, aggregates, population, deflator, meta)
+
+
+def _unit(accounts: pd.DataFrame, aggregates: pd.DataFrame) -> str | None:
+    units = {frames.value_column(f) for f in (accounts, aggregates) if len(f)}
+    if len(units) > 1:
+        raise ParseError(f"kommunetal og landstal har forskellige enheder {sorted(units)}")
+    return units.pop() if units else None
+
+
+def coverage(accounts: pd.DataFrame) -> dict:
+    """JSON-able: years, functions, n_kommuner per year, dranst values, arts."""
+    per_year = accounts.groupby("aar")["kommunekode"].nunique()
+    return {"years": [int(y) for y in sorted(accounts["aar"].unique())],
+            "functions": sorted(accounts["funktion"].unique().tolist()),
+            "n_kommuner": {str(int(y)): int(n) for y, n in per_year.items()},
+            "dranst": sorted(accounts["dranst"].unique().tolist()),
+            "arts": sorted(accounts["art"].unique().tolist())}
+
+
+def load_latest(data_dir: Path | str) -> Dataset:
+    snap = latest_snapshot(data_dir)
+    if snap is None:
+        raise SnapshotError(f"ingen snapshots i {snapshots_root(data_dir)}: kør først "
+                            "'python build.py fetch' eller 'python build.py import FILER'")
+    return load_snapshot(snap)
