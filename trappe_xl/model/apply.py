@@ -1,0 +1,218 @@
+"""Apply the key to accounts, sum to the step table, and prove nothing was lost (conservation).
+
+Missing values (NaN, DST "..") propagate: a step sum that includes a missing amount is missing,
+never a partial sum presented as complete.
+"""
+
+from __future__ import annotations
+
+import logging
+from itertools import product
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConservationError, KeyCoverageError, KeyValidationError, TrappeError
+from ..frames import ACCOUNT_KEYS, ART_TO_MAAL, value_column
+from ..key import ANY, OPEN_END, PATTERN, SPECIFIC_FIELDS, Key
+from ..reference import IKKE_FORDELT
+
+log = logging.getLogger(__name__)
+
+MATCH_KEYS = ["funktion", "gruppering", "dranst", "art", "aar"]
+STEP_KEYS = ["aar", "kommunekode", "trin", "maal", "dranst"]
+KONTROL_KEYS = ["aar", "kommunekode", "maal", "dranst"]
+TOLERANCE = 0.001
+VERSION_ATTR = "noegle_version"
+
+
+def _check_accounts(accounts: pd.DataFrame) -> str:
+    value = value_column(accounts)
+    missing = [c for c in ACCOUNT_KEYS if c not in accounts.columns]
+    if missing:
+        raise TrappeError(f"regnskabstabellen mangler kolonnerne {missing}")
+    bad_art = sorted(set(accounts["art"].unique()) - set(ART_TO_MAAL))
+    if bad_art:
+        raise TrappeError(f"ukendte arter i regnskabet: {bad_art} (kun {sorted(ART_TO_MAAL)})")
+    return value
+
+
+def _year_ranges(years) -> str:
+    ys, out, start = sorted(set(int(y) for y in years)), [], None
+    for i, y in enumerate(ys):
+        start = y if start is None else start
+        if i + 1 == len(ys) or ys[i + 1] != y + 1:
+            out.append(f"{start}" if start == y else f"{start}-{y}")
+            start = None
+    return ",".join(out)
+
+
+def _coverage_error(uncovered: pd.DataFrame) -> KeyCoverageError:
+    rows = (uncovered.groupby(PATTERN, sort=True)["aar"].agg(_year_ranges)
+            .reset_index().rename(columns={"aar": "aar_liste"}))
+    lines = [f"{r.funktion} gruppering {r.gruppering} dranst {r.dranst} art {r.art} år {r.aar_liste}"
+             for r in rows.itertuples()]
+    shown = "; ".join(lines[:20]) + (f" … (+{len(lines) - 20})" if len(lines) > 20 else "")
+    return KeyCoverageError(
+        f"Oversættelsesnøglen dækker ikke {len(lines)} konti i data: {shown}. Tilføj regler for dem "
+        "(fx en ny funktion i årets kontoplan) eller send dem udtrykkeligt til trin 0.", uncovered=rows)
+
+
+def resolve(keys: pd.DataFrame, key: Key) -> np.ndarray:
+    """For each row of ``keys`` (columns MATCH_KEYS) the winning rule group (``gruppe``), -1 if none."""
+    groups = key.rules.drop_duplicates("gruppe").copy()
+    groups["til_aar"] = groups["til_aar"].fillna(OPEN_END).astype(int)
+    left = keys.reset_index(drop=True).rename_axis("pos").reset_index()
+    found = []
+    for exact in product([True, False], repeat=len(SPECIFIC_FIELDS)):
+        mask = np.ones(len(groups), dtype=bool)
+        for field, ex in zip(SPECIFIC_FIELDS, exact):
+            mask &= (groups[field] != ANY).to_numpy() if ex else (groups[field] == ANY).to_numpy()
+        if not mask.any():
+            continue
+        on = ["funktion"] + [f for f, ex in zip(SPECIFIC_FIELDS, exact) if ex]
+        m = left[["pos", "aar", *on]].merge(
+            groups.loc[mask, [*on, "fra_aar", "til_aar", "specificitet", "gruppe"]], on=on)
+        found.append(m.loc[(m["aar"] >= m["fra_aar"]) & (m["aar"] <= m["til_aar"]),
+                           ["pos", "specificitet", "gruppe"]])
+    out = np.full(len(left), -1, dtype=np.int64)
+    if not found:
+        return out
+    cand = pd.concat(found, ignore_index=True)
+    best = cand[cand["specificitet"] == cand.groupby("pos")["specificitet"].transform("max")]
+    tied = best[best["pos"].duplicated(keep=False)]
+    if len(tied):
+        ids = key.rules.loc[key.rules["gruppe"].isin(tied["gruppe"]), "regel_id"]
+        raise KeyValidationError("Oversættelsesnøglen er tvetydig: lige specifikke regler rammer samme "
+                                 f"konto (regel_id: {', '.join(sorted(ids))})")
+    out[best["pos"].to_numpy()] = best["gruppe"].to_numpy()
+    return out
+
+
+def _encode(accounts: pd.DataFrame) -> dict[str, pd.Categorical]:
+    """The string key columns as Categoricals (codes computed once, reused for matching and sums)."""
+    return {c: accounts[c].array if isinstance(accounts[c].dtype, pd.CategoricalDtype)
+            else pd.Categorical(accounts[c]) for c in ACCOUNT_KEYS[1:]}
+
+
+def _match_codes(cat: dict[str, pd.Categorical], aar: np.ndarray) -> np.ndarray:
+    """One int64 per distinct (funktion, gruppering, dranst, art, aar)."""
+    code = np.zeros(len(aar), dtype=np.int64)
+    for c in ("funktion", "gruppering", "dranst", "art"):
+        code = code * (len(cat[c].categories) + 1) + cat[c].codes
+    return code * 10000 + (aar - aar.min() if len(aar) else aar)
+
+
+def apply_key(accounts: pd.DataFrame, key: Key) -> pd.DataFrame:
+    """One row per in-scope account row × rule of its winning group: the account key columns,
+    ``regel_id``, ``trin``, ``andel`` and the value column (= source value × andel).
+
+    In scope: 5.28.xx and every function the key names; other rows are left out (logged).
+    Raises KeyCoverageError naming every uncovered (funktion, gruppering, dranst, art, years).
+    The string columns of the result are Categoricals of the string codes (same values, less
+    memory, fast sums); ``attrs`` carry ``noegle_version`` and the key's ``funktioner``.
+    """
+    value = _check_accounts(accounts)
+    cat = _encode(accounts)
+    funktion = cat["funktion"]
+    scope_cat = key.in_scope(pd.Series(funktion.categories, dtype=str)).to_numpy()
+    scope = scope_cat[funktion.codes]
+    if not scope.all():
+        log.info("apply_key: %d rækker uden for nøglens område udeladt (%s)", int((~scope).sum()),
+                 ", ".join(sorted(set(funktion.categories[~scope_cat]))))
+        accounts = accounts[scope]
+        cat = {c: v[scope] for c, v in cat.items()}
+    aar = accounts["aar"].to_numpy(dtype=np.int64)
+    uniq_codes, first, codes = np.unique(_match_codes(cat, aar), return_index=True, return_inverse=True)
+    uniq = pd.DataFrame({c: np.asarray(cat[c][first], dtype=object) for c in MATCH_KEYS[:-1]})
+    uniq["aar"] = aar[first]
+    winner = resolve(uniq, key)
+    if (winner < 0).any():
+        raise _coverage_error(uniq[winner < 0])
+    group_of_row = winner[codes.reshape(-1)]
+    rules = key.rules.sort_values(["gruppe", "trin"]).reset_index(drop=True)
+    gid = rules["gruppe"].to_numpy()
+    starts = np.searchsorted(gid, np.arange(gid.max() + 1), side="left")
+    counts = np.bincount(gid, minlength=gid.max() + 1)
+    rep = counts[group_of_row]
+    row_idx = np.repeat(np.arange(len(accounts)), rep)
+    offset = np.arange(len(row_idx)) - np.repeat(np.cumsum(rep) - rep, rep)
+    rule_idx = np.repeat(starts[group_of_row], rep) + offset
+    detail = pd.DataFrame({"aar": aar[row_idx]})
+    for c in ACCOUNT_KEYS[1:]:
+        detail[c] = pd.Categorical.from_codes(cat[c].codes[row_idx], dtype=cat[c].dtype)
+    detail["regel_id"] = pd.Categorical.from_codes(rule_idx, categories=rules["regel_id"].astype(str))
+    detail["trin"] = rules["trin"].to_numpy()[rule_idx]
+    andel = rules["andel"].to_numpy()[rule_idx]
+    detail["andel"] = andel
+    detail[value] = accounts[value].to_numpy(dtype=float)[row_idx] * andel
+    detail.attrs[VERSION_ATTR] = key.stamp
+    detail.attrs["funktioner"] = sorted(key.funktioner)
+    return detail
+
+
+def step_table(detail: pd.DataFrame) -> pd.DataFrame:
+    """Columns ``aar, kommunekode, trin, maal, dranst, <value>``: Σ detail per combination present,
+    sorted; a sum that includes a missing amount is missing. Codes come out as plain strings."""
+    value = value_column(detail)
+    art = detail["art"].astype("category")
+    frame = detail[["aar", "kommunekode", "trin", "dranst", value]].assign(
+        maal=art.cat.rename_categories(lambda a: ART_TO_MAAL.get(a, a)))
+    steps = (frame.groupby(STEP_KEYS, sort=True, observed=True)[value].sum(skipna=False, min_count=1)
+             .reset_index())
+    steps = steps.astype({"kommunekode": str, "maal": str, "dranst": str, "aar": int, "trin": int})
+    steps = steps.sort_values(STEP_KEYS, kind="stable").reset_index(drop=True)
+    steps.attrs = dict(detail.attrs)
+    return steps
+
+
+def _source_totals(accounts: pd.DataFrame, funktioner: list[str] | None) -> pd.DataFrame:
+    value = _check_accounts(accounts)
+    scope = accounts["funktion"].str.startswith("5.28.")
+    if funktioner:
+        scope |= accounts["funktion"].isin(funktioner)
+    src = accounts[scope].assign(maal=accounts["art"].map(ART_TO_MAAL))
+    return (src.groupby(KONTROL_KEYS, sort=True)[value].sum(skipna=False, min_count=1)
+            .rename("kilde_total").reset_index())
+
+
+def conservation(accounts: pd.DataFrame, steps: pd.DataFrame, key: Key | None = None) -> pd.DataFrame:
+    """Per aar × kommunekode × maal × dranst: ``kilde_total`` (Σ in-scope source), ``trin_total``
+    (Σ trin 1–6), ``ikke_fordelt`` (trin 0), ``forskel`` = kilde − (trin + ikke fordelt), ``ok``
+    (|forskel| ≤ 0.001, or source and allocation both missing), and ``noegle_version``.
+
+    A side with no rows for a combination counts 0 (rows lost show up as a difference); a side
+    whose rows hold a missing value stays missing.
+    """
+    value = value_column(steps)
+    funktioner = sorted(key.funktioner) if key is not None else steps.attrs.get("funktioner")
+    on_steps = steps["trin"] != IKKE_FORDELT
+
+    def total(frame: pd.DataFrame, name: str) -> pd.Series:
+        return frame.groupby(KONTROL_KEYS)[value].sum(skipna=False, min_count=1).rename(name)
+
+    parts = [_source_totals(accounts, funktioner).set_index(KONTROL_KEYS)["kilde_total"],
+             total(steps[on_steps], "trin_total"), total(steps[~on_steps], "ikke_fordelt")]
+    kontrol = pd.concat(parts, axis=1).sort_index()
+    for part in parts:
+        present = kontrol.index.isin(part.index)
+        kontrol[part.name] = kontrol[part.name].where(present, 0.0)
+    allocated = kontrol["trin_total"] + kontrol["ikke_fordelt"]
+    kontrol["forskel"] = kontrol["kilde_total"] - allocated
+    both_missing = kontrol["kilde_total"].isna() & allocated.isna()
+    kontrol["ok"] = (kontrol["forskel"].abs() <= TOLERANCE) | both_missing
+    kontrol["noegle_version"] = steps.attrs.get(VERSION_ATTR) or (key.stamp if key else "")
+    return kontrol.reset_index()
+
+
+def assert_conserved(accounts: pd.DataFrame, steps: pd.DataFrame, key: Key | None = None) -> pd.DataFrame:
+    """:func:`conservation`, raising ConservationError when any combination is off."""
+    kontrol = conservation(accounts, steps, key)
+    bad = kontrol[~kontrol["ok"]]
+    if len(bad):
+        first = bad.iloc[0]
+        raise ConservationError(
+            f"{len(bad)} kombinationer går ikke op (trin + ikke fordelt ≠ kilde), fx {first['aar']} "
+            f"kommune {first['kommunekode']} {first['maal']} dranst {first['dranst']}: "
+            f"kilde {first['kilde_total']} mod forskel {first['forskel']}")
+    return kontrol
