@@ -23,13 +23,21 @@ KONTROL = "Kontrol"
 OM_DATA = "Om data"
 RETTELSER = "Rettelser"
 XLWINGS_CONF = "xlwings.conf"
-SHEETS = (FORSIDE, ANALYSE, TRINDATA, REGNSKAB, NOEGLE, KOMMUNER, BEFOLKNING, PRISINDEKS,
-          KONTROL, OM_DATA, RETTELSER, XLWINGS_CONF)
+# Added by the workbook writer (extension; the names above are unchanged):
+VEJLEDNING = "Vejledning"
+BEREGNING = "Beregning"  # hidden: drop-down lists, helper cells, chart data, the Daekning table
+SHEETS = (FORSIDE, ANALYSE, VEJLEDNING, TRINDATA, REGNSKAB, NOEGLE, KOMMUNER, BEFOLKNING,
+          PRISINDEKS, KONTROL, OM_DATA, RETTELSER, BEREGNING, XLWINGS_CONF)
 
 # Excel Tables (ListObjects): name -> (sheet, columns)
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "TrinData": (TRINDATA, ("aar", "kommunekode", "kommune", "regionskode", "kommunegruppe_kode",
-                            "trin", "maal", "dranst", VALUE)),
+                            "trin", "maal", "dranst", VALUE,
+                            # extension for the dashboard formulas: gyldig = does the row's
+                            # kommune-year count as "has data" for its maal (model.member_table):
+                            # 0 no, 1 only with refusion, 2 only without, 3 both; and the row's
+                            # population (blank = missing) for Σ/Σ and weighting
+                            "gyldig", "pop_0_17", "pop_0_22", "pop_ialt")),
     "Regnskab": (REGNSKAB, ("aar", "kommunekode", "funktion", "gruppering", "dranst", "art",
                             "kilde_vaerdi", "regel_id", "trin", "andel", VALUE)),
     "Noegle": (NOEGLE, ("regel_id", "funktion", "gruppering", "dranst", "art", "trin", "andel",
@@ -42,6 +50,10 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Kontrol": (KONTROL, ("aar", "kommunekode", "kommune", "maal", "dranst", "kilde_total",
                           "trin_total", "ikke_fordelt", "forskel", "ok")),
     "ModelInfo": (OM_DATA, ("felt", "vaerdi")),
+    # extension: one row per aar x kommune x maal x refusion choice; har_data = 1 when the kommune
+    # has any non-missing step value that year for that measure (dranst 2 left out for "uden").
+    "Daekning": (BEREGNING, ("aar", "kommunekode", "regionskode", "kommunegruppe_kode", "maal",
+                             "refusion", "har_data", "pop_0_17", "pop_0_22", "pop_ialt")),
 }
 
 # Defined names of the dashboard's input cells (sheet Analyse).
@@ -49,6 +61,17 @@ INPUT_NAMES = ("ValgKommune", "ValgSammenligning", "ValgGruppe", "ValgFraAar", "
                "ValgBasisFra", "ValgBasisTil", "ValgMaal", "ValgEnhed", "ValgPriser", "ValgPrisaar",
                "ValgRefusion", "ValgTrappeAar")
 MAX_GROUP = 10
+
+# Texts the input cells accept (drop-down lists), code -> Danish label.
+SAMMENLIGNING_VALG = {"gruppe": "Egen gruppe", "region": "Regionen", "kommunegruppe":
+                      "Kommunegruppen (DST)", "land": "Hele landet"}
+MAAL_VALG = {"netto": "Netto", "udgifter": "Udgifter (brutto)", "indtaegter": "Indtægter"}
+ENHED_VALG = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig", "pr_0_22": "kr. pr. 0-22-årig",
+              "kr_pr_indbygger": "kr. pr. indbygger"}
+PRISER_VALG = {"loebende": "Løbende priser", "faste": "Faste priser"}
+REFUSION_VALG = {True: "Med refusion", False: "Uden refusion"}
+#: Daekning.refusion codes
+REFUSION_KODE = {True: "med", False: "uden"}
 
 # UDF module named in the xlwings.conf sheet.
 UDF_MODULE = "trappe_xl.udf"

@@ -1,0 +1,117 @@
+"""Real engine: LibreOffice recalculates the built workbooks; every result on Analyse must equal
+the model's value computed here directly with trappe_xl.model (not read from the workbook)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from lo import cell_values, recalc
+from wb_fixtures import synthetic_bookdata
+from trappe_xl import model, reference
+from trappe_xl.workbook import dashboard as D
+from trappe_xl.workbook.calc import TRIN_ORDER
+from trappe_xl.workbook.cells import a1
+from trappe_xl.workbook.selection import Selection, members, resolve
+from trappe_xl.workbook.writer import TRAP_CELL, write_workbook
+
+pytestmark = pytest.mark.libreoffice
+
+SELECTIONS = {
+    "default": Selection(),
+    "region_kommune": Selection(kommune="147", sammenligning="region", basis_fra=2018,
+                                basis_til=2019),
+    "own_group_per_child": Selection(kommune="157", sammenligning="gruppe",
+                                     gruppe=("155", "157", "159", "101"), enhed="pr_0_17"),
+    "fixed_prices_kgroup": Selection(kommune="751", sammenligning="kommunegruppe", prisaar=2019,
+                                     enhed="pr_0_22", basis_fra=2020),
+    "udgifter_no_refusion": Selection(kommune="155", maal="udgifter", refusion=False,
+                                      fra_aar=2019, til_aar=2021, basis_fra=2019, trappe_aar=2019),
+    "indtaegter_land": Selection(kommune="860", maal="indtaegter", basis_fra=2019, basis_til=2021),
+}
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory, soffice):
+    data = synthetic_bookdata()
+    src = tmp_path_factory.mktemp("books")
+    paths = [write_workbook(data, sel, src / f"{name}.xlsx", trap=True)
+             for name, sel in SELECTIONS.items()]
+    outs = recalc(paths, tmp_path_factory.mktemp("lo"), soffice)
+    return data, dict(zip(SELECTIONS, outs)), dict(zip(SELECTIONS, paths))
+
+
+def _expected(data, sel: Selection) -> dict[str, object]:
+    """A1 -> value of the result blocks, from the model directly."""
+    sel = resolve(sel, data.years, data.value)
+    valg = model.Valg(maal=sel.maal, enhed=sel.enhed, prisaar=sel.prisaar, refusion=sel.refusion)
+    years = list(range(sel.fra_aar, sel.til_aar + 1))
+    base = tuple(range(sel.basis_fra, sel.basis_til + 1))
+    dash = D.Dash(n=len(data.years))
+    out = {}
+    for c0, mem in ((D.K0, (sel.kommune,)), (D.C0, members(sel))):
+        s = model.serie(data.steps, data.population, data.deflator, valg, mem, years, with_totals=True)
+        v = {(int(r.aar), int(r.trin)): r.vaerdi for r in s.itertuples()}
+        n = {int(r.aar): int(r.n_med_data) for r in s.itertuples()}
+        sh = model.andele(data.steps, data.population, data.deflator, valg, mem, years)
+        share = {(int(r.aar), int(r.trin)): r.andel for r in sh.itertuples()}
+        mu = model.merudgift(data.steps, data.population, data.deflator, valg, mem, years,
+                             basisaar=base)
+        mer = {(int(r.aar), int(r.trin)): r.merudgift for r in mu.itertuples()}
+        order = [*TRIN_ORDER, model.TRIN_I_ALT_PAA_TRIN, model.TRIN_I_ALT]
+        for i, y in enumerate(years):
+            for j, t in enumerate(order):
+                out[a1(dash.a_rows()[i], c0 + j)] = v[(y, t)]
+                out[a1(dash.c_rows()[i], c0 + j)] = mer[(y, t)]
+                if j < 7:
+                    out[a1(dash.b_rows()[i], c0 + j)] = share[(y, t)]
+            if c0 == D.C0:
+                out[a1(dash.a_rows()[i], D.C0 + D.NCOL)] = n[y]
+        st = model.serie(data.steps, data.population, data.deflator, valg, mem, [sel.trappe_aar])
+        tv = {int(r.trin): r.vaerdi for r in st.itertuples()}
+        for i, r in enumerate(dash.d_rows()):
+            out[a1(r, D.K0 + (0 if c0 == D.K0 else 1))] = tv[i + 1]
+    return out
+
+
+def _same(got, want) -> bool:
+    if want is None or (isinstance(want, float) and math.isnan(want)):
+        return got == "–"
+    return isinstance(got, (int, float)) and abs(got - want) <= 1e-6 * max(1.0, abs(want))
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_libreoffice_equals_model(recalculated, name):
+    data, outs, _ = recalculated
+    got = cell_values(outs[name], "Analyse")
+    want = _expected(data, SELECTIONS[name])
+    assert len(want) > 100
+    bad = {k: (got.get(k), w) for k, w in want.items() if not _same(got.get(k), w)}
+    assert not bad, f"{len(bad)} cells differ, e.g. {list(bad.items())[:8]}"
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_cached_values_equal_model(recalculated, name):
+    """Before any recalculation the file already shows the model's numbers."""
+    data, _, srcs = recalculated
+    got = cell_values(srcs[name], "Analyse")
+    want = _expected(data, SELECTIONS[name])
+    bad = {k: (got.get(k), w) for k, w in want.items() if not _same(got.get(k), w)}
+    assert not bad, f"{len(bad)} cached cells differ, e.g. {list(bad.items())[:8]}"
+
+
+def test_libreoffice_really_recalculated(recalculated):
+    _, outs, srcs = recalculated
+    assert cell_values(srcs["default"], "Beregning")[TRAP_CELL] == 999
+    assert cell_values(outs["default"], "Beregning")[TRAP_CELL] == 2  # cached 999
+
+
+def test_selection_with_holes_shows_dash_not_zero(recalculated):
+    data, outs, _ = recalculated
+    got = cell_values(outs["udgifter_no_refusion"], "Analyse")
+    dash = D.Dash(n=len(data.years))
+    # kommune 155 has no accounts in 2019 (first shown year): every step is "–", never 0
+    assert [got[a1(dash.a_rows()[0], D.K0 + j)] for j in range(9)] == ["–"] * 9
+    assert reference.kommune_by_code()["155"].navn == got[a1(D.INPUT_ROWS["ValgKommune"], 1)]

@@ -1,0 +1,138 @@
+"""Everything the writer puts into the workbook, as plain frames in layout.py's column orders.
+
+Built once per build from the model's outputs; the writer only lays it out. Kept free of XlsxWriter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from ..frames import value_column
+from . import layout
+
+AGES_0_17 = [str(a) for a in range(18)]
+AGES_0_22 = [str(a) for a in range(23)]
+POP_COLUMNS = ("pop_0_17", "pop_0_22", "pop_ialt")
+
+
+@dataclass(frozen=True)
+class BookData:
+    """Inputs of one workbook. ``steps``/``detail``/``kontrol`` come from trappe_xl.model."""
+
+    steps: pd.DataFrame
+    detail: pd.DataFrame
+    kontrol: pd.DataFrame
+    population: pd.DataFrame
+    deflator: pd.DataFrame
+    key_rules: pd.DataFrame
+    key_version: str
+    meta: dict = field(default_factory=dict)
+    synthetic: bool = False
+
+    @property
+    def value(self) -> str:
+        return value_column(self.steps)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted(int(y) for y in self.steps["aar"].unique()))
+
+    @property
+    def period(self) -> tuple[int, int]:
+        return min(self.years), max(self.years)
+
+
+def kommuner_frame() -> pd.DataFrame:
+    rows = [(k.kode, k.navn, k.regionskode, k.regionsnavn, k.kommunegruppe_kode, k.kommunegruppe)
+            for k in reference.kommuner()]
+    return pd.DataFrame(rows, columns=list(layout.TABLES["Kommuner"][1]))
+
+
+def population_wide(population: pd.DataFrame) -> pd.DataFrame:
+    """aar, kommunekode, pop_0_17, pop_0_22, pop_ialt; NaN unless every needed age is present."""
+    cols = ["aar", "kommunekode", *POP_COLUMNS]
+    if population.empty:
+        return pd.DataFrame({c: pd.Series(dtype=int if c == "aar" else (str if c == "kommunekode"
+                                                                          else float)) for c in cols})
+    wide = population.pivot_table(index=["aar", "kommunekode"], columns="alder", values="antal",
+                                  aggfunc="sum", dropna=False)
+    out = pd.DataFrame(index=wide.index)
+    for name, ages in (("pop_0_17", AGES_0_17), ("pop_0_22", AGES_0_22)):
+        present = [a for a in ages if a in wide.columns]
+        out[name] = (wide[present].sum(axis=1, min_count=len(ages)) if len(present) == len(ages)
+                     else np.nan)
+    out["pop_ialt"] = wide["IALT"] if "IALT" in wide.columns else np.nan
+    return out.reset_index()[cols]
+
+
+def _with_geo(frame: pd.DataFrame) -> pd.DataFrame:
+    k = kommuner_frame()[["kommunekode", "kommune", "regionskode", "kommunegruppe_kode"]]
+    return frame.merge(k, on="kommunekode", how="left", validate="many_to_one")
+
+
+def trindata(data: BookData) -> pd.DataFrame:
+    """The step table with names, region, group and population per row (layout TrinData)."""
+    steps = _with_geo(data.steps.assign(gyldig=gyldig(data.steps)))
+    steps = steps.merge(population_wide(data.population), on=["aar", "kommunekode"], how="left")
+    steps = steps.sort_values(["aar", "kommunekode", "maal", "dranst", "trin"], kind="stable")
+    return steps[list(layout.columns("TrinData", data.value))].reset_index(drop=True)
+
+
+def has_data(steps: pd.DataFrame, refusion: bool) -> pd.DataFrame:
+    """aar, kommunekode, maal of the kommune-years that count as "has data" (model.member_table):
+    step rows exist for the measure (dranst 2 dropped without refusion) and none is missing."""
+    v = value_column(steps)
+    part = steps if refusion else steps[steps["dranst"] != "2"]
+    ok = part[v].notna().groupby([part["aar"], part["kommunekode"], part["maal"]]).all()
+    return ok[ok].reset_index()[["aar", "kommunekode", "maal"]]
+
+
+def daekning(data: BookData) -> pd.DataFrame:
+    """aar x kommune x maal x refusion: har_data (1/0) and population (layout Daekning)."""
+    frames = [has_data(data.steps, ref).assign(refusion=layout.REFUSION_KODE[ref], har_data=1)
+              for ref in (True, False)]
+    has = pd.concat(frames, ignore_index=True)
+    grid = pd.MultiIndex.from_product(
+        [list(data.years), list(reference.all_kommunekoder()), list(layout.MAAL_VALG),
+         [layout.REFUSION_KODE[True], layout.REFUSION_KODE[False]]],
+        names=["aar", "kommunekode", "maal", "refusion"]).to_frame(index=False)
+    out = grid.merge(has, on=["aar", "kommunekode", "maal", "refusion"], how="left")
+    out["har_data"] = out["har_data"].fillna(0).astype(int)
+    out = _with_geo(out).merge(population_wide(data.population), on=["aar", "kommunekode"],
+                               how="left")
+    return out[list(layout.TABLES["Daekning"][1])]
+
+
+def gyldig(steps: pd.DataFrame) -> pd.Series:
+    """Per step row: 1 = its kommune-year has data only with refusion, 2 only without, 3 both."""
+    keys = ["aar", "kommunekode", "maal"]
+    code = pd.Series(0, index=steps.index)
+    for ref, bit in ((True, 1), (False, 2)):
+        ok = has_data(steps, ref).assign(_ok=bit)
+        m = steps[keys].merge(ok, on=keys, how="left")["_ok"].fillna(0).astype(int).to_numpy()
+        code = code + m
+    return code
+
+
+def befolkning(data: BookData) -> pd.DataFrame:
+    pop = _with_geo(population_wide(data.population))
+    return pop[list(layout.TABLES["Befolkning"][1])].sort_values(["aar", "kommunekode"])
+
+
+def regnskab(data: BookData) -> pd.DataFrame:
+    """Detail rows (apply_key output) with the source value next to the step value."""
+    v = data.value
+    d = data.detail.copy()
+    if "kilde_vaerdi" not in d.columns:
+        d["kilde_vaerdi"] = d[v] / d["andel"]
+    return d[list(layout.columns("Regnskab", v))]
+
+
+def kontrol(data: BookData) -> pd.DataFrame:
+    k = data.kontrol.merge(kommuner_frame()[["kommunekode", "kommune"]], on="kommunekode",
+                           how="left")
+    return k[list(layout.TABLES["Kontrol"][1])]

@@ -1,0 +1,182 @@
+"""Sheet Beregning (hidden): helper cells derived from the inputs, the per-year calculation block
+over TrinData/Daekning, and the Daekning table. The dashboard reads this block with INDEX/MATCH.
+
+Every formula is written with its cached value (``Cache``), computed by the model for the selection
+the workbook is built with, so the file shows right numbers before any recalculation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import formulas as F
+from . import layout
+from .cells import absref, area, col_letter, sheet_ref
+
+TRIN_ORDER = (1, 2, 3, 4, 5, 6, 0)
+CALC_ROW = 20          # header row of the per-year block
+COL_AAR, COL_PF, COL_KHAR, COL_KDEN, COL_CN, COL_CDEN, COL_CNALLE = 0, 1, 2, 3, 4, 5, 6
+COL_K, COL_C, COL_U = 7, 14, 21
+DAEKNING_COL = 30
+
+
+@dataclass
+class Cache:
+    """Cached values for the Beregning formulas (None = the formula shows "–")."""
+
+    helpers: dict[str, object]
+    grp_koder: list[str]
+    pf: dict[int, object]
+    khar: dict[int, object]
+    kden: dict[int, object]
+    cn: dict[int, object]
+    cden: dict[int, object]
+    cnalle: dict[int, object]
+    k: dict[tuple[int, int], object]
+    c: dict[tuple[int, int], object]
+    u: dict[tuple[int, int], object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CalcLayout:
+    years: tuple[int, ...]
+    weighted: bool                     # kr. pr. indbygger data: weighted + unweighted blocks
+
+    def row(self, year: int) -> int:
+        return CALC_ROW + 1 + self.years.index(year)
+
+    @property
+    def last_row(self) -> int:
+        return CALC_ROW + len(self.years)
+
+    def col_range(self, col: int) -> str:
+        return sheet_ref(layout.BEREGNING, area(CALC_ROW + 1, col, self.last_row, col))
+
+    def k_col(self, trin: int) -> int:
+        return COL_K + TRIN_ORDER.index(trin)
+
+    def c_col(self, trin: int) -> int:
+        return COL_C + TRIN_ORDER.index(trin)
+
+    def u_col(self, trin: int) -> int:
+        return COL_U + TRIN_ORDER.index(trin)
+
+
+def _if_chain(cell: str, mapping: dict, default) -> str:
+    """IF(cell="label1",v1,IF(cell="label2",v2,default)) from {label: value}."""
+    out = _lit(default)
+    for label, value in reversed(list(mapping.items())):
+        out = f'IF({cell}="{label}",{_lit(value)},{out})'
+    return out
+
+
+def _lit(v) -> str:
+    return f'"{v}"' if isinstance(v, str) else str(v)
+
+
+def helper_formulas() -> dict[str, str]:
+    kom = "MATCH(ValgKommune,KOM_kommune,0)"
+    maal = {label: code for code, label in layout.MAAL_VALG.items()}
+    enhed = {layout.ENHED_VALG["pr_0_17"]: 2, layout.ENHED_VALG["pr_0_22"]: 3,
+             layout.ENHED_VALG["kr_pr_indbygger"]: 4}
+    sam = {layout.SAMMENLIGNING_VALG[k]: i for i, k in enumerate(
+        ("gruppe", "region", "kommunegruppe"), start=1)}
+    return {
+        "hKode": f"=INDEX(KOM_kommunekode,{kom})",
+        "hRegion": f"=INDEX(KOM_regionskode,{kom})",
+        "hGruppe": f"=INDEX(KOM_kommunegruppe_kode,{kom})",
+        "hMaal": "=" + _if_chain("ValgMaal", maal, "netto"),
+        "hRef": f'=IF(ValgRefusion="{layout.REFUSION_VALG[False]}","uden","med")',
+        "hDranst": '=IF(hRef="med","<>ingen","<>2")',
+        "hGyldigA": '=IF(hRef="med",">=1",">=2")',
+        "hGyldigB": '=IF(hRef="med","<>2","<=3")',
+        "hEnhed": "=" + _if_chain("ValgEnhed", enhed, 1),
+        "hSam": "=" + _if_chain("ValgSammenligning", sam, 4),
+        "hPriser": f'=IF(ValgPriser="{layout.PRISER_VALG["faste"]}",2,1)',
+        "hPrisaar": "=ValgPrisaar",
+        "hRegKrit": '=IF(hSam=2,hRegion,"<>ingen")',
+        "hGrpKrit": '=IF(hSam=3,hGruppe,"<>ingen")',
+        "hSamTekst": (f'=IF(hSam=1,"{layout.SAMMENLIGNING_VALG["gruppe"]}",IF(hSam=2,'
+                      f'INDEX(KOM_region,{kom}),IF(hSam=3,INDEX(KOM_kommunegruppe,{kom}),'
+                      f'"{layout.SAMMENLIGNING_VALG["land"]}")))'),
+        "hAntal": ('=IF(hSam=1,SUMPRODUCT((hGrpKoder<>"ingen")*1),IF(hSam=2,'
+                   'SUMPRODUCT((KOM_regionskode=hRegion)*1),IF(hSam=3,'
+                   'SUMPRODUCT((KOM_kommunegruppe_kode=hGruppe)*1),ROWS(KOM_kommunekode))))'),
+    }
+
+
+def group_code_formula(slot: int, first_cell_row: int, col: int, group_cells: list[str]) -> str:
+    g = group_cells[slot]
+    prev = group_cells[:slot]
+    dup = "+".join(f'({p}={g})' for p in prev) if prev else "0"
+    return (f'=IF({g}="","ingen",IF({dup}>0,"ingen",'
+            f'IFERROR(INDEX(KOM_kommunekode,MATCH({g},KOM_kommune,0)),"ingen")))')
+
+
+def write_helpers(ws, wb, fmt: dict, cache: Cache, group_cells: list[str]) -> None:
+    ws.write_string(0, 0, "Hjælpeceller (beregnes af valgene på Analyse – ret ikke her)", fmt["h2"])
+    for i, (name, formula) in enumerate(helper_formulas().items(), start=1):
+        ws.write_string(i, 0, name)
+        ws.write_formula(i, 1, formula, None, cache.helpers[name])
+        wb.define_name(name, "=" + sheet_ref(layout.BEREGNING, absref(i, 1)))
+    ws.write_string(0, 3, "hGrpKoder")
+    for slot in range(layout.MAX_GROUP):
+        ws.write_formula(1 + slot, 3, group_code_formula(slot, 1, 3, group_cells), None,
+                         cache.grp_koder[slot])
+    wb.define_name("hGrpKoder", "=" + sheet_ref(layout.BEREGNING, area(1, 3, layout.MAX_GROUP, 3)))
+
+
+def _cached(v):
+    return F.MISSING if v is None else v
+
+
+def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
+    """One row per data year: price factor, divisors, members with data, K/C(/U) per step."""
+    heads = ["aar", "prisfaktor", "kommune_har_data", "kommune_divisor", "n_med_data",
+             "sammenligning_divisor", "n_med_data_uden_bef"]
+    heads += [f"K_trin{t}" for t in TRIN_ORDER] + [f"S_trin{t}" for t in TRIN_ORDER]
+    if lay.weighted:
+        heads += [f"U_trin{t}" for t in TRIN_ORDER]
+    for j, h in enumerate(heads):
+        ws.write_string(CALC_ROW, j, h, fmt["bold"])
+    for y in lay.years:
+        r = lay.row(y)
+        yref = absref(r, COL_AAR)
+        pf, kden, cden = absref(r, COL_PF), absref(r, COL_KDEN), absref(r, COL_CDEN)
+        cn, cnalle = absref(r, COL_CN), absref(r, COL_CNALLE)
+        ws.write_number(r, COL_AAR, y)
+        ws.write_formula(r, COL_PF, F.price_factor(yref), None, _na(cache.pf[y]))
+        ws.write_formula(r, COL_KHAR, F.kommune_has(yref), None, cache.khar[y])
+        ws.write_formula(r, COL_KDEN, F.kommune_den(yref, absref(r, COL_KHAR)), None,
+                         _na(cache.kden[y]))
+        ws.write_formula(r, COL_CN, F.group_n_valid(yref), None, cache.cn[y])
+        ws.write_formula(r, COL_CDEN, F.group_den(yref), None, cache.cden[y])
+        ws.write_formula(r, COL_CNALLE, F.group_n_data(yref), None, cache.cnalle[y])
+        for t in TRIN_ORDER:
+            ws.write_formula(r, lay.k_col(t), F.kommune_value(yref, t, pf, kden), None,
+                             _cached(cache.k[(y, t)]))
+            if lay.weighted:
+                gf = F.group_value_weighted(yref, t, cden, cn)
+                ws.write_formula(r, lay.u_col(t), F.group_value_mean(yref, t, cnalle), None,
+                                 _cached(cache.u[(y, t)]))
+            else:
+                gf = F.group_value_sum(yref, t, pf, cden, cn)
+            ws.write_formula(r, lay.c_col(t), gf, None, _cached(cache.c[(y, t)]))
+    wb.define_name("hAar", "=" + lay.col_range(COL_AAR))
+    ws.set_column(0, 0, 14)
+
+
+def _na(v):
+    return "#N/A" if v is None else v
+
+
+def define_table_names(wb, names: dict[str, str]) -> None:
+    for name, ref in names.items():
+        wb.define_name(name, ref)
+
+
+def col_of(lay: CalcLayout, kind: str, trin: int) -> int:
+    return {"K": lay.k_col, "C": lay.c_col, "U": lay.u_col}[kind](trin)
+
+
+__all__ = ["Cache", "CalcLayout", "TRIN_ORDER", "write_helpers", "write_block", "col_letter"]

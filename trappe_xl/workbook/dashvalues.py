@@ -1,0 +1,92 @@
+"""The cached value of every formula cell on Analyse, derived from the Beregning cache exactly as
+the formulas derive it (so the file shows the model's numbers before any recalculation)."""
+
+from __future__ import annotations
+
+from .calc import TRIN_ORDER, Cache
+from .dashboard import C0, K0, NCOL, TOP, Dash
+from .formulas import MISSING
+from .selection import Selection
+
+
+def _num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _total(vals: list, n: int):
+    part = vals[:n]
+    return sum(part) if all(_num(v) for v in part) else MISSING
+
+
+def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], kinds: tuple[str, str],
+            kommune_navn: str) -> dict[tuple[int, int], object]:
+    out: dict[tuple[int, int], object] = {}
+    label = cache.helpers["hSamTekst"]
+    src = {"K": cache.k, "C": cache.c, "U": cache.u}
+    rows: dict[int, dict[int, list]] = {}
+    out[(TOP, K0)], out[(TOP, C0)] = kommune_navn, label
+    for i, r in enumerate(dash.a_rows()):
+        y = sel.fra_aar + i if sel.fra_aar + i <= sel.til_aar else ""
+        out[(r, 0)] = y
+        rows[i] = {}
+        for c0, kind in ((K0, kinds[0]), (C0, kinds[1])):
+            vals = ["" if y == "" else _cell(src[kind].get((y, t))) for t in TRIN_ORDER]
+            if y != "":
+                vals += [_total(vals, 6), _total(vals, 7)]
+            else:
+                vals += ["", ""]
+            for j, v in enumerate(vals):
+                out[(r, c0 + j)] = v
+            rows[i][c0] = vals
+        out[(r, C0 + NCOL)] = "" if y == "" else cache.cn[y]
+    # B: shares of i alt
+    out[(dash.b_top, K0)] = f"Kommune: {kommune_navn}"
+    out[(dash.b_top, C0)] = f"Sammenligning: {label}"
+    for i, rb in enumerate(dash.b_rows()):
+        y = out[(dash.a_rows()[i], 0)]
+        out[(rb, 0)] = y
+        for c0 in (K0, C0):
+            vals = rows[i][c0]
+            tot = vals[8]
+            for j in range(NCOL):
+                v = vals[j]
+                if y == "":
+                    out[(rb, c0 + j)] = ""
+                elif _num(v) and _num(tot):
+                    out[(rb, c0 + j)] = v / tot if tot != 0 else MISSING
+                else:
+                    out[(rb, c0 + j)] = MISSING
+    # C: merudgift against the base-year mean
+    out[(dash.c_top, K0)] = f"Kommune: {kommune_navn}"
+    out[(dash.c_top, C0)] = f"Sammenligning: {label}"
+    rb = dash.c_base_row
+    out[(rb, 0)] = f"Basis {sel.basis_fra}-{sel.basis_til}"
+    base_years = [y for y in years if sel.basis_fra <= y <= sel.basis_til]
+    bases: dict[int, list] = {}
+    for c0, kind in ((K0, "K"), (C0, "C")):
+        b = []
+        for t in TRIN_ORDER:
+            got = [src[kind].get((y, t)) for y in base_years]
+            b.append(sum(got) / len(got) if all(_num(v) for v in got) else MISSING)
+        b += [_total(b, 6), _total(b, 7)]
+        bases[c0] = b
+        for j, v in enumerate(b):
+            out[(rb, c0 + j)] = v
+    for i, rc in enumerate(dash.c_rows()):
+        y = out[(dash.a_rows()[i], 0)]
+        out[(rc, 0)] = y
+        for c0 in (K0, C0):
+            for j in range(NCOL):
+                v, b = rows[i][c0][j], bases[c0][j]
+                out[(rc, c0 + j)] = "" if y == "" else (v - b if _num(v) and _num(b) else MISSING)
+    # D: the staircase year
+    top = dash.d_top + 1
+    out[(top, K0)], out[(top, K0 + 1)] = kommune_navn, label
+    for i, r in enumerate(dash.d_rows()):
+        for j, kind in enumerate(("K", "C")):
+            out[(r, K0 + j)] = _cell(src[kind].get((sel.trappe_aar, i + 1)))
+    return out
+
+
+def _cell(v):
+    return MISSING if v is None else v

@@ -1,0 +1,103 @@
+"""The data sheets: every frame is written as an Excel Table, column by column.
+
+Writing column-wise lets each column carry its own number format with one call per column
+(a written cell shows its own format, never the column's), and keeps per-cell work to XlsxWriter's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .cells import col_letter
+from . import layout
+
+TEXT_WIDTH = {"kommune": 16, "region": 20, "kommunegruppe": 20, "grundlag": 60, "kilde": 40,
+              "regel_id": 9, "funktion": 9, "status": 10, "felt": 22, "vaerdi": 60}
+
+
+def _values(series: pd.Series) -> list:
+    if pd.api.types.is_float_dtype(series.dtype):
+        return [None if (v is None or math.isnan(v)) else v for v in series.tolist()]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return [int(v) for v in series.tolist()]
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+            for v in series.astype(object).tolist()]
+
+
+def _column_format(name: str, series: pd.Series, fmt: dict):
+    if name in ("beloeb_1000kr", "kr_pr_indbygger", "kilde_vaerdi", "kilde_total", "trin_total",
+                "ikke_fordelt", "pop_0_17", "pop_0_22", "pop_ialt"):
+        return fmt["num"]
+    if name in ("forskel",):
+        return fmt["num1"]
+    if name in ("andel",):
+        return fmt["share"]
+    return None
+
+
+def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int = 0,
+                first_col: int = 0, formats: dict | None = None) -> tuple[int, int, int, int]:
+    """Write ``frame`` at (first_row, first_col) with a header row and make it Table ``name``.
+
+    Returns (first_row, first_col, last_row, last_col) of the whole table incl. header.
+    Text columns are written as text (codes stay "101", never numbers)."""
+    formats = formats or {}
+    n = len(frame)
+    for j, col in enumerate(frame.columns):
+        c = first_col + j
+        cf = formats.get(col) or _column_format(col, frame[col], fmt)
+        values = _values(frame[col])
+        is_num = (pd.api.types.is_numeric_dtype(frame[col].dtype)
+                  and not pd.api.types.is_bool_dtype(frame[col].dtype)) or \
+            pd.api.types.is_bool_dtype(frame[col].dtype)
+        if not is_num:
+            values = [None if v is None else str(v) for v in values]
+        write = ws.write_number if is_num else ws.write_string
+        r = first_row + 1
+        for v in values:
+            if v is not None:
+                write(r, c, v, cf) if cf is not None else write(r, c, v)
+            r += 1
+        width = TEXT_WIDTH.get(col, max(9, min(16, len(col) + 3)))
+        ws.set_column(c, c, width)
+    last_row = first_row + max(n, 1)
+    last_col = first_col + len(frame.columns) - 1
+    ws.add_table(first_row, first_col, last_row, last_col,
+                 {"name": name, "style": "Table Style Light 9",
+                  "columns": [{"header": str(c)} for c in frame.columns]})
+    return first_row, first_col, last_row, last_col
+
+
+def column_ranges(sheet: str, frame: pd.DataFrame, pos: tuple[int, int, int, int],
+                  prefix: str) -> dict[str, str]:
+    """Defined-name -> absolute range of each data column (e.g. TD_aar -> TrinData!$A$2:$A$99)."""
+    r0, c0, r1, _ = pos
+    q = f"'{sheet}'" if not sheet.isalnum() else sheet
+    return {f"{prefix}_{col}": f"={q}!${col_letter(c0 + j)}${r0 + 2}:${col_letter(c0 + j)}${r1 + 1}"
+            for j, col in enumerate(frame.columns)}
+
+
+def data_sheet(wb, sheet_name: str, frame: pd.DataFrame, table: str, fmt: dict, *,
+               title: str | None = None, note: str | None = None, protect: bool = True):
+    """A sheet holding one table (optionally with a title line and a source note above it)."""
+    ws = wb.add_worksheet(sheet_name)
+    row = 0
+    if title:
+        ws.write_string(0, 0, title, fmt["h2"])
+        row = 1
+    if note:
+        ws.write_string(row, 0, note, fmt["note"])
+        row += 1
+    if row:
+        row += 1
+    pos = write_table(ws, frame, table, fmt, first_row=row)
+    ws.freeze_panes(row + 1, 0)
+    if protect:
+        ws.protect("", {"autofilter": True, "sort": True, "select_locked_cells": True,
+                        "select_unlocked_cells": True})
+    return ws, pos
+
+
+assert set(layout.TABLES) >= {"TrinData", "Regnskab"}

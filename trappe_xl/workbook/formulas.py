@@ -1,0 +1,119 @@
+"""Formula text for the hidden calculation block (sheet Beregning).
+
+Only SUMIFS/COUNTIFS/SUMPRODUCT/INDEX/MATCH/IF/IFERROR: FILTER, UNIQUE, LET and XLOOKUP are #NAME?
+in the LibreOffice that CI has. Names used here are defined by calc.py:
+
+TD_<col>   TrinData columns (TD_vaerdi = the value column), DK_<col> Daekning columns,
+PI_aar/PI_indeks the price index, KOM_<col> the Kommuner table;
+hKode hRegion hGruppe hMaal hDranst hRef hGyldigA hGyldigB hEnhed hSam hPriser hPrisaar hRegKrit hGrpKrit
+hGrpKoder: helper cells derived from the inputs.
+
+Semantics follow trappe_xl.model (member_table/serie): a member-year counts when it has step rows
+for the measure and none is missing (TrinData.gyldig / Daekning.har_data); its steps without rows
+are 0; per child = Σ amounts / Σ children over members with data and population.
+Missing data: a cell with no data returns the text "–" (never 0); the chart-data block turns
+anything that is not a number into NA(), so charts leave a gap instead of plotting 0.
+"""
+
+from __future__ import annotations
+
+MISSING = "–"
+
+
+def _members(fn: str, head: str, rest: str, table: str) -> str:
+    """fn over the comparison unit: own group = Σ over the (≤10) group codes; else region/group/land."""
+    own = f"SUMPRODUCT({fn}({head}{table}_kommunekode,hGrpKoder,{rest}))"
+    other = f"{fn}({head}{rest},{table}_regionskode,hRegKrit,{table}_kommunegruppe_kode,hGrpKrit)"
+    return f"IF(hSam=1,{own},{other})"
+
+
+def _by_unit(fn: str, head: str, rest: str, table: str) -> str:
+    """Per child / per inhabitant: only members that have population (> 0)."""
+    p17 = _members(fn, head, rest + f',{table}_pop_0_17,">0"', table)
+    p22 = _members(fn, head, rest + f',{table}_pop_0_22,">0"', table)
+    pia = _members(fn, head, rest + f',{table}_pop_ialt,">0"', table)
+    plain = _members(fn, head, rest, table)
+    return f"IF(hEnhed=2,{p17},IF(hEnhed=3,{p22},IF(hEnhed=4,{pia},{plain})))"
+
+
+def _td_rest(year: str, trin: int) -> str:
+    return f"TD_aar,{year},TD_trin,{trin},TD_maal,hMaal,TD_dranst,hDranst"
+
+
+def kommune_value(year: str, trin: int, pf: str, den: str) -> str:
+    """den is NA() when the kommune has no data that year (so the cell shows "–")."""
+    tot = f"SUMIFS(TD_vaerdi,TD_kommunekode,hKode,{_td_rest(year, trin)})"
+    return f'=IFERROR({tot}*{pf}/{den},"{MISSING}")'
+
+
+def group_value_sum(year: str, trin: int, pf: str, den: str, n: str) -> str:
+    """Amount units (1.000 kr. and per child): Σ amounts × price factor / divisor."""
+    rest = _td_rest(year, trin) + ",TD_gyldig,hGyldigA,TD_gyldig,hGyldigB"
+    tot = _by_unit("SUMIFS", "TD_vaerdi,", rest, "TD")
+    return f'=IF({n}=0,"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
+
+
+def _member_mask(table: str) -> str:
+    return (f"((hSam=1)*ISNUMBER(MATCH({table}_kommunekode,hGrpKoder,0))"
+            f"+(hSam=2)*({table}_regionskode=hRegion)+(hSam=3)*({table}_kommunegruppe_kode=hGruppe)"
+            f"+(hSam=4))")
+
+
+def _td_mask(year: str, trin: int) -> str:
+    valid = '(((hRef="med")*((TD_gyldig=1)+(TD_gyldig=3))+(hRef="uden")*(TD_gyldig>=2))>0)'
+    dranst = '(((hRef="med")+(TD_dranst<>"2"))>0)'
+    return (f"(TD_aar={year})*(TD_trin={trin})*(TD_maal=hMaal)*{dranst}*{valid}"
+            f"*{_member_mask('TD')}")
+
+
+def group_value_weighted(year: str, trin: int, den: str, n: str) -> str:
+    """kr. pr. indbygger data: population-weighted figure Σ(v·pop) / Σ pop over members with both."""
+    num = f"SUMPRODUCT(TD_vaerdi,TD_pop_ialt,{_td_mask(year, trin)})"
+    return f'=IF({n}=0,"{MISSING}",IFERROR({num}/{den},"{MISSING}"))'
+
+
+def group_value_mean(year: str, trin: int, n_all: str) -> str:
+    """Unweighted mean over the members with data (no population needed; labelled so)."""
+    num = f"SUMPRODUCT(TD_vaerdi,{_td_mask(year, trin)})"
+    return f'=IF({n_all}=0,"{MISSING}",{num}/{n_all})'
+
+
+def _dk_rest(year: str) -> str:
+    return f"DK_aar,{year},DK_maal,hMaal,DK_refusion,hRef,DK_har_data,1"
+
+
+def price_factor(year: str) -> str:
+    return (f"=IF(hPriser=1,1,IFERROR(INDEX(PI_indeks,MATCH(hPrisaar,PI_aar,0))"
+            f"/INDEX(PI_indeks,MATCH({year},PI_aar,0)),NA()))")
+
+
+def kommune_has(year: str) -> str:
+    return f"=SUMIFS(DK_har_data,DK_kommunekode,hKode,{_dk_rest(year)})"
+
+
+def kommune_den(year: str, has: str) -> str:
+    """Divisor of the kommune's figures: 1, or its children / 1000; NA() without data."""
+    rest = f"DK_kommunekode,hKode,DK_aar,{year},DK_maal,hMaal,DK_refusion,hRef"
+    p17 = f"SUMIFS(DK_pop_0_17,{rest})"
+    p22 = f"SUMIFS(DK_pop_0_22,{rest})"
+    return (f"=IF({has}=0,NA(),IF(hEnhed=2,IF({p17}>0,{p17}/1000,NA()),"
+            f"IF(hEnhed=3,IF({p22}>0,{p22}/1000,NA()),1)))")
+
+
+def group_den(year: str) -> str:
+    """Divisor of the comparison's figures: 1, Σ children/1000, or Σ inhabitants (weights)."""
+    rest = _dk_rest(year)
+    p17 = _members("SUMIFS", "DK_pop_0_17,", rest, "DK")
+    p22 = _members("SUMIFS", "DK_pop_0_22,", rest, "DK")
+    pia = _members("SUMIFS", "DK_pop_ialt,", rest, "DK")
+    return f"=IF(hEnhed=2,{p17}/1000,IF(hEnhed=3,{p22}/1000,IF(hEnhed=4,{pia},1)))"
+
+
+def group_n_valid(year: str) -> str:
+    """Members counted in the comparison figure that year (with data, and population if needed)."""
+    return "=" + _by_unit("SUMIFS", "DK_har_data,", _dk_rest(year), "DK")
+
+
+def group_n_data(year: str) -> str:
+    """Members of the comparison unit with data that year (population not needed)."""
+    return "=" + _members("SUMIFS", "DK_har_data,", _dk_rest(year), "DK")

@@ -1,0 +1,139 @@
+"""Cached values: what the model says the formulas on Beregning must show for one selection.
+
+The writer stores these as each formula's cached result; LibreOffice must recompute the same.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .. import model
+from ..errors import MissingIndexYearError
+from . import bookdata, layout
+from .bookdata import BookData
+from .calc import TRIN_ORDER, Cache
+from .selection import Selection, comparison_label, members
+
+ENHED_CODE = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4}
+SAM_CODE = {"gruppe": 1, "region": 2, "kommunegruppe": 3, "land": 4}
+POP_COL = {"pr_0_17": "pop_0_17", "pr_0_22": "pop_0_22", "kr_pr_indbygger": "pop_ialt"}
+
+
+def valg_of(sel: Selection) -> model.Valg:
+    return model.Valg(maal=sel.maal, enhed=sel.enhed, prisaar=sel.prisaar, refusion=sel.refusion)
+
+
+def _num(v) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def index_years(data: BookData, sel: Selection) -> list[int]:
+    """Years whose figures exist in the chosen price level (all years for løbende priser)."""
+    if sel.prisaar is None:
+        return list(data.years)
+    have = set(data.deflator.loc[data.deflator["indeks"] > 0, "aar"].astype(int))
+    if sel.prisaar not in have:
+        return []
+    return [y for y in data.years if y in have]
+
+
+def serie_values(data: BookData, sel: Selection, mem: tuple[str, ...]) -> dict:
+    years = index_years(data, sel)
+    out = {(y, t): None for y in data.years for t in TRIN_ORDER}
+    if not years:
+        return out
+    s = model.serie(data.steps, data.population, data.deflator, valg_of(sel), mem, years)
+    for r in s.itertuples(index=False):
+        out[(int(r.aar), int(r.trin))] = _num(r.vaerdi)
+    return out
+
+
+def _pf(data: BookData, sel: Selection, y: int):
+    try:
+        return float(model.price_factors(data.deflator, sel.prisaar, [y]).iloc[0])
+    except MissingIndexYearError:
+        return None
+
+
+def unweighted(data: BookData, sel: Selection, mem: tuple[str, ...]) -> dict:
+    """Plain mean over members with data (population not needed): Σ values / n members with data."""
+    has = bookdata.has_data(data.steps, sel.refusion)
+    has = has[(has["maal"] == sel.maal) & has["kommunekode"].isin(mem)]
+    s = data.steps
+    s = s[(s["maal"] == sel.maal) & s["kommunekode"].isin(mem)]
+    if not sel.refusion:
+        s = s[s["dranst"] != "2"]
+    s = s.merge(has, on=["aar", "kommunekode", "maal"])
+    sums = s.groupby(["aar", "trin"])[data.value].sum()
+    n = has.groupby("aar").size()
+    out = {}
+    for y in data.years:
+        for t in TRIN_ORDER:
+            out[(y, t)] = (None if n.get(y, 0) == 0 else float(sums.get((y, t), 0.0)) / n[y])
+    return out
+
+
+def compute_cache(data: BookData, sel: Selection) -> Cache:
+    mem = members(sel)
+    k = reference_kommune(sel)
+    dk = bookdata.daekning(data)
+    dk = dk[(dk["maal"] == sel.maal) & (dk["refusion"] == layout.REFUSION_KODE[sel.refusion])]
+    mine = dk[dk["kommunekode"] == sel.kommune].set_index("aar")
+    group = dk[dk["kommunekode"].isin(mem) & (dk["har_data"] == 1)]
+    popcol = POP_COL.get(sel.enhed)
+    khar, kden, cn, cden, cnalle, pf = {}, {}, {}, {}, {}, {}
+    for y in data.years:
+        pf[y] = 1.0 if sel.prisaar is None else _pf(data, sel, y)
+        khar[y] = int(mine.loc[y, "har_data"]) if y in mine.index else 0
+        g = group[group["aar"] == y]
+        cnalle[y] = int(len(g))
+        if popcol is None:
+            kden[y] = 1.0 if khar[y] else None
+            cn[y], cden[y] = int(len(g)), 1.0
+            continue
+        pop = mine.loc[y, popcol] if y in mine.index else float("nan")
+        if sel.enhed == "kr_pr_indbygger":
+            kden[y] = 1.0 if khar[y] else None
+        else:
+            kden[y] = pop / 1000 if khar[y] and pop == pop and pop > 0 else None
+        valid = g[g[popcol] > 0]
+        cn[y] = int(len(valid))
+        total = float(g[popcol].sum())
+        cden[y] = total if sel.enhed == "kr_pr_indbygger" else total / 1000
+    koder = [reference_code(c) for c in sel.gruppe] + ["ingen"] * (layout.MAX_GROUP - len(sel.gruppe))
+    cache = Cache(helpers=helper_values(sel), grp_koder=koder, pf=pf, khar=khar, kden=kden, cn=cn,
+                  cden=cden, cnalle=cnalle, k=serie_values(data, sel, (sel.kommune,)),
+                  c=serie_values(data, sel, mem))
+    if data.value == "kr_pr_indbygger":
+        cache.u = unweighted(data, sel, mem)
+    return cache
+
+
+def reference_kommune(sel: Selection):
+    from .. import reference
+    return reference.kommune_by_code()[sel.kommune]
+
+
+def reference_code(code: str) -> str:
+    return code
+
+
+def helper_values(sel: Selection) -> dict[str, object]:
+    k = reference_kommune(sel)
+    sam = SAM_CODE[sel.sammenligning]
+    ref = layout.REFUSION_KODE[sel.refusion]
+    antal = len(members(sel))
+    return {"hKode": k.kode, "hRegion": k.regionskode, "hGruppe": k.kommunegruppe_kode,
+            "hMaal": sel.maal, "hRef": ref, "hDranst": "<>ingen" if sel.refusion else "<>2",
+            "hGyldigA": ">=1" if sel.refusion else ">=2", "hGyldigB": "<>2" if sel.refusion else "<=3",
+            "hEnhed": ENHED_CODE[sel.enhed], "hSam": sam,
+            "hPriser": 1 if sel.prisaar is None else 2,
+            "hPrisaar": sel.prisaar if sel.prisaar is not None else sel.til_aar,
+            "hRegKrit": k.regionskode if sam == 2 else "<>ingen",
+            "hGrpKrit": k.kommunegruppe_kode if sam == 3 else "<>ingen",
+            "hAntal": antal, "hSamTekst": comparison_label(sel)}
+
+
+__all__ = ["compute_cache", "valg_of", "pd"]
