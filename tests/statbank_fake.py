@@ -14,8 +14,13 @@ from collections.abc import Callable
 
 import httpx
 
+from trappe_xl.reference import all_kommunekoder
+
 SYNTHETIC_UPDATED = "2099-01-01T08:00:00"  # obviously not a real DST date
 AREAS = ("000", "084", "101", "147", "851")
+# Population tables list every municipality plus regions and landsdele ("1" = Landsdel Byen
+# København), as DST's do; the fetch asks for Hele landet and the 98 by name.
+POP_AREAS = ("000", "084", "1", *all_kommunekoder())
 YEARS = tuple(str(y) for y in range(2007, 2025))
 
 
@@ -33,11 +38,11 @@ def synthetic_tableinfos() -> dict[str, dict]:
         "REGK31": [*accounts, _var("Tid", YEARS, time=True, elimination=False)],
         "REGK100": [*accounts[:3], _var("EJER", ["1", "2", "0"]), _var("GRUPPERING", ["1", "2", "999"]),
                     *accounts[3:], _var("Tid", YEARS, time=True, elimination=False)],
-        "FOLK1A": [_var("OMRÅDE", AREAS), _var("KØN", ["TOT", "1", "2"]), _var("ALDER", ages),
+        "FOLK1A": [_var("OMRÅDE", POP_AREAS), _var("KØN", ["TOT", "1", "2"]), _var("ALDER", ages),
                    _var("CIVILSTAND", ["TOT", "U", "G"]),
                    _var("Tid", [f"{y}K{q}" for y in range(2008, 2025) for q in (1, 2, 3, 4)], time=True,
                         elimination=False)],
-        "BEF1A07": [_var("OMRÅDE", AREAS), _var("KOEN", ["M", "K"]), _var("ALDER", ages),
+        "BEF1A07": [_var("OMRÅDE", POP_AREAS), _var("KOEN", ["M", "K"]), _var("ALDER", ages),
                     _var("Tid", ["2005", "2006", "2007"], time=True, elimination=False)],
         "NAN1": [_var("TRANSAKT", ["B1GQK", "P3S13D"]), _var("PRISENHED", ["V_M", "LAN_M"]),
                  _var("Tid", [str(y) for y in range(1966, 2025)], time=True, elimination=False)],

@@ -21,6 +21,9 @@ from trappe_xl.sources import snapshot
 from trappe_xl.sources.fetch import diff_datasets, plan_requests, progress_line, run_fetch
 from trappe_xl.sources.fetch_plan import plan_table, table_specs
 from trappe_xl.sources.statbank import DATA_URL, TABLEINFO_URL
+from trappe_xl.reference import HELE_LANDET, all_kommunekoder
+
+POP_REQUEST = [HELE_LANDET, *all_kommunekoder()]
 
 NOW = datetime(2026, 11, 24, 4, 13, 0, tzinfo=timezone.utc)
 AGES = [str(a) for a in range(23)]
@@ -58,11 +61,11 @@ def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path):
     assert [d["variables"][1]["values"] for d in regk100[:4]] == [funcs[0:2], funcs[2:4], funcs[4:6], funcs[6:]]
     assert {v["code"]: v["values"] for v in regk100[0]["variables"]}["EJER"] == ["*"]
     folk = [d for d in data if d["table"] == "FOLK1A"]
-    assert folk == [_body("FOLK1A", "BULK", [("OMRÅDE", ["*"]), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]),
+    assert folk == [_body("FOLK1A", "BULK", [("OMRÅDE", POP_REQUEST), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]),
                                              ("CIVILSTAND", ["TOT"]), ("Tid", [f"{y}K1"])])
                     for y in range(2008, 2025)]
     assert [d for d in data if d["table"] == "BEF1A07"] == [
-        _body("BEF1A07", "CSV", [("OMRÅDE", ["*"]), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]), ("Tid", ["2007"])])]
+        _body("BEF1A07", "CSV", [("OMRÅDE", POP_REQUEST), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]), ("Tid", ["2007"])])]
     assert data[-1] == _body("NAN1", "BULK", [("TRANSAKT", ["P3S13D"]), ("PRISENHED", ["V_M", "LAN_M"]),
                                               ("Tid", [str(y) for y in range(2007, 2025)])])
     assert len(data) == 18 + 72 + 17 + 1 + 1

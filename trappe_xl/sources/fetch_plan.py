@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SelectionError, StatbankError, TableInfoError
+from ..reference import HELE_LANDET, all_kommunekoder
 from .statbank import CELL_LIMIT, DATA_URL
 
 ALL = "*"
@@ -64,16 +65,19 @@ def table_specs(functions: Sequence[str] = ACCOUNT_FUNCTIONS) -> dict[str, Table
     dranst = Var(("DRANST",), ("1", "2"))
     art = Var(("ART",), ("TOT", "UE", "I"))
     lobm = Var(("PRISENHED",), ("LOBM",))
+    # Population tables list the 98 municipalities (and Hele landet) explicitly: their area lists
+    # may hold other divisions, and an unknown area is a parse error by design.
+    pop_area = Var(("OMRÅDE",), (HELE_LANDET, *all_kommunekoder()))
     return {
         "REGK31": TableSpec("REGK31", (area, fun, dranst, art, lobm), _year,
                             split_order=("FUNKTION", "ART", "DRANST")),
         "REGK100": TableSpec("REGK100", (area, fun, dranst, Var(("EJER",), (ALL,), estimate=5),
                                          Var(("GRUPPERING",), (ALL,), estimate=130), art, lobm),
                              _year, split_order=("FUNKTION", "ART", "DRANST", "OMRÅDE")),
-        "FOLK1A": TableSpec("FOLK1A", (area, Var(("KØN",), ("TOT",)), Var(("ALDER",), (*AGES, "IALT")),
+        "FOLK1A": TableSpec("FOLK1A", (pop_area, Var(("KØN",), ("TOT",)), Var(("ALDER",), (*AGES, "IALT")),
                                        Var(("CIVILSTAND",), ("TOT",))), _q1, first_year=2008,
                             split_order=("ALDER",)),
-        "BEF1A07": TableSpec("BEF1A07", (area, Var(("KØN", "KOEN"), ("TOT",), eliminate_if_missing=True),
+        "BEF1A07": TableSpec("BEF1A07", (pop_area, Var(("KØN", "KOEN"), ("TOT",), eliminate_if_missing=True),
                                          Var(("ALDER",), (*AGES, "IALT"))),
                              _year, first_year=2007, last_year=2007, optional=True, fmt="CSV"),
         "NAN1": TableSpec("NAN1", (Var(("TRANSAKT",), ("P3S13D",)), Var(("PRISENHED",), ("V_M", "LAN_M"))),
