@@ -1,0 +1,135 @@
+"""The TRAPPE functions give the dashboard's numbers: build the workbook with the real writer
+(SYNTHETIC data), let LibreOffice recalculate every formula, and compare each figure of sections
+A–D on Analyse with the UDF called on the built workbook the way Excel would call it."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lo import cell_values, recalc
+from wb_fixtures import synthetic_bookdata
+from trappe_xl import model, reference, udf
+from trappe_xl.workbook import dashboard as D
+from trappe_xl.workbook import layout
+from trappe_xl.workbook.calc import TRIN_ORDER
+from trappe_xl.workbook.cells import a1
+from trappe_xl.workbook.formulas import MISSING
+from trappe_xl.workbook.selection import Selection, resolve
+from trappe_xl.workbook.writer import write_workbook
+
+pytestmark = pytest.mark.libreoffice
+
+SELECTIONS = {
+    "default_land": Selection(),
+    "another_kommune_region": Selection(kommune="147", sammenligning="region", basis_fra=2018,
+                                        basis_til=2019),
+    "own_group_per_child": Selection(kommune="157", sammenligning="gruppe",
+                                     gruppe=("155", "157", "159", "101"), enhed="pr_0_17"),
+    "fixed_prices_kommunegruppe": Selection(kommune="751", sammenligning="kommunegruppe",
+                                            prisaar=2019, enhed="pr_0_22", basis_fra=2020),
+    "udgifter_no_refusion_holes": Selection(kommune="155", maal="udgifter", refusion=False,
+                                            fra_aar=2019, til_aar=2021, basis_fra=2019,
+                                            trappe_aar=2019),
+    "indtaegter_base_period": Selection(kommune="860", maal="indtaegter", basis_fra=2019,
+                                        basis_til=2021),
+}
+COLS = (*TRIN_ORDER, model.TRIN_I_ALT_PAA_TRIN, model.TRIN_I_ALT)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, soffice):
+    data = synthetic_bookdata()
+    src = tmp_path_factory.mktemp("books")
+    paths = {name: write_workbook(data, sel, src / f"{name}.xlsx") for name, sel in SELECTIONS.items()}
+    outs = recalc(list(paths.values()), tmp_path_factory.mktemp("lo"), soffice)
+    return data, paths, dict(zip(SELECTIONS, outs))
+
+
+def _args(sel: Selection) -> tuple:
+    """maal, enhed, priser, refusion as the dashboard's input cells show them (Danish labels)."""
+    return (layout.MAAL_VALG[sel.maal], layout.ENHED_VALG[sel.enhed],
+            "løbende" if sel.prisaar is None else float(sel.prisaar),
+            layout.REFUSION_VALG[sel.refusion])
+
+
+def _group_arg(sel: Selection):
+    """What a user would pass as the comparison group: a range of names, a region name ..."""
+    k = reference.kommune_by_code()[sel.kommune]
+    if sel.sammenligning == "gruppe":
+        names = [[reference.kommune_by_code()[c].navn] for c in sel.gruppe]
+        return names + [[None]] * (layout.MAX_GROUP - len(names))  # the blank cells of ValgGruppe
+    return {"region": k.regionsnavn, "kommunegruppe": k.kommunegruppe, "land": "Hele landet"}[sel.sammenligning]
+
+
+def _trin_arg(t: int):
+    return {model.TRIN_I_ALT: "i alt", model.TRIN_I_ALT_PAA_TRIN: "i alt på trin"}.get(t, float(t))
+
+
+def udf_figures(sel: Selection, years_all) -> dict[str, object]:
+    """A1 of every dashboard figure -> the UDF's answer for it."""
+    sel = resolve(sel, years_all, "beloeb_1000kr")
+    dash = D.Dash(n=len(years_all))
+    args = _args(sel)
+    kommune = reference.kommune_by_code()[sel.kommune].navn
+    basis = [[float(sel.basis_fra), float(sel.basis_til)]]
+    out: dict[str, object] = {}
+    for c0, who, level in ((D.K0, kommune, udf.TRAPPE_STEP), (D.C0, _group_arg(sel), udf.TRAPPE_SAMMENLIGN)):
+        for i, y in enumerate(range(sel.fra_aar, sel.til_aar + 1)):
+            for j, t in enumerate(COLS):
+                out[a1(dash.a_rows()[i], c0 + j)] = level(who, float(y), _trin_arg(t), *args)
+                out[a1(dash.c_rows()[i], c0 + j)] = udf.TRAPPE_MERUDGIFT(who, basis, float(y), _trin_arg(t), *args)
+                if j < 7:
+                    out[a1(dash.b_rows()[i], c0 + j)] = udf.TRAPPE_ANDEL(who, float(y), float(t), *args)
+        for i, r in enumerate(dash.d_rows()):
+            out[a1(r, D.K0 + (0 if c0 == D.K0 else 1))] = level(who, float(sel.trappe_aar), float(i + 1), *args)
+    return out
+
+
+def _same(got, udf_value) -> bool:
+    """The dashboard shows "–" exactly where the UDF says there are no data."""
+    if isinstance(udf_value, str):
+        return got == MISSING and udf_value.startswith("#TRAPPE: ingen")
+    return isinstance(got, (int, float)) and math.isclose(got, udf_value, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_every_dashboard_figure_equals_the_udf(built, name):
+    data, paths, outs = built
+    udf.use_workbook(paths[name])
+    try:
+        want = udf_figures(SELECTIONS[name], data.years)
+    finally:
+        udf.use_workbook(None)
+    got = cell_values(outs[name], layout.ANALYSE)
+    assert len(want) > 100
+    bad = {k: (got.get(k), w) for k, w in want.items() if not _same(got.get(k), w)}
+    assert not bad, f"{len(bad)} of {len(want)} figures differ, e.g. {list(bad.items())[:6]}"
+    if name == "udgifter_no_refusion_holes":  # the holes really are in the compared cells
+        assert sum(isinstance(w, str) for w in want.values()) >= 9
+
+
+@pytest.mark.parametrize("name", ["default_land", "own_group_per_child"])
+def test_array_functions_equal_section_a(built, name):
+    data, paths, outs = built
+    sel = resolve(SELECTIONS[name], data.years, data.value)
+    got = cell_values(outs[name], layout.ANALYSE)
+    dash = D.Dash(n=len(data.years))
+    udf.use_workbook(paths[name])
+    try:
+        args = _args(sel)
+        kommune = reference.kommune_by_code()[sel.kommune].navn
+        serie = udf.TRAPPE_SERIE(kommune, float(sel.fra_aar), float(sel.til_aar), None, *args)
+        group = udf.TRAPPE_SERIE(_group_arg(sel), float(sel.fra_aar), float(sel.til_aar), None, *args)
+        trin = udf.TRAPPE_TRIN(kommune, float(sel.fra_aar), *args)
+    finally:
+        udf.use_workbook(None)
+    shown = [COLS.index(t) for t in (*TRIN_ORDER, model.TRIN_I_ALT)]
+    for c0, table in ((D.K0, serie), (D.C0, group)):
+        for i, row in enumerate(table[1:]):
+            cells = [got.get(a1(dash.a_rows()[i], c0 + j)) for j in shown]
+            for cell, v in zip(cells, row[1:]):
+                assert (cell == MISSING and v is None) or math.isclose(cell, v, rel_tol=1e-9)
+    first = [got.get(a1(dash.a_rows()[0], D.K0 + j)) for j in shown]
+    assert [r[0] for r in trin] == pytest.approx(first, rel=1e-9)

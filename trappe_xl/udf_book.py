@@ -1,0 +1,186 @@
+"""One workbook's data, ready for the TRAPPE functions: model frames, fast arrays, cached results.
+
+Numbers come from ``trappe_xl.model`` in two ways, which the tests prove equal:
+
+* groups (and andele/merudgift): ``model.serie``/``andele``/``merudgift`` on the frames read back
+  from the workbook, cached per (members, Valg), so a grid of calls costs one model run per group;
+* one kommune (TRAPPE_STEP/TRIN/SERIE, called by the thousand): arrays built once at load with the
+  same rules as ``model.member_table`` (a kommune-year with any missing step is missing whole, a
+  step without rows is 0, price factor indeks[prisår]/indeks[år], per child (a·f)/b·1000).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import model
+from .errors import MissingIndexYearError
+from .reference import ALLE_TRIN
+from .udf_data import WorkbookTables
+from .udf_places import Places
+
+STEP_COLUMNS = ["aar", "kommunekode", "trin", "maal", "dranst"]
+TRIN_INDEX = {t: i for i, t in enumerate(ALLE_TRIN)}  # 1..6 then 0
+BASE_COLUMN = {"pr_0_17": "pop_0_17", "pr_0_22": "pop_0_22", "kr_pr_indbygger": "pop_ialt"}
+_ZERO_AGES = tuple(str(a) for a in range(1, 18)) + tuple(str(a) for a in range(19, 23))
+
+
+def canonical_population(befolkning: pd.DataFrame) -> pd.DataFrame:
+    """Befolkning (pop_0_17, pop_0_22, pop_ialt) -> the model's (aar, kommunekode, alder, antal).
+
+    The workbook keeps only the sums, so they are laid out as ages whose sums are the same numbers:
+    alder "0" = pop_0_17, "18" = pop_0_22 − pop_0_17, the other ages 0, "IALT" = pop_ialt.
+    model.population_base then gives back exactly pop_0_17 and pop_0_22 (whole numbers add exactly).
+    """
+    b = befolkning
+    parts = [b.assign(alder="0", antal=b["pop_0_17"]),
+             b.assign(alder="18", antal=b["pop_0_22"] - b["pop_0_17"]),
+             b.assign(alder="IALT", antal=b["pop_ialt"])]
+    parts += [b.assign(alder=a, antal=b["pop_0_17"] * 0.0) for a in _ZERO_AGES]
+    out = pd.concat(parts, ignore_index=True)[["aar", "kommunekode", "alder", "antal"]]
+    return out.astype({"aar": int, "kommunekode": str, "alder": str, "antal": float})
+
+
+class TrappeBook:
+    """Everything the TRAPPE functions need from one workbook version."""
+
+    def __init__(self, tables: WorkbookTables):
+        self.tables = tables
+        self.value = tables.value_column
+        td = tables.trindata
+        self.steps = td[[*STEP_COLUMNS, self.value]].copy()
+        self.deflator = tables.prisindeks.dropna(subset=["indeks"]).reset_index(drop=True)
+        self.places: Places = tables.places()
+        self.years: tuple[int, ...] = tuple(sorted(int(y) for y in td["aar"].unique()))
+        self.year_pos = {y: i for i, y in enumerate(self.years)}
+        self.indeks = dict(zip(self.deflator["aar"].astype(int), self.deflator["indeks"].astype(float)))
+        self.index_years: tuple[int, ...] = tuple(sorted(self.indeks))
+        self.kode_pos = {k.kode: i for i, k in enumerate(self.places.kommuner)}
+        self._amounts: dict[tuple[str, bool], np.ndarray] = {}
+        self._results: dict[tuple, dict[tuple[int, int], float]] = {}
+        self.memo: dict[tuple, object] = {}  # parsed arguments (see udf_core.memo)
+
+    @cached_property
+    def population(self) -> pd.DataFrame:
+        """Canonical population for model runs (built on the first group/per-child query)."""
+        return canonical_population(self.tables.befolkning)
+
+    @property
+    def info(self) -> dict[str, object]:
+        return self.tables.info
+
+    # -- fast path: one kommune ----------------------------------------------------------------
+    def amounts(self, maal: str, refusion: bool) -> np.ndarray:
+        """[kommune, år, trin] in løbende priser, NaN where the kommune-year has no (whole) data."""
+        key = (maal, refusion)
+        if key not in self._amounts:
+            self._amounts[key] = self._build_amounts(maal, refusion)
+        return self._amounts[key]
+
+    def _build_amounts(self, maal: str, refusion: bool) -> np.ndarray:
+        s = self.steps[self.steps["maal"] == maal]
+        if not refusion:
+            s = s[s["dranst"] != "2"]
+        summed = s.groupby(["kommunekode", "aar", "trin"])[self.value].sum(skipna=False, min_count=1)
+        out = np.full((len(self.kode_pos), len(self.years), len(ALLE_TRIN)), np.nan)
+        present = np.zeros(out.shape[:2], dtype=bool)
+        incomplete = np.zeros(out.shape[:2], dtype=bool)
+        ki = summed.index.get_level_values("kommunekode").map(self.kode_pos)
+        keep = ~pd.isna(ki)
+        ki = np.asarray(ki[keep], dtype=int)
+        yi = summed.index.get_level_values("aar")[keep].map(self.year_pos).to_numpy(dtype=int)
+        ti = summed.index.get_level_values("trin")[keep].map(TRIN_INDEX).to_numpy(dtype=int)
+        vals = summed.to_numpy()[keep]
+        present[ki, yi] = True
+        np.logical_or.at(incomplete, (ki, yi), np.isnan(vals))
+        out[present] = 0.0
+        out[ki, yi, ti] = vals
+        out[incomplete] = np.nan
+        return out
+
+    @cached_property
+    def bases(self) -> dict[str, np.ndarray]:
+        """[kommune, år] population base per unit (NaN = missing)."""
+        b = self.tables.befolkning
+        out = {}
+        for enhed, col in BASE_COLUMN.items():
+            arr = np.full((len(self.kode_pos), len(self.years)), np.nan)
+            ki = b["kommunekode"].map(self.kode_pos)
+            yi = b["aar"].map(self.year_pos)
+            ok = ki.notna() & yi.notna()
+            arr[ki[ok].astype(int).to_numpy(), yi[ok].astype(int).to_numpy()] = b.loc[ok, col].to_numpy(float)
+            out[enhed] = arr
+        return out
+
+    def price_factor(self, aar: int, prisaar: int | None) -> float:
+        if prisaar is None:
+            return 1.0
+        missing = [y for y in (aar, prisaar) if y not in self.indeks]
+        if missing:
+            years = ", ".join(map(str, sorted(set(missing))))
+            raise MissingIndexYearError(f"prisindekset mangler år {years}")
+        return self.indeks[prisaar] / self.indeks[aar]
+
+    def kommune_row(self, kode: str, aar: int, valg: model.Valg) -> np.ndarray:
+        """Trin 1–6, 0 for one kommune and year, exactly as model.serie gives them (NaN = missing)."""
+        row = self.amounts(valg.maal, valg.refusion)[self.kode_pos[kode], self.year_pos[aar]]
+        f = self.price_factor(aar, valg.prisaar)
+        row = row * f
+        if valg.enhed in ("pr_0_17", "pr_0_22"):
+            b = self.bases[valg.enhed][self.kode_pos[kode], self.year_pos[aar]]
+            if math.isnan(b) or b <= 0:
+                return np.full(len(ALLE_TRIN), np.nan)
+            row = row / b * 1000.0
+        return row
+
+    def kommune_value(self, kode: str, aar: int, trin: int, valg: model.Valg) -> float:
+        """One figure (the TRAPPE_STEP fast path): plain float arithmetic, no arrays made."""
+        a = float(self.amounts(valg.maal, valg.refusion)[self.kode_pos[kode], self.year_pos[aar],
+                                                          TRIN_INDEX[trin]])
+        if valg.prisaar is not None:
+            a = a * self.price_factor(aar, valg.prisaar)
+        if valg.enhed in ("pr_0_17", "pr_0_22"):
+            b = float(self.bases[valg.enhed][self.kode_pos[kode], self.year_pos[aar]])
+            if math.isnan(b) or b <= 0:
+                return math.nan
+            return a / b * 1000.0
+        return a
+
+    # -- model path: groups, shares, merudgift -------------------------------------------------
+    def years_for(self, valg: model.Valg) -> list[int]:
+        """The years a cached model run covers: all, or (faste priser) those with an index."""
+        if valg.prisaar is None:
+            return list(self.years)
+        return [y for y in self.years if y in self.indeks]
+
+    def _cached(self, key: tuple, run) -> dict[tuple[int, int], float]:
+        """{(aar, trin): value} of one model run, computed once per key."""
+        hit = self._results.get(key)
+        if hit is None:
+            frame, column = run()
+            hit = {(int(a), int(t)): float(v)
+                   for a, t, v in zip(frame["aar"], frame["trin"], frame[column])}
+            self._results[key] = hit
+        return hit
+
+    def serie(self, members: tuple[str, ...], valg: model.Valg) -> dict[tuple[int, int], float]:
+        """model.serie with totals (trin 7, 8) over all years: {(aar, trin): vaerdi}."""
+        return self._cached(("serie", members, valg), lambda: (model.serie(
+            self.steps, self.population, self.deflator, valg, members, self.years_for(valg),
+            with_totals=True), "vaerdi"))
+
+    def andele(self, members: tuple[str, ...], valg: model.Valg, column: str) -> dict[tuple[int, int], float]:
+        """model.andele: {(aar, trin): andel or andel_paa_trin}."""
+        return self._cached(("andele", members, valg, column), lambda: (model.andele(
+            self.steps, self.population, self.deflator, valg, members, self.years_for(valg)), column))
+
+    def merudgift(self, members: tuple[str, ...], valg: model.Valg,
+                  basis: tuple[int, ...]) -> dict[tuple[int, int], float]:
+        """model.merudgift with totals: {(aar, trin): merudgift}."""
+        return self._cached(("merudgift", members, valg, basis), lambda: (model.merudgift(
+            self.steps, self.population, self.deflator, valg, members, self.years_for(valg),
+            basisaar=basis), "merudgift"))

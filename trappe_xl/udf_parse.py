@@ -1,0 +1,216 @@
+"""Turn what Excel sends to a TRAPPE function into checked, canonical arguments.
+
+Excel (through xlwings on Windows) sends numbers as floats (``2019.0``), empty and error cells as
+``None``, text as ``str`` and ranges as lists or lists of lists. Every parser here accepts those
+forms and raises :class:`~trappe_xl.errors.SelectionError` with a short Danish message when the
+argument cannot be used; :func:`trappe_xl.udf_core.guarded` turns that message into the cell text
+``#TRAPPE: …``. Nothing here knows about xlwings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+from .errors import SelectionError
+from .reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne, trin_navne
+
+#: ``parse_trin`` returns these for "i alt" (Σ trin 1–6 and ikke fordelt) and "i alt på trin" (Σ 1–6).
+I_ALT = "i_alt"
+I_ALT_PAA_TRIN = "i_alt_paa_trin"
+_TOTALS = {"i alt": I_ALT, "ialt": I_ALT, "total": I_ALT, "i alt (trin 1-6 og ikke fordelt)": I_ALT,
+           "i alt på trin": I_ALT_PAA_TRIN, "i alt paa trin": I_ALT_PAA_TRIN,
+           "trin 1-6": I_ALT_PAA_TRIN, "i alt på trin (trin 1-6)": I_ALT_PAA_TRIN}
+
+MAAL_ALIASES = {"netto": "netto", "i alt (netto)": "netto", "udgifter (brutto)": "udgifter",
+                "udgifter": "udgifter", "udgift": "udgifter", "brutto": "udgifter", "indtægter": "indtaegter",
+                "indtaegter": "indtaegter", "indtægt": "indtaegter", "indtaegt": "indtaegter"}
+MAAL_HELP = "netto, udgifter eller indtægter"
+
+_ENHED_KEYS = {"1000kr": "1000kr", "1000": "1000kr", "tkr": "1000kr", "ialt": "1000kr",
+               "pr017": "pr_0_17", "017": "pr_0_17", "krpr017": "pr_0_17",
+               "pr022": "pr_0_22", "022": "pr_0_22", "krpr022": "pr_0_22",
+               "krprindbygger": "kr_pr_indbygger", "prindbygger": "kr_pr_indbygger"}
+ENHED_LABELS = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig",
+                "pr_0_22": "kr. pr. 0-22-årig", "kr_pr_indbygger": "kr. pr. indbygger"}
+#: value column of the data -> the units the model offers for it (first = default)
+UNITS_FOR = {"beloeb_1000kr": ("1000kr", "pr_0_17", "pr_0_22"),
+             "kr_pr_indbygger": ("kr_pr_indbygger",)}
+
+_LOEBENDE = {"løbende", "lobende", "loebende", "løbende priser", "lobende priser",
+             "loebende priser", "lb", "løb"}
+_JA = {"ja", "med", "med refusion", "inkl", "inkl.", "sand", "true", "1"}
+_NEJ = {"nej", "uden", "uden refusion", "ekskl", "ekskl.", "falsk", "false", "0"}
+
+
+def is_empty(x: object) -> bool:
+    """An empty cell, an error cell (both arrive as None) or a blank string."""
+    return x is None or (isinstance(x, str) and not x.strip()) or (
+        isinstance(x, float) and math.isnan(x))
+
+
+def show(x: object) -> str:
+    """How an argument is quoted back in a message: 2019.0 -> 2019, text in quotes."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    if isinstance(x, str):
+        return f"'{x.strip()}'"
+    return repr(x) if not isinstance(x, (int, float)) else str(x)
+
+
+def whole_number(x: object, what: str) -> int:
+    """A whole number from a float/int/digit text; anything else is a SelectionError."""
+    if isinstance(x, bool):
+        raise SelectionError(f"{what} skal være et tal, ikke {x}")
+    if isinstance(x, (int, float)):
+        if isinstance(x, float) and (math.isnan(x) or not x.is_integer()):
+            raise SelectionError(f"{what} skal være et helt tal, ikke {show(x)}")
+        return int(x)
+    if isinstance(x, str) and re.fullmatch(r"\s*\d+(\.0+)?\s*", x):
+        return int(float(x))
+    raise SelectionError(f"{what} skal være et tal, ikke {show(x)}")
+
+
+def parse_aar(x: object, years: Sequence[int], what: str = "år") -> int:
+    """A year of the data (Excel sends 2019.0)."""
+    if is_empty(x):
+        raise SelectionError(f"{what} mangler")
+    aar = whole_number(x, what)
+    if aar not in years:
+        raise SelectionError(f"{what} {aar} ligger uden for data ({years[0]}–{years[-1]})")
+    return aar
+
+
+def parse_aar_periode(x: object, years: Sequence[int], what: str = "basisår") -> tuple[int, ...]:
+    """One year (2015), a text period ('2015-2017') or a range of two cells [[2015, 2017]]."""
+    if isinstance(x, (list, tuple)):
+        cells = [c for c in flatten(x) if not is_empty(c)]
+        if len(cells) not in (1, 2):
+            raise SelectionError(f"{what} skal være ét år eller to celler (fra og til)")
+        lo, hi = (cells[0], cells[-1])
+    elif isinstance(x, str) and re.fullmatch(r"\s*\d{4}\s*[-–]\s*\d{4}\s*", x):
+        lo, hi = re.split(r"[-–]", x)
+    else:
+        lo = hi = x
+    a, b = parse_aar(lo, years, what), parse_aar(hi, years, what)
+    if a > b:
+        raise SelectionError(f"{what}: fra-år {a} ligger efter til-år {b}")
+    return tuple(range(a, b + 1))
+
+
+def _trin_names() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for table in (trin_navne(), trin_korte_navne()):
+        names.update({name.casefold(): t for t, name in table.items()})
+    names.update({"ikke fordelt": IKKE_FORDELT, "ikke fordelt på trin": IKKE_FORDELT,
+                  "ikke fordelt paa trin": IKKE_FORDELT})
+    return names
+
+
+def parse_trin(x: object, allow_total: bool = True) -> int | str:
+    """1–6, 0 = ikke fordelt, a step's (short) name, 'trin 3'; 'i alt' -> :data:`I_ALT`,
+    'i alt på trin' -> :data:`I_ALT_PAA_TRIN` (when ``allow_total``)."""
+    if is_empty(x):
+        raise SelectionError("trin mangler")
+    if isinstance(x, str):
+        text = " ".join(x.strip().casefold().split())
+        if allow_total and text.replace("–", "-") in _TOTALS:
+            return _TOTALS[text.replace("–", "-")]
+        named = _trin_names().get(text)
+        if named is not None:
+            return named
+        m = re.fullmatch(r"(trin\s*)?(\d+)", text)
+        if m is None:
+            raise SelectionError(f"ukendt trin {show(x)} – brug 1–6, 0 (ikke fordelt) eller et trins navn")
+        x = m.group(2)
+    t = whole_number(x, "trin")
+    if t not in ALLE_TRIN:
+        raise SelectionError(f"ukendt trin {t} – brug 1–6 eller 0 (ikke fordelt på trin)")
+    return t
+
+
+def parse_maal(x: object) -> str:
+    if is_empty(x):
+        return "netto"
+    maal = MAAL_ALIASES.get(str(x).strip().casefold()) if isinstance(x, str) else None
+    if maal is None:
+        raise SelectionError(f"ukendt mål {show(x)} – brug {MAAL_HELP}")
+    return maal
+
+
+def parse_enhed(x: object, value_column: str) -> str:
+    """The model's enhed code; default is the data's first unit (1.000 kr. or kr. pr. indbygger)."""
+    units = UNITS_FOR[value_column]
+    if is_empty(x):
+        return units[0]
+    text = show(x).strip("'").casefold() if isinstance(x, (str, int, float)) else ""
+    key = re.sub(r"[\s._\-]|årig|aarig|arig|kroner", "", text)
+    enhed = _ENHED_KEYS.get(key) or _ENHED_KEYS.get(key.replace("kr", "", 1))
+    if enhed is None:
+        raise SelectionError(f"ukendt enhed {show(x)} – brug {' / '.join(ENHED_LABELS[u] for u in units)}")
+    if enhed not in units:
+        raise SelectionError(f"enheden {ENHED_LABELS[enhed]} findes ikke for disse data "
+                             f"(kun {' / '.join(ENHED_LABELS[u] for u in units)})")
+    return enhed
+
+
+def parse_priser(x: object, index_years: Sequence[int]) -> int | None:
+    """None = løbende priser; a year = faste priser i det års niveau ('2020', 2020.0, 'faste 2020')."""
+    if is_empty(x):
+        return None
+    if isinstance(x, str):
+        text = x.strip().casefold()
+        if text in _LOEBENDE:
+            return None
+        m = re.fullmatch(r"(faste\s*(priser)?\s*)?(\d{4})(\s*-?\s*priser)?", text)
+        if m is None:
+            raise SelectionError(f"ukendte priser {show(x)} – brug 'løbende' eller et prisår som 2024")
+        x = m.group(3)
+    aar = whole_number(x, "prisår")
+    if aar not in index_years:
+        span = f" ({index_years[0]}–{index_years[-1]})" if index_years else ""
+        raise SelectionError(f"prisår {aar} findes ikke i prisindekset{span}")
+    return aar
+
+
+def parse_refusion(x: object) -> bool:
+    """Include statsrefusion (dranst 2)? Default yes."""
+    if is_empty(x):
+        return True
+    if isinstance(x, bool):
+        return x
+    text = show(x).strip("'").casefold()
+    if text in _JA:
+        return True
+    if text in _NEJ:
+        return False
+    raise SelectionError(f"refusion skal være 'med' eller 'uden', ikke {show(x)}")
+
+
+def parse_flag(x: object, what: str, default: bool) -> bool:
+    """A yes/no option such as 'etiketter' (SAND/FALSK arrive as bool, 1/0 as floats)."""
+    if is_empty(x):
+        return default
+    if isinstance(x, bool):
+        return x
+    text = show(x).strip("'").casefold()
+    if text in _JA or text == "sand":
+        return True
+    if text in _NEJ:
+        return False
+    raise SelectionError(f"{what} skal være SAND eller FALSK, ikke {show(x)}")
+
+
+def flatten(x: object) -> list:
+    """Cells of a range in reading order (a scalar becomes a one-element list)."""
+    if isinstance(x, (list, tuple)):
+        out: list = []
+        for item in x:
+            out.extend(flatten(item))
+        return out
+    return [x]
+
+
+def nonempty(cells: Iterable) -> list:
+    return [c for c in cells if not is_empty(c)]
