@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+from pathlib import Path
+
 import openpyxl
 import pytest
 
@@ -9,6 +13,9 @@ from wb_fixtures import YEARS, synthetic_bookdata
 from trappe_xl import pipeline
 from trappe_xl.dataset import Dataset
 from trappe_xl.workbook import layout
+from trappe_xl.workbook.cells import a1
+from trappe_xl.workbook.dashboard import K0, Dash
+from trappe_xl.workbook.selection import Selection
 
 
 @pytest.fixture()
@@ -46,3 +53,35 @@ def test_check_finds_a_tampered_value(tmp_path, synthetic_source):
     said: list[str] = []
     assert pipeline.check(tmp_path / "tampered.xlsx", tmp_path, say=said.append) is False
     assert any("AFVIGELSE" in s for s in said)
+
+
+REAL_SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshots" / "2026-11-24T042710Z_import"
+
+
+def _set_cached(src: Path, dst: Path, sheet_xml: str, cell: str, value: str) -> None:
+    """Copy an .xlsx, replacing the cached value of one formula cell in the raw sheet XML."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == sheet_xml:
+                text = data.decode("utf-8")
+                new, n = re.subn(rf'(<c r="{cell}"[^>]*>(?:<f>[^<]*</f>))<v>[^<]*</v>',
+                                 rf"\g<1><v>{value}</v>", text, count=1)
+                assert n == 1, f"cell {cell} with a cached value not found"
+                data = new.encode("utf-8")
+            zout.writestr(item, data)
+
+
+def test_check_compares_analyse_with_model_on_real_snapshot(tmp_path):
+    """The shipped snapshot, a non-default selection: check passes; one tampered cached result
+    on Analyse (the kommune's 2018 trin-2 figure) makes it fail and name the cell."""
+    sel = Selection(kommune="751", sammenligning="region", basis_fra=2017)
+    out = pipeline.build(tmp_path, snapshot=REAL_SNAPSHOT, out=tmp_path / "real.xlsx",
+                         say=lambda s: None, selection=sel)
+    assert pipeline.check(out, tmp_path, snapshot=REAL_SNAPSHOT, say=lambda s: None) is True
+    cell = a1(Dash(n=9, weighted=True).a_rows()[2], K0 + 1)
+    _set_cached(out, tmp_path / "tampered.xlsx", "xl/worksheets/sheet2.xml", cell, "12345")
+    said: list[str] = []
+    assert pipeline.check(tmp_path / "tampered.xlsx", tmp_path, snapshot=REAL_SNAPSHOT,
+                          say=said.append) is False
+    assert any(f"Analyse!{cell}" in s for s in said), said

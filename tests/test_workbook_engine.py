@@ -3,18 +3,15 @@ the model's value computed here directly with trappe_xl.model (not read from the
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
-
 import pytest
 
 from lo import cell_values, recalc
+from wb_expect import expected, same
 from wb_fixtures import synthetic_bookdata
-from trappe_xl import model, reference
+from trappe_xl import reference
 from trappe_xl.workbook import dashboard as D
-from trappe_xl.workbook.calc import TRIN_ORDER
 from trappe_xl.workbook.cells import a1
-from trappe_xl.workbook.selection import Selection, members, resolve
+from trappe_xl.workbook.selection import Selection, resolve
 from trappe_xl.workbook.writer import TRAP_CELL, write_workbook
 
 pytestmark = pytest.mark.libreoffice
@@ -44,42 +41,11 @@ def recalculated(tmp_path_factory, soffice):
 
 
 def _expected(data, sel: Selection) -> dict[str, object]:
-    """A1 -> value of the result blocks, from the model directly."""
-    sel = resolve(sel, data.years, data.value)
-    valg = model.Valg(maal=sel.maal, enhed=sel.enhed, prisaar=sel.prisaar, refusion=sel.refusion)
-    years = list(range(sel.fra_aar, sel.til_aar + 1))
-    base = tuple(range(sel.basis_fra, sel.basis_til + 1))
-    dash = D.Dash(n=len(data.years))
-    out = {}
-    for c0, mem in ((D.K0, (sel.kommune,)), (D.C0, members(sel))):
-        s = model.serie(data.steps, data.population, data.deflator, valg, mem, years, with_totals=True)
-        v = {(int(r.aar), int(r.trin)): r.vaerdi for r in s.itertuples()}
-        n = {int(r.aar): int(r.n_med_data) for r in s.itertuples()}
-        sh = model.andele(data.steps, data.population, data.deflator, valg, mem, years)
-        share = {(int(r.aar), int(r.trin)): r.andel for r in sh.itertuples()}
-        mu = model.merudgift(data.steps, data.population, data.deflator, valg, mem, years,
-                             basisaar=base)
-        mer = {(int(r.aar), int(r.trin)): r.merudgift for r in mu.itertuples()}
-        order = [*TRIN_ORDER, model.TRIN_I_ALT_PAA_TRIN, model.TRIN_I_ALT]
-        for i, y in enumerate(years):
-            for j, t in enumerate(order):
-                out[a1(dash.a_rows()[i], c0 + j)] = v[(y, t)]
-                out[a1(dash.c_rows()[i], c0 + j)] = mer[(y, t)]
-                if j < 7:
-                    out[a1(dash.b_rows()[i], c0 + j)] = share[(y, t)]
-            if c0 == D.C0:
-                out[a1(dash.a_rows()[i], D.C0 + D.NCOL)] = n[y]
-        st = model.serie(data.steps, data.population, data.deflator, valg, mem, [sel.trappe_aar])
-        tv = {int(r.trin): r.vaerdi for r in st.itertuples()}
-        for i, r in enumerate(dash.d_rows()):
-            out[a1(r, D.K0 + (0 if c0 == D.K0 else 1))] = tv[i + 1]
-    return out
+    return expected(data, resolve(sel, data.years, data.value))
 
 
 def _same(got, want) -> bool:
-    if want is None or (isinstance(want, float) and math.isnan(want)):
-        return got == "–"
-    return isinstance(got, (int, float)) and abs(got - want) <= 1e-6 * max(1.0, abs(want))
+    return same(got, want)
 
 
 @pytest.mark.parametrize("name", list(SELECTIONS))

@@ -66,3 +66,7 @@ class MissingIndexYearError(TrappeError):
 
 class SelectionError(TrappeError):
     """An analysis selection (kommune, group, year, unit ...) is not valid."""
+
+
+class SheetLimitError(TrappeError):
+    """A table would not fit on one worksheet (1,048,576 rows); nothing is written."""

@@ -13,8 +13,10 @@ from . import model
 from .dataset import Dataset
 from .errors import TrappeError
 from .key import Key, load_key
+from .reference import HELE_LANDET
 from .workbook import layout
 from .workbook.bookdata import BookData, trindata
+from .workbook.readback import analyse_differences
 from .workbook.selection import Selection
 from .workbook.writer import write_workbook
 
@@ -37,7 +39,18 @@ def prepare(ds: Dataset, key: Key, *, synthetic: bool = False) -> BookData:
     kontrol = model.assert_conserved(ds.accounts, steps, key)
     return BookData(steps=steps, detail=detail, kontrol=kontrol, population=ds.population,
                     deflator=ds.deflator, key_rules=key.rules, key_version=key.stamp,
-                    meta=dict(ds.meta), synthetic=synthetic)
+                    meta=dict(ds.meta), synthetic=synthetic, land_steps=land_steps(ds, key))
+
+
+def land_steps(ds: Dataset, key: Key):
+    """DST's "Hele landet" rows (area "000") through the same key: a step table of its own."""
+    agg = ds.aggregates
+    if agg is None or agg.empty or "kommunekode" not in agg.columns:
+        return None
+    land = agg[agg["kommunekode"] == HELE_LANDET]
+    if land.empty:
+        return None
+    return model.step_table(model.apply_key(land, key))
 
 
 def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | str | None = None,
@@ -59,7 +72,8 @@ def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | 
 
 def check(workbook: Path | str, data_dir: Path | str, snapshot: Path | str | None = None,
           say: Callable[[str], None] = print) -> bool:
-    """Compare a built workbook's TrinData, Kontrol and cached dashboard values with the model."""
+    """Compare a built workbook's TrinData, Kontrol and the cached values of Analyse (for the
+    choices its input cells hold) with the model."""
     import openpyxl
     ds = load_dataset(data_dir, snapshot)
     data = prepare(ds, load_key())
@@ -67,7 +81,7 @@ def check(workbook: Path | str, data_dir: Path | str, snapshot: Path | str | Non
         wb = openpyxl.load_workbook(workbook, data_only=True, read_only=False)
     except Exception as e:  # openpyxl raises many kinds for a bad file
         raise TrappeError(f"kan ikke læse projektmappen {workbook}: {e}") from e
-    problems = _check_trindata(wb, data) + _check_kontrol(wb)
+    problems = _check_trindata(wb, data) + _check_kontrol(wb) + analyse_differences(wb, data)
     for p in problems[:20]:
         say(f"AFVIGELSE: {p}")
     say("check OK: projektmappen stemmer med modellen" if not problems

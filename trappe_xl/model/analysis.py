@@ -119,6 +119,9 @@ def gennemsnit(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataF
     table = member_table(steps, population, deflator, valg, members, years)
     valid = table["valid"]
     figures = table[list(ALLE_TRIN)]
+    if valg.enhed == "kr_pr_indbygger":
+        # a member's own kr. pr. indbygger figure needs no population: every member with data counts
+        valid = figures.notna().all(axis=1)
     if valg.enhed in ("pr_0_17", "pr_0_22"):
         figures = figures.div(table["base"], axis=0) * 1000.0
     figures = figures.where(valid, axis=0)

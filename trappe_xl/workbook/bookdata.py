@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
-from ..frames import value_column
+from ..frames import ART_TO_MAAL, value_column
 from . import layout
 
 AGES_0_17 = [str(a) for a in range(18)]
@@ -32,6 +32,16 @@ class BookData:
     key_version: str
     meta: dict = field(default_factory=dict)
     synthetic: bool = False
+    #: DST's own "Hele landet" (kommunekode "000") through the key, in the same unit (step table
+    #: columns); empty when the snapshot has no national rows. Never mixed into ``steps``.
+    land_steps: pd.DataFrame | None = None
+
+    @property
+    def has_land(self) -> bool:
+        """kr. pr. indbygger data with DST's national figure: the dashboard shows it for
+        "Hele landet" (a population-weighted figure needs population the data may lack)."""
+        return (self.value == "kr_pr_indbygger" and self.land_steps is not None
+                and len(self.land_steps) > 0)
 
     @property
     def value(self) -> str:
@@ -123,13 +133,49 @@ def befolkning(data: BookData) -> pd.DataFrame:
     return pop[list(layout.TABLES["Befolkning"][1])].sort_values(["aar", "kommunekode"])
 
 
+REGNSKAB_KEYS = ["aar", "kommunekode", "funktion", "gruppering", "dranst", "regel_id", "trin",
+                 "andel"]
+
+
 def regnskab(data: BookData) -> pd.DataFrame:
-    """Detail rows (apply_key output) with the source value next to the step value."""
+    """Detail rows (apply_key output) wide by maal: one row per account key x rule with the step
+    amount and the source amount of netto / udgifter / indtægter (NaN where there is none)."""
     v = data.value
-    d = data.detail.copy()
-    if "kilde_vaerdi" not in d.columns:
-        d["kilde_vaerdi"] = d[v] / d["andel"]
-    return d[list(layout.columns("Regnskab", v))]
+    d = data.detail
+    cols = list(layout.columns("Regnskab", v))
+    if d.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+    art = d["art"].astype(str).map(ART_TO_MAAL).to_numpy()
+    frame = pd.DataFrame({k: _plain(d[k]) for k in REGNSKAB_KEYS})
+    frame["maal"] = art
+    frame["step"] = d[v].to_numpy(dtype=float)
+    frame["kilde"] = frame["step"] / frame["andel"].where(frame["andel"] != 0)
+    wide = frame.set_index([*REGNSKAB_KEYS, "maal"])[["step", "kilde"]].unstack("maal")
+    out = pd.DataFrame(index=wide.index)
+    for maal in ART_TO_MAAL.values():
+        out[f"{maal}_{v}"] = wide["step"][maal] if maal in wide["step"] else np.nan
+    for maal in ART_TO_MAAL.values():
+        out[f"kilde_{maal}"] = wide["kilde"][maal] if maal in wide["kilde"] else np.nan
+    out = out.reset_index().sort_values(REGNSKAB_KEYS[:6], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def _plain(col: pd.Series) -> pd.Series:
+    """Categorical code columns as plain strings (ints/floats unchanged)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype(str)
+    return col
+
+
+def landstal(data: BookData) -> pd.DataFrame:
+    """DST's national figure through the key (layout Landstal), with gyldig as in TrinData."""
+    cols = list(layout.columns("Landstal", data.value))
+    ls = data.land_steps
+    if ls is None or ls.empty:
+        return pd.DataFrame({c: pd.Series(dtype=str if c in ("kommunekode", "maal", "dranst")
+                                          else float) for c in cols})
+    out = ls.assign(gyldig=gyldig(ls))
+    return out.sort_values(["aar", "maal", "dranst", "trin"], kind="stable")[cols].reset_index(drop=True)
 
 
 def kontrol(data: BookData) -> pd.DataFrame:

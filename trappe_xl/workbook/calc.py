@@ -17,6 +17,7 @@ TRIN_ORDER = (1, 2, 3, 4, 5, 6, 0)
 CALC_ROW = 20          # header row of the per-year block
 COL_AAR, COL_PF, COL_KHAR, COL_KDEN, COL_CN, COL_CDEN, COL_CNALLE = 0, 1, 2, 3, 4, 5, 6
 COL_K, COL_C, COL_U = 7, 14, 21
+COL_LHAR = 28          # land_har_data (only with a Landstal table)
 DAEKNING_COL = 30
 
 
@@ -35,12 +36,14 @@ class Cache:
     k: dict[tuple[int, int], object]
     c: dict[tuple[int, int], object]
     u: dict[tuple[int, int], object] = field(default_factory=dict)
+    lhar: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class CalcLayout:
     years: tuple[int, ...]
     weighted: bool                     # kr. pr. indbygger data: weighted + unweighted blocks
+    land: bool = False                 # a Landstal table: "Hele landet" = DST's national figure
 
     def row(self, year: int) -> int:
         return CALC_ROW + 1 + self.years.index(year)
@@ -74,7 +77,8 @@ def _lit(v) -> str:
     return f'"{v}"' if isinstance(v, str) else str(v)
 
 
-def helper_formulas() -> dict[str, str]:
+def helper_formulas(weighted: bool = False, land: bool = False) -> dict[str, str]:
+    """Helper cells; ``weighted`` = kr. pr. indbygger data, ``land`` = a Landstal table exists."""
     kom = "MATCH(ValgKommune,KOM_kommune,0)"
     maal = {label: code for code, label in layout.MAAL_VALG.items()}
     enhed = {layout.ENHED_VALG["pr_0_17"]: 2, layout.ENHED_VALG["pr_0_22"]: 3,
@@ -96,9 +100,12 @@ def helper_formulas() -> dict[str, str]:
         "hPrisaar": "=ValgPrisaar",
         "hRegKrit": '=IF(hSam=2,hRegion,"<>ingen")',
         "hGrpKrit": '=IF(hSam=3,hGruppe,"<>ingen")',
+        "hEnhedOK": "=hEnhed=4" if weighted else "=hEnhed<4",
+        "hLand": "=AND(hSam=4,hEnhed=4)" if land else "=FALSE()",
+        "hPrisTekst": '=IF(hPriser=2,"faste priser ("&hPrisaar&"-niveau)","løbende priser")',
         "hSamTekst": (f'=IF(hSam=1,"{layout.SAMMENLIGNING_VALG["gruppe"]}",IF(hSam=2,'
                       f'INDEX(KOM_region,{kom}),IF(hSam=3,INDEX(KOM_kommunegruppe,{kom}),'
-                      f'"{layout.SAMMENLIGNING_VALG["land"]}")))'),
+                      f'IF(hLand,"{layout.LAND_LABEL}","{layout.SAMMENLIGNING_VALG["land"]}"))))'),
         "hAntal": ('=IF(hSam=1,SUMPRODUCT((hGrpKoder<>"ingen")*1),IF(hSam=2,'
                    'SUMPRODUCT((KOM_regionskode=hRegion)*1),IF(hSam=3,'
                    'SUMPRODUCT((KOM_kommunegruppe_kode=hGruppe)*1),ROWS(KOM_kommunekode))))'),
@@ -113,9 +120,10 @@ def group_code_formula(slot: int, first_cell_row: int, col: int, group_cells: li
             f'IFERROR(INDEX(KOM_kommunekode,MATCH({g},KOM_kommune,0)),"ingen")))')
 
 
-def write_helpers(ws, wb, fmt: dict, cache: Cache, group_cells: list[str]) -> None:
+def write_helpers(ws, wb, fmt: dict, cache: Cache, group_cells: list[str],
+                  lay: "CalcLayout") -> None:
     ws.write_string(0, 0, "Hjælpeceller (beregnes af valgene på Analyse – ret ikke her)", fmt["h2"])
-    for i, (name, formula) in enumerate(helper_formulas().items(), start=1):
+    for i, (name, formula) in enumerate(helper_formulas(lay.weighted, lay.land).items(), start=1):
         ws.write_string(i, 0, name)
         ws.write_formula(i, 1, formula, None, cache.helpers[name])
         wb.define_name(name, "=" + sheet_ref(layout.BEREGNING, absref(i, 1)))
@@ -137,6 +145,8 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
     heads += [f"K_trin{t}" for t in TRIN_ORDER] + [f"S_trin{t}" for t in TRIN_ORDER]
     if lay.weighted:
         heads += [f"U_trin{t}" for t in TRIN_ORDER]
+    if lay.land:
+        heads += ["land_har_data"]
     for j, h in enumerate(heads):
         ws.write_string(CALC_ROW, j, h, fmt["bold"])
     for y in lay.years:
@@ -149,18 +159,25 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         ws.write_formula(r, COL_KHAR, F.kommune_has(yref), None, cache.khar[y])
         ws.write_formula(r, COL_KDEN, F.kommune_den(yref, absref(r, COL_KHAR)), None,
                          _na(cache.kden[y]))
-        ws.write_formula(r, COL_CN, F.group_n_valid(yref), None, cache.cn[y])
+        lhar = absref(r, COL_LHAR)
+        n_formula = F.group_n_valid(yref)
+        if lay.land:
+            ws.write_formula(r, COL_LHAR, F.land_has(yref), None, cache.lhar[y])
+            n_formula = f"=IF(hLand,{F.group_n_data(yref)[1:]},{n_formula[1:]})"
+        ws.write_formula(r, COL_CN, n_formula, None, cache.cn[y])
         ws.write_formula(r, COL_CDEN, F.group_den(yref), None, cache.cden[y])
         ws.write_formula(r, COL_CNALLE, F.group_n_data(yref), None, cache.cnalle[y])
         for t in TRIN_ORDER:
             ws.write_formula(r, lay.k_col(t), F.kommune_value(yref, t, pf, kden), None,
                              _cached(cache.k[(y, t)]))
             if lay.weighted:
-                gf = F.group_value_weighted(yref, t, cden, cn)
-                ws.write_formula(r, lay.u_col(t), F.group_value_mean(yref, t, cnalle), None,
+                gf = F.group_value_weighted(yref, t, pf, cden, cn)
+                ws.write_formula(r, lay.u_col(t), F.group_value_mean(yref, t, pf, cnalle), None,
                                  _cached(cache.u[(y, t)]))
             else:
                 gf = F.group_value_sum(yref, t, pf, cden, cn)
+            if lay.land:
+                gf = F.comparison_value(F.land_value(yref, t, pf, lhar), gf)
             ws.write_formula(r, lay.c_col(t), gf, None, _cached(cache.c[(y, t)]))
     wb.define_name("hAar", "=" + lay.col_range(COL_AAR))
     ws.set_column(0, 0, 14)

@@ -7,7 +7,7 @@ from .. import reference
 from . import layout
 from .calc import TRIN_ORDER
 from .cells import area, sheet_ref
-from .dashboard import C0, K0, NCOL, Dash
+from .dashboard import C0, CHART_COL, CHART_WIDTH, K0, NCOL, Dash
 from .formats import STEP_COLOURS
 
 MIRROR_COL = 45
@@ -47,55 +47,65 @@ def _name(row: int, col: int) -> str:
     return "=" + sheet_ref(layout.ANALYSE, area(row, col, row, col))
 
 
-def add_charts(wb, ws, dash: Dash, anchor_col: int) -> None:
-    short = reference.trin_korte_navne()
-    a, b = dash.a_rows(), dash.b_rows()
-    head_a = a[0] - 1
-    size = {"x_scale": 1.25, "y_scale": 1.0}
-    # A1: stacked columns, the kommune's steps per year
-    ch = wb.add_chart({"type": "column", "subtype": "stacked"})
+CHART_COLS = 7   # default-width columns the chart stack covers (for the print area)
+
+
+def _series_steps(chart, rows: range, short: dict) -> None:
     for j, t in enumerate(TRIN_ORDER):
-        ch.add_series({"name": f"{t} {short[t]}" if t else short[t], "categories": _cats(a),
-                       "values": _m(a[0], K0 + j, a[-1]), "fill": {"color": STEP_COLOURS[t]},
-                       "gap": 60})
-    ch.set_title({"name": "A) Udvikling pr. trin – kommunen", "name_font": {"size": 11}})
-    ch.set_legend({"position": "bottom", "font": {"size": 8}})
+        chart.add_series({"name": f"{t} {short[t]}" if t else short[t], "categories": _cats(rows),
+                          "values": _m(rows[0], K0 + j, rows[-1]), "fill": {"color": STEP_COLOURS[t]},
+                          "gap": 60})
+
+
+def _style(chart, title: str, legend_font: int = 8, num_format: str = "#,##0") -> None:
+    chart.set_title({"name": title, "name_font": {"size": 10}})
+    chart.set_legend({"position": "bottom", "font": {"size": legend_font}})
+    chart.set_x_axis({"num_font": {"size": 8}})
+    chart.set_y_axis({"num_font": {"size": 8}, "num_format": num_format})
+
+
+def add_charts(wb, ws, dash: Dash) -> None:
+    """Four charts stacked beside the tables (A kommune by step, A totals, B shares, C merudgift),
+    together as tall as the printed tables; D's staircase next to table D."""
+    short = reference.trin_korte_navne()
+    a, b, c_rows = dash.a_rows(), dash.b_rows(), dash.c_rows()
+    head_a = a[0] - 1
+    height = max(180, dash.print_height_px() // 4 - 8)
+    size = {"width": CHART_WIDTH, "height": height}
+    made = []
+    ch = wb.add_chart({"type": "column", "subtype": "stacked"})
+    _series_steps(ch, a, short)
+    _style(ch, "A) Kommunen pr. trin")
     ch.show_na_as_empty_cell()
-    ws.insert_chart(1, anchor_col, ch, size)
-    # A2: lines, i alt kommune vs comparison
+    made.append(ch)
     ln = wb.add_chart({"type": "line"})
     for c0 in (K0, C0):
         ln.add_series({"name": _name(head_a - 1, c0), "categories": _cats(a),
                        "values": _m(a[0], c0 + 8, a[-1]), "marker": {"type": "circle"}})
-    ln.set_title({"name": "A) I alt – kommune og sammenligning", "name_font": {"size": 11}})
-    ln.set_legend({"position": "bottom"})
+    _style(ln, "A) I alt – kommune og sammenligning", 9)
     ln.show_blanks_as("gap")
-    ws.insert_chart(17, anchor_col, ln, size)
-    # B: 100 % stacked distribution (kommune)
+    made.append(ln)
     pc = wb.add_chart({"type": "column", "subtype": "percent_stacked"})
-    for j, t in enumerate(TRIN_ORDER):
-        pc.add_series({"name": f"{t} {short[t]}" if t else short[t], "categories": _cats(b),
-                       "values": _m(b[0], K0 + j, b[-1]), "fill": {"color": STEP_COLOURS[t]},
-                       "gap": 60})
-    pc.set_title({"name": "B) Fordeling på trin – kommunen", "name_font": {"size": 11}})
-    pc.set_legend({"position": "bottom", "font": {"size": 8}})
-    ws.insert_chart(33, anchor_col, pc, size)
-    # C: merudgift i alt per year, kommune vs comparison
-    c_rows = dash.c_rows()
+    _series_steps(pc, b, short)
+    _style(pc, "B) Fordeling på trin – kommunen", num_format="0%")
+    made.append(pc)
     mc = wb.add_chart({"type": "column"})
     for c0 in (K0, C0):
         mc.add_series({"name": _name(head_a - 1, c0), "categories": _cats(c_rows),
                        "values": _m(c_rows[0], c0 + 8, c_rows[-1])})
-    mc.set_title({"name": "C) Merudgift i alt mod basis", "name_font": {"size": 11}})
-    mc.set_legend({"position": "bottom"})
-    ws.insert_chart(49, anchor_col, mc, size)
-    # D: the staircase for the chosen year
+    _style(mc, "C) Merudgift i alt mod basis", 9)
+    made.append(mc)
+    y = 0
+    for chart in made:
+        chart.set_size(size)
+        ws.insert_chart(0, CHART_COL, chart, {"y_offset": y, "object_position": 1})
+        y += height + 8
     d = dash.d_rows()
     st = wb.add_chart({"type": "column"})
     for j in range(2):
         st.add_series({"name": _name(d[0] - 1, K0 + j),
                        "categories": "=" + sheet_ref(layout.ANALYSE, area(d[0], 0, d[-1], 0)),
                        "values": _m(d[0], K0 + j, d[-1]), "gap": 20})
-    st.set_title({"name": "D) Trappen i det valgte år", "name_font": {"size": 11}})
-    st.set_legend({"position": "bottom"})
-    ws.insert_chart(dash.d_top, 4, st, {"x_scale": 1.4, "y_scale": 0.9})
+    _style(st, "D) Trappen i det valgte år", 9)
+    st.set_size({"width": 560, "height": 260})
+    ws.insert_chart(dash.d_top, 4, st, {"x_offset": 20})

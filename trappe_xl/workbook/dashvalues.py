@@ -79,6 +79,18 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
             for j in range(NCOL):
                 v, b = rows[i][c0][j], bases[c0][j]
                 out[(rc, c0 + j)] = "" if y == "" else (v - b if _num(v) and _num(b) else MISSING)
+    # U: the plain mean (kr. pr. indbygger data), next to the kommune's own figures again
+    if dash.weighted:
+        out[(dash.u_top, K0)] = f"Kommune: {kommune_navn}"
+        out[(dash.u_top, C0)] = f"Uvægtet: {label}"
+        for i, ru in enumerate(dash.u_rows()):
+            y = out[(dash.a_rows()[i], 0)]
+            out[(ru, 0)] = y
+            u = ["" if y == "" else _cell(cache.u.get((y, t))) for t in TRIN_ORDER]
+            u += ["", ""] if y == "" else [_total(u, 6), _total(u, 7)]
+            for j in range(NCOL):
+                out[(ru, K0 + j)] = rows[i][K0][j]
+                out[(ru, C0 + j)] = u[j]
     # D: the staircase year
     top = dash.d_top + 1
     out[(top, K0)], out[(top, K0 + 1)] = kommune_navn, label

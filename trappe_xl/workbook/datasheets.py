@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from ..errors import SheetLimitError
 from .cells import col_letter
 from . import layout
 
@@ -26,9 +27,25 @@ def _values(series: pd.Series) -> list:
             for v in series.astype(object).tolist()]
 
 
+def check_rows(sheet: str, n_rows: int, first_row: int = 0) -> None:
+    """SheetLimitError when a table of ``n_rows`` (plus header) from ``first_row`` would not fit."""
+    last = first_row + 1 + n_rows
+    if last > layout.MAX_SHEET_ROWS:
+        raise SheetLimitError(
+            f"Arket {sheet} ville få {last:,} rækker, men Excel og LibreOffice rummer højst "
+            f"{layout.MAX_SHEET_ROWS:,} rækker pr. ark. Projektmappen er ikke skrevet; vælg færre år "
+            "eller en grovere detaljering (fx funktionsniveau).")
+
+
+_AMOUNTS = ("kilde_total", "trin_total", "ikke_fordelt", "pop_0_17", "pop_0_22", "pop_ialt",
+            "beloeb_1000kr", "kr_pr_indbygger")
+_DETAIL = ("netto_", "udgifter_", "indtaegter_", "kilde_")   # Regnskab: amounts × andel, 1 decimal
+
+
 def _column_format(name: str, series: pd.Series, fmt: dict):
-    if name in ("beloeb_1000kr", "kr_pr_indbygger", "kilde_vaerdi", "kilde_total", "trin_total",
-                "ikke_fordelt", "pop_0_17", "pop_0_22", "pop_ialt"):
+    if name.startswith(_DETAIL) and name not in _AMOUNTS:
+        return fmt["num1"]
+    if name in _AMOUNTS:
         return fmt["num"]
     if name in ("forskel",):
         return fmt["num1"]
@@ -45,6 +62,7 @@ def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int
     Text columns are written as text (codes stay "101", never numbers)."""
     formats = formats or {}
     n = len(frame)
+    check_rows(ws.get_name(), n, first_row)
     for j, col in enumerate(frame.columns):
         c = first_col + j
         cf = formats.get(col) or _column_format(col, frame[col], fmt)

@@ -32,6 +32,16 @@ def make_formats(wb) -> dict:
     f["pct"] = wb.add_format({"num_format": PCT, "align": "right"})
     f["int"] = wb.add_format({"num_format": "0"})
     f["share"] = wb.add_format({"num_format": "0.000"})
+    # the dashboard's tables: 9 pt so a landscape A4 page holds both blocks and the charts
+    small = {"font_size": 9}
+    f["dhead"] = wb.add_format({"font_size": 8, "bold": True, "font_color": "#FFFFFF", "bg_color": HEAD_BG,
+                                "text_wrap": True, "valign": "vcenter", "align": "center",
+                                "border": 1})
+    f["dnum"] = wb.add_format({**small, "num_format": NUM, "align": "right"})
+    f["dnumb"] = wb.add_format({**small, "num_format": NUM, "align": "right", "bold": True})
+    f["dpct"] = wb.add_format({**small, "num_format": PCT, "align": "right"})
+    f["dint"] = wb.add_format({**small, "num_format": "0", "align": "center"})
+    f["legend"] = wb.add_format({"italic": True, "font_color": "#404040"})
     f["link"] = wb.add_format({"font_color": "#0563C1", "underline": 1})
     f["text"] = wb.add_format({})
     for t in range(7):

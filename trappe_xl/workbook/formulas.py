@@ -4,9 +4,10 @@ Only SUMIFS/COUNTIFS/SUMPRODUCT/INDEX/MATCH/IF/IFERROR: FILTER, UNIQUE, LET and 
 in the LibreOffice that CI has. Names used here are defined by calc.py:
 
 TD_<col>   TrinData columns (TD_vaerdi = the value column), DK_<col> Daekning columns,
+LS_<col> the Landstal table (LS_vaerdi = its value column),
 PI_aar/PI_indeks the price index, KOM_<col> the Kommuner table;
 hKode hRegion hGruppe hMaal hDranst hRef hGyldigA hGyldigB hEnhed hSam hPriser hPrisaar hRegKrit hGrpKrit
-hGrpKoder: helper cells derived from the inputs.
+hGrpKoder hLand hEnhedOK: helper cells derived from the inputs.
 
 Semantics follow trappe_xl.model (member_table/serie): a member-year counts when it has step rows
 for the measure and none is missing (TrinData.gyldig / Daekning.har_data); its steps without rows
@@ -66,16 +67,37 @@ def _td_mask(year: str, trin: int) -> str:
             f"*{_member_mask('TD')}")
 
 
-def group_value_weighted(year: str, trin: int, den: str, n: str) -> str:
+def group_value_weighted(year: str, trin: int, pf: str, den: str, n: str) -> str:
     """kr. pr. indbygger data: population-weighted figure Σ(v·pop) / Σ pop over members with both."""
     num = f"SUMPRODUCT(TD_vaerdi,TD_pop_ialt,{_td_mask(year, trin)})"
-    return f'=IF({n}=0,"{MISSING}",IFERROR({num}/{den},"{MISSING}"))'
+    return f'=IF({n}=0,"{MISSING}",IFERROR({num}*{pf}/{den},"{MISSING}"))'
 
 
-def group_value_mean(year: str, trin: int, n_all: str) -> str:
+def group_value_mean(year: str, trin: int, pf: str, n_all: str) -> str:
     """Unweighted mean over the members with data (no population needed; labelled so)."""
     num = f"SUMPRODUCT(TD_vaerdi,{_td_mask(year, trin)})"
-    return f'=IF({n_all}=0,"{MISSING}",{num}/{n_all})'
+    return f'=IF({n_all}=0,"{MISSING}",IFERROR({num}*{pf}/{n_all},"{MISSING}"))'
+
+
+def _ls_rest(year: str) -> str:
+    return f"LS_aar,{year},LS_maal,hMaal,LS_gyldig,hGyldigA,LS_gyldig,hGyldigB"
+
+
+def land_has(year: str) -> str:
+    """1 when DST's national figure has data that year for the measure (Landstal.gyldig), else 0."""
+    return f"=IF(COUNTIFS({_ls_rest(year)})>0,1,0)"
+
+
+def land_value(year: str, trin: int, pf: str, has: str) -> str:
+    """DST's own "Hele landet" figure on a step (kr. pr. indbygger); "–" without data."""
+    tot = f"SUMIFS(LS_vaerdi,{_ls_rest(year)},LS_trin,{trin},LS_dranst,hDranst)"
+    return f'IF({has}=0,"{MISSING}",IFERROR({tot}*{pf},"{MISSING}"))'
+
+
+def comparison_value(land: str, other: str) -> str:
+    """The comparison cell: DST's national figure when hLand, else the members' figure."""
+    return f"=IF(hLand,{land},{other[1:]})"
+
 
 
 def _dk_rest(year: str) -> str:
@@ -83,8 +105,10 @@ def _dk_rest(year: str) -> str:
 
 
 def price_factor(year: str) -> str:
-    return (f"=IF(hPriser=1,1,IFERROR(INDEX(PI_indeks,MATCH(hPrisaar,PI_aar,0))"
-            f"/INDEX(PI_indeks,MATCH({year},PI_aar,0)),NA()))")
+    """1 for løbende priser, index(prisår)/index(år) for faste; NA() (so every figure is "–") when
+    the index lacks a year or the unit does not exist in the data (hEnhedOK)."""
+    return (f"=IF(NOT(hEnhedOK),NA(),IF(hPriser=1,1,IFERROR(INDEX(PI_indeks,MATCH(hPrisaar,PI_aar,0))"
+            f"/INDEX(PI_indeks,MATCH({year},PI_aar,0)),NA())))")
 
 
 def kommune_has(year: str) -> str:

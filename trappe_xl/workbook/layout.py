@@ -14,6 +14,7 @@ VALUE = "<value>"
 FORSIDE = "Forside"
 ANALYSE = "Analyse"
 TRINDATA = "TrinData"
+LANDSTAL = "Landstal"   # DST's own "Hele landet" figures through the key (never in TrinData)
 REGNSKAB = "Regnskab"
 NOEGLE = "Noegle"
 KOMMUNER = "Kommuner"
@@ -26,7 +27,7 @@ XLWINGS_CONF = "xlwings.conf"
 # Added by the workbook writer (extension; the names above are unchanged):
 VEJLEDNING = "Vejledning"
 BEREGNING = "Beregning"  # hidden: drop-down lists, helper cells, chart data, the Daekning table
-SHEETS = (FORSIDE, ANALYSE, VEJLEDNING, TRINDATA, REGNSKAB, NOEGLE, KOMMUNER, BEFOLKNING,
+SHEETS = (FORSIDE, ANALYSE, VEJLEDNING, TRINDATA, LANDSTAL, REGNSKAB, NOEGLE, KOMMUNER, BEFOLKNING,
           PRISINDEKS, KONTROL, OM_DATA, RETTELSER, BEREGNING, XLWINGS_CONF)
 
 # Excel Tables (ListObjects): name -> (sheet, columns)
@@ -38,8 +39,16 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
                             # 0 no, 1 only with refusion, 2 only without, 3 both; and the row's
                             # population (blank = missing) for Σ/Σ and weighting
                             "gyldig", "pop_0_17", "pop_0_22", "pop_ialt")),
-    "Regnskab": (REGNSKAB, ("aar", "kommunekode", "funktion", "gruppering", "dranst", "art",
-                            "kilde_vaerdi", "regel_id", "trin", "andel", VALUE)),
+    # DST's "Hele landet" (area "000") through the key: same columns as TrinData's step part plus
+    # gyldig; read by the dashboard for comparison "Hele landet" with kr. pr. indbygger data.
+    "Landstal": (LANDSTAL, ("aar", "kommunekode", "trin", "maal", "dranst", VALUE, "gyldig")),
+    # Wide by maal so the detail fits a sheet (1,048,576 rows): one row per account key x rule;
+    # <maal>_<value> = the step amount (source x andel), kilde_<maal> = the source amount; blank =
+    # missing in DST or no such measure for the account.
+    "Regnskab": (REGNSKAB, ("aar", "kommunekode", "funktion", "gruppering", "dranst", "regel_id",
+                            "trin", "andel", "netto_" + VALUE, "udgifter_" + VALUE,
+                            "indtaegter_" + VALUE, "kilde_netto", "kilde_udgifter",
+                            "kilde_indtaegter")),
     "Noegle": (NOEGLE, ("regel_id", "funktion", "gruppering", "dranst", "art", "trin", "andel",
                         "fra_aar", "til_aar", "grundlag", "kilde", "status")),
     "Kommuner": (KOMMUNER, ("kommunekode", "kommune", "regionskode", "region",
@@ -73,10 +82,14 @@ REFUSION_VALG = {True: "Med refusion", False: "Uden refusion"}
 #: Daekning.refusion codes
 REFUSION_KODE = {True: "med", False: "uden"}
 
+#: Excel's and LibreOffice's row limit of one sheet
+MAX_SHEET_ROWS = 1_048_576
+LAND_LABEL = "Hele landet (DST's landstal)"
+
 # UDF module named in the xlwings.conf sheet.
 UDF_MODULE = "trappe_xl.udf"
 
 
 def columns(table: str, value_column: str) -> tuple[str, ...]:
     """The table's columns with the data's value column in place of VALUE."""
-    return tuple(value_column if c == VALUE else c for c in TABLES[table][1])
+    return tuple(c.replace(VALUE, value_column) for c in TABLES[table][1])

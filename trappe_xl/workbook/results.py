@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from .. import model
+from ..reference import HELE_LANDET
 from ..errors import MissingIndexYearError
 from . import bookdata, layout
 from .bookdata import BookData
@@ -58,21 +59,28 @@ def _pf(data: BookData, sel: Selection, y: int):
 
 
 def unweighted(data: BookData, sel: Selection, mem: tuple[str, ...]) -> dict:
-    """Plain mean over members with data (population not needed): Σ values / n members with data."""
-    has = bookdata.has_data(data.steps, sel.refusion)
-    has = has[(has["maal"] == sel.maal) & has["kommunekode"].isin(mem)]
-    s = data.steps
-    s = s[(s["maal"] == sel.maal) & s["kommunekode"].isin(mem)]
-    if not sel.refusion:
-        s = s[s["dranst"] != "2"]
-    s = s.merge(has, on=["aar", "kommunekode", "maal"])
-    sums = s.groupby(["aar", "trin"])[data.value].sum()
-    n = has.groupby("aar").size()
-    out = {}
-    for y in data.years:
-        for t in TRIN_ORDER:
-            out[(y, t)] = (None if n.get(y, 0) == 0 else float(sums.get((y, t), 0.0)) / n[y])
+    """Plain mean over members with data (model.gennemsnit; population not needed)."""
+    years = index_years(data, sel)
+    out = {(y, t): None for y in data.years for t in TRIN_ORDER}
+    if not years:
+        return out
+    s = model.gennemsnit(data.steps, data.population, data.deflator, valg_of(sel), mem, years)
+    for r in s.itertuples(index=False):
+        out[(int(r.aar), int(r.trin))] = _num(r.vaerdi)
     return out
+
+
+def uses_land(data: BookData, sel: Selection) -> bool:
+    """The comparison is DST's own national figure (kr. pr. indbygger data, "Hele landet")."""
+    return data.has_land and sel.sammenligning == "land" and sel.enhed == "kr_pr_indbygger"
+
+
+def land_has(data: BookData, sel: Selection) -> dict[int, int]:
+    if not data.has_land:
+        return {}
+    has = bookdata.has_data(data.land_steps, sel.refusion)
+    years = set(has.loc[has["maal"] == sel.maal, "aar"].astype(int))
+    return {y: int(y in years) for y in data.years}
 
 
 def compute_cache(data: BookData, sel: Selection) -> Cache:
@@ -108,7 +116,18 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
                   c=serie_values(data, sel, mem))
     if data.value == "kr_pr_indbygger":
         cache.u = unweighted(data, sel, mem)
+    cache.lhar = land_has(data, sel)
+    if uses_land(data, sel):
+        cache.c = serie_values(_land_view(data), sel, (HELE_LANDET,))
+        cache.cn = dict(cnalle)
+        cache.helpers["hSamTekst"] = layout.LAND_LABEL
+        cache.helpers["hLand"] = True
     return cache
+
+
+def _land_view(data: BookData) -> BookData:
+    from dataclasses import replace
+    return replace(data, steps=data.land_steps)
 
 
 def reference_kommune(sel: Selection):
@@ -133,7 +152,10 @@ def helper_values(sel: Selection) -> dict[str, object]:
             "hPrisaar": sel.prisaar if sel.prisaar is not None else sel.til_aar,
             "hRegKrit": k.regionskode if sam == 2 else "<>ingen",
             "hGrpKrit": k.kommunegruppe_kode if sam == 3 else "<>ingen",
-            "hAntal": antal, "hSamTekst": comparison_label(sel)}
+            "hAntal": antal, "hSamTekst": comparison_label(sel),
+            "hEnhedOK": True, "hLand": False,
+            "hPrisTekst": "løbende priser" if sel.prisaar is None
+            else f"faste priser ({sel.prisaar}-niveau)"}
 
 
 __all__ = ["compute_cache", "valg_of", "pd"]

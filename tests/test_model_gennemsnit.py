@@ -1,0 +1,37 @@
+"""model.gennemsnit for kr. pr. indbygger data without population: the plain mean of the members'
+own figures needs no population (bug fixed: it used to give NaN). Hand-made SYNTHETIC figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trappe_xl import model
+from trappe_xl.frames import empty_deflator, empty_population
+
+
+def _steps():
+    rows = [(2020, "101", 2, "netto", "*", 100.0), (2020, "101", 3, "netto", "*", 50.0),
+            (2020, "147", 2, "netto", "*", 300.0),  # no trin-3 row: 0 there
+            (2020, "151", 2, "netto", "*", np.nan),  # missing: left out whole
+            (2021, "101", 2, "netto", "*", 10.0)]
+    return pd.DataFrame(rows, columns=["aar", "kommunekode", "trin", "maal", "dranst",
+                                       "kr_pr_indbygger"])
+
+
+def test_plain_mean_without_population():
+    g = model.gennemsnit(_steps(), empty_population(), empty_deflator(),
+                         model.Valg(enhed="kr_pr_indbygger"), ("101", "147", "151"), [2020, 2021])
+    v = {(r.aar, r.trin): r.vaerdi for r in g.itertuples()}
+    n = {r.aar: r.n_med_data for r in g.itertuples()}
+    assert v[(2020, 2)] == pytest.approx((100 + 300) / 2)
+    assert v[(2020, 3)] == pytest.approx((50 + 0) / 2)
+    assert v[(2021, 2)] == pytest.approx(10.0)
+    assert n == {2020: 2, 2021: 1}
+
+
+def test_weighted_figure_still_needs_population():
+    s = model.serie(_steps(), empty_population(), empty_deflator(),
+                    model.Valg(enhed="kr_pr_indbygger"), ("101", "147"), [2020])
+    assert s["vaerdi"].isna().all()

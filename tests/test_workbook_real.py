@@ -1,0 +1,155 @@
+"""The shipped data path end to end: the REAL snapshot in data/ (DST REGK31, kr. pr. indbygger,
+netto only, no population, no price index) -> workbook -> LibreOffice recalculation; every result
+cell on Analyse equals trappe_xl.model computed here, and choices the data cannot answer show a
+Danish note and "–", never a number. "Hele landet" is DST's own national figure through the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+
+from lo import cell_values, recalc
+from wb_expect import differences, expected
+from trappe_xl import model
+from trappe_xl.key import load_key
+from trappe_xl.pipeline import prepare
+from trappe_xl.sources.load import load_snapshot
+from trappe_xl.workbook import dashboard as D
+from trappe_xl.workbook import layout, notes
+from trappe_xl.workbook.cells import a1
+from trappe_xl.workbook.selection import Selection, resolve
+from trappe_xl.workbook.writer import TRAP_CELL, write_workbook
+
+pytestmark = pytest.mark.libreoffice
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshots" / "2026-11-24T042710Z_import"
+
+SELECTIONS = {
+    "land_kbh": Selection(),
+    "region_aarhus": Selection(kommune="751", sammenligning="region", basis_fra=2016,
+                               basis_til=2018),
+    "group_odense": Selection(kommune="461", sammenligning="gruppe",
+                              gruppe=("461", "751", "851", "101"), fra_aar=2018, til_aar=2023,
+                              basis_fra=2019, trappe_aar=2020),
+    "kgroup_frb_base2020": Selection(kommune="147", sammenligning="kommunegruppe", basis_fra=2020,
+                                     basis_til=2022, trappe_aar=2021),
+    "land_uden_refusion": Selection(kommune="563", refusion=False, basis_fra=2019),
+    "fixed_prices": Selection(kommune="101", prisaar=2020),
+    "udgifter": Selection(kommune="101", maal="udgifter"),
+    "indtaegter_region": Selection(kommune="851", maal="indtaegter", sammenligning="region"),
+}
+#: books whose Enhed cell is changed to a per-child unit after writing (the writer refuses it)
+PER_CHILD = {"per_child_land": (Selection(), "pr_0_17"),
+             "per_child_region": (Selection(kommune="751", sammenligning="region"), "pr_0_22")}
+
+
+@pytest.fixture(scope="module")
+def real():
+    ds = load_snapshot(SNAPSHOT)
+    data = prepare(ds, load_key())
+    land = ds.aggregates[ds.aggregates["kommunekode"] == "000"]
+    land_steps = model.step_table(model.apply_key(land, load_key()))  # computed here, not by bookdata
+    return data, land_steps
+
+
+@pytest.fixture(scope="module")
+def books(real, tmp_path_factory, soffice):
+    data, _ = real
+    src = tmp_path_factory.mktemp("real")
+    paths = {name: write_workbook(data, sel, src / f"{name}.xlsx", trap=True)
+             for name, sel in SELECTIONS.items()}
+    for name, (sel, enhed) in PER_CHILD.items():
+        path = write_workbook(data, sel, src / f"{name}.xlsx")
+        wb = openpyxl.load_workbook(path)
+        ref = wb.defined_names["ValgEnhed"].attr_text.split("!")[1].replace("$", "")
+        wb[layout.ANALYSE][ref] = layout.ENHED_VALG[enhed]
+        wb.save(path)
+        paths[name] = path
+    outs = recalc(list(paths.values()), tmp_path_factory.mktemp("real-lo"), soffice)
+    return paths, dict(zip(paths, outs))
+
+
+def test_real_snapshot_facts(real):
+    data, land_steps = real
+    assert data.value == "kr_pr_indbygger" and data.population.empty and data.deflator.empty
+    assert data.years == tuple(range(2016, 2025))
+    assert data.has_land and len(land_steps) == len(data.land_steps)
+    # DST's 2016 national figure for 5.28.21 is 921 kr. pr. indbygger: the key's 50/50 split
+    row = land_steps[(land_steps["aar"] == 2016) & (land_steps["trin"] == 2)]
+    assert float(row["kr_pr_indbygger"].iloc[0]) == pytest.approx(921 * 0.5)
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_real_libreoffice_equals_model(real, books, name):
+    data, land_steps = real
+    sel = resolve(SELECTIONS[name], data.years, data.value)
+    want = expected(data, sel, land_steps=land_steps)
+    got = cell_values(books[1][name], layout.ANALYSE)
+    assert len(want) > 200
+    bad = differences(got, want)
+    assert not bad, f"{len(bad)} cells differ, e.g. {list(bad.items())[:8]}"
+    assert cell_values(books[1][name], layout.BEREGNING)[TRAP_CELL] == 2  # really recalculated
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_real_cached_values_equal_model(real, books, name):
+    data, land_steps = real
+    sel = resolve(SELECTIONS[name], data.years, data.value)
+    bad = differences(cell_values(books[0][name], layout.ANALYSE),
+                      expected(data, sel, land_steps=land_steps))
+    assert not bad, f"{len(bad)} cached cells differ, e.g. {list(bad.items())[:8]}"
+
+
+@pytest.mark.parametrize("name", list(PER_CHILD))
+def test_real_per_child_is_dash_with_note(real, books, name):
+    data, land_steps = real
+    sel, enhed = PER_CHILD[name]
+    sel = resolve(sel, data.years, data.value)
+    want = expected(data, sel, enhed=enhed, land_steps=land_steps)
+    got = cell_values(books[1][name], layout.ANALYSE)
+    bad = differences(got, want)
+    assert not bad, f"{len(bad)} cells differ, e.g. {list(bad.items())[:8]}"
+    shown = [got.get(a1(r, c)) for r in D.Dash(9, True).a_rows() for c in range(D.K0, D.K0 + 9)]
+    assert shown == ["–"] * len(shown)
+    assert notes.KR_UNIT_NOTE in _notes(got)
+    assert all(w == 0 for w in want.values() if not (isinstance(w, float) and np.isnan(w)))
+
+
+def _notes(got: dict) -> list[str]:
+    return [str(got.get(a1(D.NOTE_ROW + i, D.NOTE_COL), "")) for i in range(6)]
+
+
+@pytest.mark.parametrize("name,note", [("fixed_prices", notes.PRICE_NOTE),
+                                       ("udgifter", "Ingen data for målet Udgifter (brutto)"),
+                                       ("indtaegter_region", "Ingen data for målet Indtægter"),
+                                       ("region_aarhus", notes.KR_WEIGHT_NOTE),
+                                       ("land_kbh", notes.LAND_NOTE)])
+def test_real_notes_in_danish(books, name, note):
+    got = cell_values(books[1][name], layout.ANALYSE)
+    assert any(note in n for n in _notes(got)), _notes(got)
+
+
+@pytest.mark.parametrize("name", ["fixed_prices", "udgifter", "indtaegter_region"])
+def test_real_unavailable_choices_show_no_number(real, books, name):
+    data, _ = real
+    got = cell_values(books[1][name], layout.ANALYSE)
+    dash = D.Dash(n=len(data.years), weighted=True)
+    rows = [*dash.a_rows(), *dash.b_rows(), dash.c_base_row, *dash.c_rows(), *dash.u_rows(),
+            *dash.d_rows()]
+    cells = [got.get(a1(r, c)) for r in rows for c in [*range(D.K0, D.K0 + 9),
+                                                        *range(D.C0, D.C0 + 9)]
+             if got.get(a1(r, c)) is not None]
+    assert cells and all(v == "–" for v in cells), [v for v in cells if v != "–"][:5]
+
+
+def test_real_land_label_and_plain_mean_block(real, books):
+    data, _ = real
+    got = cell_values(books[1]["land_kbh"], layout.ANALYSE)
+    dash = D.Dash(n=len(data.years), weighted=True)
+    assert got[a1(D.TOP, D.C0)] == layout.LAND_LABEL
+    assert "Uvægtet" in str(got[a1(dash.u_top - 1, 0)])
+    # the national figure is DST's own, not the plain mean of the 98 kommuner
+    assert got[a1(dash.a_rows()[0], D.C0 + 8)] != got[a1(dash.u_rows()[0], D.C0 + 8)]

@@ -1,0 +1,61 @@
+"""The "Bemærkninger" block on Analyse: Danish notes that say why figures show "–".
+
+Each note is a formula over the inputs (so it follows the user's choices in Excel/LibreOffice)
+written with the text the model's view of the built selection gives as its cached value.
+"""
+
+from __future__ import annotations
+
+from . import layout
+from .bookdata import BookData
+from .calc import Cache
+from .dashboard import NOTE_COL, NOTE_ROW
+from .selection import Selection
+
+PRICE_NOTE = "Faste priser kræver et prisindeks – data har intet, så alle tal vises som –."
+POP_NOTE = "Enheden kræver befolkningstal – data har ingen, så tallene vises som –."
+KR_UNIT_NOTE = ("Enheden findes ikke i disse data (de er i kr. pr. indbygger) – alle tal vises "
+                "som –.")
+KR_WEIGHT_NOTE = ("Sammenligningen vægtes med befolkningen, som data ikke har: vises som –. "
+                  "Se uvægtet gennemsnit under C.")
+LAND_NOTE = "Hele landet = Danmarks Statistiks eget landstal (kr. pr. indbygger) gennem nøglen."
+KR_INFO = "Data er kr. pr. indbygger (alle aldre): kun denne enhed kan vælges."
+
+
+def note_formulas(data: BookData) -> list[str]:
+    """Formulas of the notes, in order (the data's unit decides which unit note applies)."""
+    maal = ('=IF(SUMIFS(DK_har_data,DK_maal,hMaal)=0,"Ingen data for målet "&ValgMaal&'
+            '" – alle tal vises som –.","")')
+    price = f'=IF(AND(hPriser=2,COUNT(PI_indeks)=0),"{PRICE_NOTE}","")'
+    if data.value == "kr_pr_indbygger":
+        unit = (f'=IF(NOT(hEnhedOK),"{KR_UNIT_NOTE}",IF(AND(NOT(hLand),'
+                f'COUNT(DK_pop_ialt)=0),"{KR_WEIGHT_NOTE}",""))')
+    else:
+        unit = (f'=IF(NOT(hEnhedOK),"Enheden "&ValgEnhed&" findes ikke i disse data – alle tal '
+                f'vises som –.",IF(AND(hEnhed>=2,COUNT(DK_pop_ialt)=0),"{POP_NOTE}",""))')
+    land = f'=IF(hLand,"{LAND_NOTE}","")'
+    return ['="Sammenligning: "&hSamTekst&" ("&hAntal&" kommuner)"', price, maal, unit, land]
+
+
+def note_values(data: BookData, sel: Selection, cache: Cache) -> list[str]:
+    """The cached texts of :func:`note_formulas` for the built selection."""
+    h = cache.helpers
+    has_maal = bool((data.steps["maal"] == sel.maal).any())
+    price = PRICE_NOTE if sel.prisaar is not None and data.deflator.empty else ""
+    no_pop = data.population.empty
+    if data.value == "kr_pr_indbygger":
+        unit = KR_WEIGHT_NOTE if (not h["hLand"] and no_pop) else ""
+    else:
+        unit = POP_NOTE if sel.enhed != "1000kr" and no_pop else ""
+    return [f"Sammenligning: {h['hSamTekst']} ({h['hAntal']} kommuner)", price,
+            "" if has_maal else f"Ingen data for målet {layout.MAAL_VALG[sel.maal]} – alle tal "
+            "vises som –.", unit, LAND_NOTE if h["hLand"] else ""]
+
+
+def write_notes(ws, fmt, data: BookData, sel: Selection, cache: Cache) -> None:
+    r, c = NOTE_ROW, NOTE_COL
+    ws.write_string(r - 1, c, "Bemærkninger", fmt["bold"])
+    for i, (f, v) in enumerate(zip(note_formulas(data), note_values(data, sel, cache))):
+        ws.write_formula(r + i, c, f, fmt["warn"] if i else fmt["note"], v)
+    if data.value == "kr_pr_indbygger":
+        ws.write_string(r + 5, c, KR_INFO, fmt["note"])

@@ -1,0 +1,88 @@
+"""The reading sheets around the data: Kontrol, Om data (+ ModelInfo), Rettelser, Forside,
+Vejledning. Texts come from the jinja2 templates (text.py)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import reference
+from ..frames import UNIT_LABELS
+from . import bookdata, layout, text
+from .bookdata import BookData
+from .cells import sheet_ref
+from .datasheets import data_sheet, write_table
+
+SOURCE = "Kilde: Danmarks Statistik, Statistikbanken (CC BY 4.0)"
+
+
+def kontrol_sheet(wb, fmt, data: BookData) -> None:
+    k = bookdata.kontrol(data)
+    ws, pos = data_sheet(wb, layout.KONTROL, k, "Kontrol", fmt,
+                         title="Kontrol: kildetotal = Σ trin 1-6 + ikke fordelt",
+                         note=f"{int(k['ok'].sum())} af {len(k)} kontroller OK")
+    col = pos[3] + 2
+    ws.write_string(0, col, "Dækning (år × funktion: antal kommuner med data)", fmt["h2"])
+    cov = (data.detail.dropna(subset=[data.value]).groupby(["aar", "funktion"])["kommunekode"]
+           .nunique().unstack("funktion"))
+    write_table(ws, cov.reset_index().rename(columns=str).fillna(0), "Daekningsoversigt", fmt,
+                first_row=3, first_col=col)
+
+
+def text_sheets(wb, fmt, data: BookData) -> None:
+    meta = data.meta
+    first, last = data.period
+    ctx = dict(snapshot=meta.get("name", "ukendt"), created=meta.get("created", "ukendt"),
+               source=meta.get("source", "ukendt"), tables=meta.get("tables", {}),
+               unit=UNIT_LABELS[data.value], first=first, last=last,
+               functions=", ".join(sorted(data.detail["funktion"].unique())),
+               key_version=data.key_version, notes=meta.get("notes", []), synthetic=data.synthetic)
+    ws = wb.add_worksheet(layout.OM_DATA)
+    ws.set_column(0, 0, 110)
+    r = text.write_lines(ws, fmt, text.render("om_data", **ctx))
+    info = pd.DataFrame({"felt": ["dataperiode", "foerste_aar", "sidste_aar", "snapshot", "oprettet",
+                                  "noegleversion", "enhed", "kilde", "syntetisk"],
+                         "vaerdi": [f"{first}-{last}", str(first), str(last), ctx["snapshot"],
+                                    str(ctx["created"]), str(data.key_version), data.value,
+                                    SOURCE, "ja" if data.synthetic else "nej"]})
+    write_table(ws, info, "ModelInfo", fmt, first_row=r + 1)
+    ws.protect("")
+    rw = wb.add_worksheet(layout.RETTELSER)
+    rw.set_column(0, 0, 120)
+    text.write_lines(rw, fmt, text.render("rettelser", built=str(ctx["created"])[:10], **{
+        k: v for k, v in ctx.items() if k in ("snapshot", "key_version")}))
+    rw.protect("")
+
+
+def forside(ws, fmt, data: BookData) -> None:
+    first, last = data.period
+    ws.set_column(0, 0, 4)
+    ws.set_column(1, 1, 100)
+    if data.synthetic:
+        ws.merge_range(0, 1, 0, 8, "SYNTETISKE DATA – ikke rigtige tal", fmt["banner"])
+    r = text.write_lines(ws, fmt, text.render(
+        "forside", first=first, last=last, unit=UNIT_LABELS[data.value],
+        key_version=data.key_version, snapshot=data.meta.get("name", "ukendt")), first_row=1, col=1)
+    for sheet in layout.SHEETS:
+        if sheet in (layout.FORSIDE, layout.BEREGNING, layout.XLWINGS_CONF):
+            continue
+        ws.write_url(r, 1, f"internal:{sheet_ref(sheet, 'A1')}", fmt["link"], string=sheet)
+        r += 1
+    # the staircase, drawn with cells: step t starts t rows lower, further right
+    names = reference.trin_navne()
+    top = r + 2
+    ws.write_string(top - 1, 1, "Indsatstrappen", fmt["h2"])
+    for t in range(6, 0, -1):
+        row = top + (6 - t)
+        ws.write_string(row, 2 + t, f"{t}", fmt[f"step{t}"])
+        ws.write_string(row, 9, names[t])
+    ws.set_column(3, 8, 4)
+    ws.write_string(top + 7, 1, f"{names[0]}: udgifter, der ikke kan henføres til ét trin.", fmt["note"])
+    ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, top + 8, 12)
+    ws.protect("")
+
+
+def vejledning(ws, fmt, data: BookData) -> None:
+    ws.set_column(0, 0, 120)
+    text.write_lines(ws, fmt, text.render("vejledning", indl=data.value == "kr_pr_indbygger"))
+    ws.protect("")
