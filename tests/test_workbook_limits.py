@@ -77,3 +77,29 @@ _REAL_REGNSKAB = bookdata.regnskab
 
 def _small_regnskab(d):
     return _REAL_REGNSKAB(d).head(10)
+
+
+def test_big_table_skips_xlsxwriter_cell_index_but_stays_a_valid_table(tmp_path, monkeypatch):
+    import openpyxl
+    import pandas as pd
+    import xlsxwriter
+
+    from trappe_xl.errors import TrappeError
+    from trappe_xl.workbook import datasheets
+
+    monkeypatch.setattr(datasheets, "BIG_TABLE_CELLS", 5)
+    frame = pd.DataFrame({"kode": ["101", "147", "001"], "beloeb_1000kr": [1.5, float("nan"), -2.0]})
+    wb = xlsxwriter.Workbook(tmp_path / "t.xlsx")
+    fmt = {"num": None, "num1": None, "share": None}
+    ws = wb.add_worksheet("Big")
+    datasheets.write_table(ws, frame, "BigTable", fmt)
+    assert ws.table_cells == {}          # the index was not filled for the big table
+    other = wb.add_worksheet("Two")
+    datasheets.write_table(other, frame.iloc[:1], "Small", fmt)
+    with pytest.raises(TrappeError, match="alene"):
+        datasheets.write_table(other, frame, "Second", fmt, first_row=10)
+    wb.close()
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    assert book["Big"].tables["BigTable"].ref == "A1:B4"
+    rows = list(book["Big"].iter_rows(values_only=True))
+    assert rows == [("kode", "beloeb_1000kr"), ("101", 1.5), ("147", None), ("001", -2.0)]

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from ..errors import SheetLimitError
+from ..errors import SheetLimitError, TrappeError
 from .cells import col_letter
 from . import layout
 
@@ -54,6 +54,48 @@ def _column_format(name: str, series: pd.Series, fmt: dict):
     return None
 
 
+def _fast_writer(ws, is_num: bool):
+    """XlsxWriter's row/col writer without its A1-notation wrapper (a fifth of the per-cell cost
+    in a profile of the full build). ``_write_number``/``_write_string`` are the methods the public
+    ``write_number``/``write_string`` call once the wrapper has converted the arguments; fall back
+    to the public ones if a future XlsxWriter renames them."""
+    name = "_write_number" if is_num else "_write_string"
+    return getattr(ws, name, None) or getattr(ws, name.lstrip("_"))
+
+
+class _NoCellIndex(dict):
+    """Stands in for XlsxWriter's per-cell table index while one big Table is added (see below)."""
+
+    def get(self, key, default=None):
+        return default
+
+    def __setitem__(self, key, value):
+        pass
+
+
+BIG_TABLE_CELLS = 500_000
+
+
+def _add_table_without_cell_index(ws, n_cells: int, *args, **kwargs) -> None:
+    """``ws.add_table`` for big tables without XlsxWriter's overlap index.
+
+    add_table records every cell of the range in ``ws.table_cells`` to detect overlapping
+    Tables/merges — for Regnskab millions of dict entries, seconds and gigabytes. A big table is
+    written alone on its own sheet (its only neighbour is the optional banner in row 1, above the
+    table), so the overlap check is safe to skip; this asserts that no Table is on the sheet yet.
+    """
+    if n_cells < BIG_TABLE_CELLS or not hasattr(ws, "table_cells"):
+        ws.add_table(*args, **kwargs)
+        return
+    if ws.table_cells:
+        raise TrappeError(f"ark {ws.get_name()}: en stor tabel skal stå alene på sit ark")
+    saved, ws.table_cells = ws.table_cells, _NoCellIndex()
+    try:
+        ws.add_table(*args, **kwargs)
+    finally:
+        ws.table_cells = saved
+
+
 def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int = 0,
                 first_col: int = 0, formats: dict | None = None) -> tuple[int, int, int, int]:
     """Write ``frame`` at (first_row, first_col) with a header row and make it Table ``name``.
@@ -72,17 +114,17 @@ def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int
             pd.api.types.is_bool_dtype(frame[col].dtype)
         if not is_num:
             values = [None if v is None else str(v) for v in values]
-        write = ws.write_number if is_num else ws.write_string
+        write = _fast_writer(ws, is_num)
         r = first_row + 1
         for v in values:
             if v is not None:
-                write(r, c, v, cf) if cf is not None else write(r, c, v)
+                write(r, c, v, cf)
             r += 1
         width = TEXT_WIDTH.get(col, max(9, min(16, len(col) + 3)))
         ws.set_column(c, c, width)
     last_row = first_row + max(n, 1)
     last_col = first_col + len(frame.columns) - 1
-    ws.add_table(first_row, first_col, last_row, last_col,
+    _add_table_without_cell_index(ws, n * len(frame.columns), first_row, first_col, last_row, last_col,
                  {"name": name, "style": "Table Style Light 9",
                   "columns": [{"header": str(c)} for c in frame.columns]})
     return first_row, first_col, last_row, last_col
