@@ -22,6 +22,18 @@ LAND_NOTE = "Hele landet = Danmarks Statistiks eget landstal (kr. pr. indbygger)
 KR_INFO = "Data er kr. pr. indbygger (alle aldre): kun denne enhed kan vælges."
 
 
+def coverage_note(data: BookData) -> str:
+    """Static warning when the data lack functions the key places on steps: those steps read 0
+    for want of data, and "I alt" is the total of the functions present only."""
+    present = sorted(set(data.detail["funktion"].astype(str)))
+    missing = sorted(set(data.key_rules["funktion"].astype(str)) - set(present))
+    if not missing:
+        return ""
+    return (f"OBS: data dækker kun funktion {', '.join(present)}. {', '.join(missing)} mangler, så "
+            "trin, der får deres udgifter derfra (fx trin 6 Institution), viser 0 uden at være "
+            "opgjort, og \"I alt\" er kun de dækkede funktioners sum.")
+
+
 def note_formulas(data: BookData) -> list[str]:
     """Formulas of the notes, in order (the data's unit decides which unit note applies)."""
     maal = ('=IF(SUMIFS(DK_har_data,DK_maal,hMaal)=0,"Ingen data for målet "&ValgMaal&'
@@ -59,3 +71,5 @@ def write_notes(ws, fmt, data: BookData, sel: Selection, cache: Cache) -> None:
         ws.write_formula(r + i, c, f, fmt["warn"] if i else fmt["note"], v)
     if data.value == "kr_pr_indbygger":
         ws.write_string(r + 5, c, KR_INFO, fmt["note"])
+    if coverage_note(data):
+        ws.write_string(r + 6, c, coverage_note(data), fmt["warn"])
