@@ -22,16 +22,16 @@ LAND_NOTE = "Hele landet = Danmarks Statistiks eget landstal (kr. pr. indbygger)
 KR_INFO = "Data er kr. pr. indbygger (alle aldre): kun denne enhed kan vælges."
 
 
-def coverage_note(data: BookData) -> str:
-    """Static warning when the data lack functions the key places on steps: those steps read 0
-    for want of data, and "I alt" is the total of the functions present only."""
+def coverage_note(data: BookData) -> list[str]:
+    """Static warning (two short lines) when the data lack functions the key places on steps:
+    those steps read 0 for want of data, and "I alt" is the total of the functions present only."""
     present = sorted(set(data.detail["funktion"].astype(str)))
     missing = sorted(set(data.key_rules["funktion"].astype(str)) - set(present))
     if not missing:
-        return ""
-    return (f"OBS: data dækker kun funktion {', '.join(present)}. {', '.join(missing)} mangler, så "
-            "trin, der får deres udgifter derfra (fx trin 6 Institution), viser 0 uden at være "
-            "opgjort, og \"I alt\" er kun de dækkede funktioners sum.")
+        return []
+    return [f"OBS: data dækker kun funktion {', '.join(present)} – mangler: {', '.join(missing)}.",
+            "Trin fra de manglende funktioner (fx trin 6) viser 0 uden at være opgjort; "
+            "\"I alt\" = kun de dækkede funktioner."]
 
 
 def note_formulas(data: BookData) -> list[str]:
@@ -71,5 +71,5 @@ def write_notes(ws, fmt, data: BookData, sel: Selection, cache: Cache) -> None:
         ws.write_formula(r + i, c, f, fmt["warn"] if i else fmt["note"], v)
     if data.value == "kr_pr_indbygger":
         ws.write_string(r + 5, c, KR_INFO, fmt["note"])
-    if coverage_note(data):
-        ws.write_string(r + 6, c, coverage_note(data), fmt["warn"])
+    for i, line in enumerate(coverage_note(data)):
+        ws.write_string(r + 6 + i, c, line, fmt["warn"])
