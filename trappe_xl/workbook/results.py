@@ -40,15 +40,21 @@ def index_years(data: BookData, sel: Selection) -> list[int]:
     return [y for y in data.years if y in have]
 
 
-def serie_values(data: BookData, sel: Selection, mem: tuple[str, ...]) -> dict:
+def _per_year_trin(fn, data: BookData, sel: Selection, mem: tuple[str, ...]) -> dict:
+    """{(aar, trin): value or None} from a model analysis (``model.serie``/``model.gennemsnit``)
+    over the years the price basis allows."""
     years = index_years(data, sel)
     out = {(y, t): None for y in data.years for t in TRIN_ORDER}
     if not years:
         return out
-    s = model.serie(data.steps, data.population, data.deflator, valg_of(sel), mem, years)
+    s = fn(data.steps, data.population, data.deflator, valg_of(sel), mem, years)
     for r in s.itertuples(index=False):
         out[(int(r.aar), int(r.trin))] = _num(r.vaerdi)
     return out
+
+
+def serie_values(data: BookData, sel: Selection, mem: tuple[str, ...]) -> dict:
+    return _per_year_trin(model.serie, data, sel, mem)
 
 
 def _pf(data: BookData, sel: Selection, y: int):
@@ -60,14 +66,7 @@ def _pf(data: BookData, sel: Selection, y: int):
 
 def unweighted(data: BookData, sel: Selection, mem: tuple[str, ...]) -> dict:
     """Plain mean over members with data (model.gennemsnit; population not needed)."""
-    years = index_years(data, sel)
-    out = {(y, t): None for y in data.years for t in TRIN_ORDER}
-    if not years:
-        return out
-    s = model.gennemsnit(data.steps, data.population, data.deflator, valg_of(sel), mem, years)
-    for r in s.itertuples(index=False):
-        out[(int(r.aar), int(r.trin))] = _num(r.vaerdi)
-    return out
+    return _per_year_trin(model.gennemsnit, data, sel, mem)
 
 
 def uses_land(data: BookData, sel: Selection) -> bool:
