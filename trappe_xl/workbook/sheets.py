@@ -55,8 +55,12 @@ def text_sheets(wb, fmt, data: BookData) -> None:
 
 def forside(ws, fmt, data: BookData) -> None:
     first, last = data.period
-    ws.set_column(0, 0, 4)
-    ws.set_column(1, 1, 100)
+    # Narrow grid: the text lines in column B run on over the empty cells to their right, and the
+    # staircase below is drawn in columns C–H with its labels from column I.
+    ws.set_column(0, 0, 2)
+    ws.set_column(1, 1, 3)
+    ws.set_column(2, 7, 6)
+    ws.set_column(8, 14, 12)
     if data.synthetic:
         ws.merge_range(0, 1, 0, 8, "SYNTETISKE DATA – ikke rigtige tal", fmt["banner"])
     r = text.write_lines(ws, fmt, text.render(
@@ -67,18 +71,22 @@ def forside(ws, fmt, data: BookData) -> None:
             continue
         ws.write_url(r, 1, f"internal:{sheet_ref(sheet, 'A1')}", fmt["link"], string=sheet)
         r += 1
-    # the staircase, drawn with cells: step t starts t rows lower, further right
+    # The staircase, drawn with cells: step t is column C+t-1, rising one row per step, each
+    # column filled down to the ground so the shape reads as stairs; the name beside each tread.
     names = reference.trin_navne()
     top = r + 2
     ws.write_string(top - 1, 1, "Indsatstrappen", fmt["h2"])
-    for t in range(6, 0, -1):
-        row = top + (6 - t)
-        ws.write_string(row, 2 + t, f"{t}", fmt[f"step{t}"])
-        ws.write_string(row, 9, names[t])
-    ws.set_column(3, 8, 4)
-    ws.write_string(top + 7, 1, f"{names[0]}: udgifter, der ikke kan henføres til ét trin.", fmt["note"])
+    ground = top + 5
+    for t in range(1, 7):
+        col, tread = 1 + t, ground - (t - 1)
+        ws.write_string(tread, col, str(t), fmt[f"step{t}"])
+        for row in range(tread + 1, ground + 1):
+            ws.write_blank(row, col, None, fmt[f"step{t}"])
+        ws.write_string(tread, 8, f"{t}  {names[t]}")
+    ws.write_string(ground + 2, 1, f"{names[0]}: udgifter, der ikke kan henføres til ét trin.",
+                    fmt["note"])
     ws.fit_to_pages(1, 1)
-    ws.print_area(0, 0, top + 8, 12)
+    ws.print_area(0, 0, ground + 3, 14)
     ws.protect("")
 
 
