@@ -84,10 +84,17 @@ def _with_geo(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(k, on="kommunekode", how="left", validate="many_to_one")
 
 
+#: TrinData's population columns that no formula can read for the data's unit (the dashboard
+#: offers per-child units only for 1.000 kr. data and weights by all inhabitants only for
+#: kr. pr. indbygger data). They stay blank, which keeps the big table and the file smaller.
+UNREAD_POP = {"beloeb_1000kr": ("pop_ialt",), "kr_pr_indbygger": ("pop_0_17", "pop_0_22")}
+
+
 def trindata(data: BookData) -> pd.DataFrame:
     """The step table with names, region, group and population per row (layout TrinData)."""
     steps = _with_geo(data.steps.assign(gyldig=gyldig(data.steps)))
     steps = steps.merge(population_wide(data.population), on=["aar", "kommunekode"], how="left")
+    steps[list(UNREAD_POP[data.value])] = np.nan
     steps = steps.sort_values(["aar", "kommunekode", "maal", "dranst", "trin"], kind="stable")
     return steps[list(layout.columns("TrinData", data.value))].reset_index(drop=True)
 
