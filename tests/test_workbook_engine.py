@@ -7,7 +7,7 @@ import pytest
 
 from lo import cell_values, recalc
 from wb_expect import expected, same
-from wb_fixtures import synthetic_bookdata
+from wb_fixtures import SELECTIONS, synthetic_bookdata
 from trappe_xl import reference
 from trappe_xl.workbook import dashboard as D
 from trappe_xl.workbook.cells import a1
@@ -16,18 +16,6 @@ from trappe_xl.workbook.writer import TRAP_CELL, write_workbook
 
 pytestmark = pytest.mark.libreoffice
 
-SELECTIONS = {
-    "default": Selection(),
-    "region_kommune": Selection(kommune="147", sammenligning="region", basis_fra=2018,
-                                basis_til=2019),
-    "own_group_per_child": Selection(kommune="157", sammenligning="gruppe",
-                                     gruppe=("155", "157", "159", "101"), enhed="pr_0_17"),
-    "fixed_prices_kgroup": Selection(kommune="751", sammenligning="kommunegruppe", prisaar=2019,
-                                     enhed="pr_0_22", basis_fra=2020),
-    "udgifter_no_refusion": Selection(kommune="155", maal="udgifter", refusion=False,
-                                      fra_aar=2019, til_aar=2021, basis_fra=2019, trappe_aar=2019),
-    "indtaegter_land": Selection(kommune="860", maal="indtaegter", basis_fra=2019, basis_til=2021),
-}
 
 
 @pytest.fixture(scope="module")

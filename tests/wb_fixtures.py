@@ -15,6 +15,7 @@ from bench.synthetic import make_accounts, make_deflator, make_population  # noq
 from trappe_xl.dataset import Dataset  # noqa: E402
 from trappe_xl.key import load_key  # noqa: E402
 from trappe_xl.pipeline import prepare  # noqa: E402
+from trappe_xl.workbook.selection import Selection  # noqa: E402
 
 YEARS = (2018, 2019, 2020, 2021)
 
@@ -33,3 +34,19 @@ def synthetic_bookdata(holes: bool = True):
                  meta={"name": "synthetic-workbook-test", "created": "2026-11-24T04:13:00Z",
                        "source": "synthetic", "tables": {}})
     return prepare(ds, load_key(), synthetic=True)
+
+
+#: The input selections every real-engine test builds (workbook formulas and TRAPPE functions
+#: are both checked against the model on these; the issue asks for the same ≥ 5 combinations).
+SELECTIONS = {
+    "default": Selection(),
+    "region_kommune": Selection(kommune="147", sammenligning="region", basis_fra=2018,
+                                basis_til=2019),
+    "own_group_per_child": Selection(kommune="157", sammenligning="gruppe",
+                                     gruppe=("155", "157", "159", "101"), enhed="pr_0_17"),
+    "fixed_prices_kgroup": Selection(kommune="751", sammenligning="kommunegruppe", prisaar=2019,
+                                     enhed="pr_0_22", basis_fra=2020),
+    "udgifter_no_refusion": Selection(kommune="155", maal="udgifter", refusion=False,
+                                      fra_aar=2019, til_aar=2021, basis_fra=2019, trappe_aar=2019),
+    "indtaegter_land": Selection(kommune="860", maal="indtaegter", basis_fra=2019, basis_til=2021),
+}
