@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import reference
+from .. import model, reference
 from ..frames import ART_TO_MAAL, value_column
 from . import layout
 
-AGES_0_17 = [str(a) for a in range(18)]
-AGES_0_22 = [str(a) for a in range(23)]
-POP_COLUMNS = ("pop_0_17", "pop_0_22", "pop_ialt")
+#: population column -> the model's unit whose population base it holds
+POP_COLUMNS = {"pop_0_17": "pr_0_17", "pop_0_22": "pr_0_22", "pop_ialt": "kr_pr_indbygger"}
 
 
 @dataclass(frozen=True)
@@ -63,20 +62,16 @@ def kommuner_frame() -> pd.DataFrame:
 
 
 def population_wide(population: pd.DataFrame) -> pd.DataFrame:
-    """aar, kommunekode, pop_0_17, pop_0_22, pop_ialt; NaN unless every needed age is present."""
+    """aar, kommunekode, pop_0_17, pop_0_22, pop_ialt: the model's own population base per unit
+    (model.population_base: missing unless every needed age is present), so the workbook's
+    formulas divide by exactly what the model divides by."""
     cols = ["aar", "kommunekode", *POP_COLUMNS]
     if population.empty:
         return pd.DataFrame({c: pd.Series(dtype=int if c == "aar" else (str if c == "kommunekode"
                                                                           else float)) for c in cols})
-    wide = population.pivot_table(index=["aar", "kommunekode"], columns="alder", values="antal",
-                                  aggfunc="sum", dropna=False)
-    out = pd.DataFrame(index=wide.index)
-    for name, ages in (("pop_0_17", AGES_0_17), ("pop_0_22", AGES_0_22)):
-        present = [a for a in ages if a in wide.columns]
-        out[name] = (wide[present].sum(axis=1, min_count=len(ages)) if len(present) == len(ages)
-                     else np.nan)
-    out["pop_ialt"] = wide["IALT"] if "IALT" in wide.columns else np.nan
-    return out.reset_index()[cols]
+    bases = pd.concat({name: model.population_base(population, enhed)
+                       for name, enhed in POP_COLUMNS.items()}, axis=1)
+    return bases.rename_axis(["aar", "kommunekode"]).reset_index()[cols]
 
 
 def _with_geo(frame: pd.DataFrame) -> pd.DataFrame:
