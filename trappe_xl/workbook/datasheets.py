@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from xlsxwriter.utility import xl_range
 
 from ..errors import SheetLimitError, TrappeError
+
 from .cells import col_letter
 from . import layout
 
@@ -63,37 +65,36 @@ def _fast_writer(ws, is_num: bool):
     return getattr(ws, name, None) or getattr(ws, name.lstrip("_"))
 
 
-class _NoCellIndex(dict):
-    """Stands in for XlsxWriter's per-cell table index while one big Table is added (see below)."""
-
-    def get(self, key, default=None):
-        return default
-
-    def __setitem__(self, key, value):
-        pass
-
-
 BIG_TABLE_CELLS = 500_000
 
 
-def _add_table_without_cell_index(ws, n_cells: int, *args, **kwargs) -> None:
-    """``ws.add_table`` for big tables without XlsxWriter's overlap index.
+def _add_table_without_cell_index(ws, n_cells: int, first_row: int, first_col: int, last_row: int,
+                                  last_col: int, options: dict) -> None:
+    """``ws.add_table`` for big tables without XlsxWriter's per-cell overlap check.
 
-    add_table records every cell of the range in ``ws.table_cells`` to detect overlapping
-    Tables/merges — for Regnskab millions of dict entries, seconds and gigabytes. A big table is
-    written alone on its own sheet (its only neighbour is the optional banner in row 1, above the
-    table), so the overlap check is safe to skip; this asserts that no Table is on the sheet yet.
+    add_table visits every cell of the range to detect overlapping Tables/merges and records it in
+    ``ws.table_cells`` — for Regnskab millions of dict operations, seconds of the build. A big table
+    is written alone on its own sheet (its only neighbours are the title lines above it), so the
+    check is safe to skip: the Table is added over its header and first data row, then its
+    recorded ranges are widened to the full table. Falls back to the plain call when XlsxWriter
+    does not record the ranges as expected (a future version), so the file is right either way.
     """
-    if n_cells < BIG_TABLE_CELLS or not hasattr(ws, "table_cells"):
-        ws.add_table(*args, **kwargs)
+    if n_cells < BIG_TABLE_CELLS or last_row <= first_row + 1:
+        ws.add_table(first_row, first_col, last_row, last_col, options)
         return
     if ws.table_cells:
         raise TrappeError(f"ark {ws.get_name()}: en stor tabel skal stå alene på sit ark")
-    saved, ws.table_cells = ws.table_cells, _NoCellIndex()
-    try:
-        ws.add_table(*args, **kwargs)
-    finally:
-        ws.table_cells = saved
+    small, full = (xl_range(first_row, first_col, r, last_col) for r in (first_row + 1, last_row))
+    ws.add_table(first_row, first_col, first_row + 1, last_col, dict(options))
+    ws.table_cells.clear()      # only this table's two rows were recorded (none before it)
+    table = ws.tables[-1]
+    keys = [k for k in ("range", "a_range", "autofilter") if k in table]
+    if "range" not in keys or any(table[k] != small for k in keys):
+        ws.tables.pop()
+        ws.add_table(first_row, first_col, last_row, last_col, options)
+        return
+    for k in keys:
+        table[k] = full
 
 
 def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int = 0,
@@ -124,9 +125,10 @@ def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int
         ws.set_column(c, c, width)
     last_row = first_row + max(n, 1)
     last_col = first_col + len(frame.columns) - 1
-    _add_table_without_cell_index(ws, n * len(frame.columns), first_row, first_col, last_row, last_col,
-                 {"name": name, "style": "Table Style Light 9",
-                  "columns": [{"header": str(c)} for c in frame.columns]})
+    options = {"name": name, "style": "Table Style Light 9",
+               "columns": [{"header": str(c)} for c in frame.columns]}
+    _add_table_without_cell_index(ws, n * len(frame.columns), first_row, first_col, last_row,
+                                  last_col, options)
     return first_row, first_col, last_row, last_col
 
 
