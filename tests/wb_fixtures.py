@@ -22,13 +22,20 @@ YEARS = (2018, 2019, 2020, 2021)
 
 def synthetic_bookdata(holes: bool = True):
     """Function-level synthetic accounts for 4 years, with population and price index; with
-    ``holes`` one kommune-year is missing entirely and one has a missing value."""
+    ``holes`` one kommune-year is missing entirely and one has a missing value, and three
+    kommune-years with data lack a population base: Gladsaxe 2020 and Aarhus' group member 461
+    2020 the 0-22-year-olds only (0-17 is there), København 2021 both."""
     acc = make_accounts(level="function", years=YEARS, seed=3)
     if holes:
         acc = acc[~((acc["kommunekode"] == "155") & (acc["aar"] == 2019))].copy()
         i = acc.index[(acc["kommunekode"] == "157") & (acc["aar"] == 2020)][0]
         acc.loc[i, "beloeb_1000kr"] = np.nan
     pop = make_population(years=YEARS)
+    if holes:
+        drop = (((pop["kommunekode"] == "159") & (pop["aar"] == 2020) & pop["alder"].isin(["18", "22"]))
+                | ((pop["kommunekode"] == "461") & (pop["aar"] == 2020) & (pop["alder"] == "20"))
+                | ((pop["kommunekode"] == "101") & (pop["aar"] == 2021) & (pop["alder"] == "5")))
+        pop = pop[~drop]
     ds = Dataset(accounts=acc, aggregates=acc.iloc[:0], population=pop,
                  deflator=make_deflator(years=YEARS),
                  meta={"name": "synthetic-workbook-test", "created": "2026-11-24T04:13:00Z",

@@ -79,17 +79,12 @@ def _with_geo(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(k, on="kommunekode", how="left", validate="many_to_one")
 
 
-#: TrinData's population columns that no formula can read for the data's unit (the dashboard
-#: offers per-child units only for 1.000 kr. data and weights by all inhabitants only for
-#: kr. pr. indbygger data). They stay blank, which keeps the big table and the file smaller.
-UNREAD_POP = {"beloeb_1000kr": ("pop_ialt",), "kr_pr_indbygger": ("pop_0_17", "pop_0_22")}
-
-
 def trindata(data: BookData) -> pd.DataFrame:
-    """The step table with names, region, group and population per row (layout TrinData)."""
-    steps = _with_geo(data.steps.assign(gyldig=gyldig(data.steps)))
+    """The step table with names, region, group, the gyldig code and (kr. pr. indbygger data) the
+    population weight per row (layout TrinData)."""
+    steps = _with_geo(data.steps)
     steps = steps.merge(population_wide(data.population), on=["aar", "kommunekode"], how="left")
-    steps[list(UNREAD_POP[data.value])] = np.nan
+    steps["gyldig"] = 4 * data_state(steps) + population_state(steps)
     steps = steps.sort_values(["aar", "kommunekode", "maal", "dranst", "trin"], kind="stable")
     return steps[list(layout.columns("TrinData", data.value))].reset_index(drop=True)
 
@@ -119,15 +114,26 @@ def daekning(data: BookData) -> pd.DataFrame:
     return out[list(layout.TABLES["Daekning"][1])]
 
 
-def gyldig(steps: pd.DataFrame) -> pd.Series:
-    """Per step row: 1 = its kommune-year has data only with refusion, 2 only without, 3 both."""
+def data_state(steps: pd.DataFrame) -> np.ndarray:
+    """Per step row: does its kommune-year count as "has data" for its maal (has_data), as the data
+    part of layout.GYLDIG_DOC: 0 neither, 1 only with refusion, 2 both, 3 only without — ordered so
+    that "with refusion" is states 1-2 and "without" 2-3, each a range SUMIFS can test."""
     keys = ["aar", "kommunekode", "maal"]
-    code = pd.Series(0, index=steps.index)
-    for ref, bit in ((True, 1), (False, 2)):
-        ok = has_data(steps, ref).assign(_ok=bit)
-        m = steps[keys].merge(ok, on=keys, how="left")["_ok"].fillna(0).astype(int).to_numpy()
-        code = code + m
-    return code
+    flags = []
+    for ref in (True, False):
+        ok = has_data(steps, ref).assign(_ok=True)
+        flags.append(steps[keys].merge(ok, on=keys, how="left")["_ok"].fillna(False)
+                     .to_numpy(dtype=bool))
+    med, uden = flags
+    return np.select([med & uden, med, uden], [2, 1, 3], 0)
+
+
+def population_state(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: which per-child bases exist (> 0): 0 neither, 1 only 0-17, 2 both, 3 only 0-22 —
+    ordered so that "0-17" is states 1-2 and "0-22" 2-3 (layout.GYLDIG_DOC)."""
+    p17 = (frame["pop_0_17"] > 0).to_numpy()
+    p22 = (frame["pop_0_22"] > 0).to_numpy()
+    return np.select([p17 & p22, p17, p22], [2, 1, 3], 0)
 
 
 def befolkning(data: BookData) -> pd.DataFrame:
@@ -176,7 +182,7 @@ def landstal(data: BookData) -> pd.DataFrame:
     if ls is None or ls.empty:
         return pd.DataFrame({c: pd.Series(dtype=str if c in ("kommunekode", "maal", "dranst")
                                           else float) for c in cols})
-    out = ls.assign(gyldig=gyldig(ls))
+    out = ls.assign(gyldig=4 * data_state(ls))      # no population part for the national figure
     return out.sort_values(["aar", "maal", "dranst", "trin"], kind="stable")[cols].reset_index(drop=True)
 
 

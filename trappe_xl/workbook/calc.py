@@ -14,7 +14,7 @@ from . import layout
 from .cells import absref, area, col_letter, sheet_ref
 
 TRIN_ORDER = (1, 2, 3, 4, 5, 6, 0)
-CALC_ROW = 20          # header row of the per-year block
+CALC_ROW = 30          # header row of the per-year block (below the helper cells)
 COL_AAR, COL_PF, COL_KHAR, COL_KDEN, COL_CN, COL_CDEN, COL_CNALLE = 0, 1, 2, 3, 4, 5, 6
 COL_K, COL_C, COL_U = 7, 14, 21
 COL_LHAR = 28          # land_har_data (only with a Landstal table)
@@ -92,8 +92,14 @@ def helper_formulas(weighted: bool = False, land: bool = False) -> dict[str, str
         "hMaal": "=" + _if_chain("ValgMaal", maal, "netto"),
         "hRef": f'=IF(ValgRefusion="{layout.REFUSION_VALG[False]}","uden","med")',
         "hDranst": '=IF(hRef="med","<>ingen","<>2")',
-        "hGyldigA": '=IF(hRef="med",">=1",">=2")',
-        "hGyldigB": '=IF(hRef="med","<>2","<=3")',
+        # TrinData.gyldig ranges (layout.GYLDIG_DOC): A/B data, C-F data and population base
+        "hGyldigLo": '=IF(hRef="med",4,8)',
+        "hGyldigA": '=">="&hGyldigLo',
+        "hGyldigB": '="<="&(hGyldigLo+7)',
+        "hGyldigC": '=">="&(hGyldigLo+IF(hEnhed=3,2,1))',
+        "hGyldigD": '="<="&(hGyldigLo+IF(hEnhed=3,2,1)+5)',
+        "hGyldigE": '="<>"&(hGyldigLo+IF(hEnhed=3,2,1)+2)',
+        "hGyldigF": '="<>"&(hGyldigLo+IF(hEnhed=3,2,1)+3)',
         "hEnhed": "=" + _if_chain("ValgEnhed", enhed, 1),
         "hSam": "=" + _if_chain("ValgSammenligning", sam, 4),
         "hPriser": f'=IF(ValgPriser="{layout.PRISER_VALG["faste"]}",2,1)',
@@ -123,7 +129,10 @@ def group_code_formula(slot: int, first_cell_row: int, col: int, group_cells: li
 def write_helpers(ws, wb, fmt: dict, cache: Cache, group_cells: list[str],
                   lay: "CalcLayout") -> None:
     ws.write_string(0, 0, "Hjælpeceller (beregnes af valgene på Analyse – ret ikke her)", fmt["h2"])
-    for i, (name, formula) in enumerate(helper_formulas(lay.weighted, lay.land).items(), start=1):
+    helpers = helper_formulas(lay.weighted, lay.land)
+    if len(helpers) >= CALC_ROW:
+        raise AssertionError("the helper cells would overlap the per-year block: raise CALC_ROW")
+    for i, (name, formula) in enumerate(helpers.items(), start=1):
         ws.write_string(i, 0, name)
         ws.write_formula(i, 1, formula, None, cache.helpers[name])
         wb.define_name(name, "=" + sheet_ref(layout.BEREGNING, absref(i, 1)))

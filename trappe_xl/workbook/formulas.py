@@ -6,12 +6,14 @@ in the LibreOffice that CI has. Names used here are defined by calc.py:
 TD_<col>   TrinData columns (TD_vaerdi = the value column), DK_<col> Daekning columns,
 LS_<col> the Landstal table (LS_vaerdi = its value column),
 PI_aar/PI_indeks the price index, KOM_<col> the Kommuner table;
-hKode hRegion hGruppe hMaal hDranst hRef hGyldigA hGyldigB hEnhed hSam hPriser hPrisaar hRegKrit hGrpKrit
-hGrpKoder hLand hEnhedOK: helper cells derived from the inputs.
+hKode hRegion hGruppe hMaal hDranst hRef hGyldigLo hGyldigA..hGyldigF hEnhed hSam hPriser hPrisaar hRegKrit
+hGrpKrit hGrpKoder hLand hEnhedOK: helper cells derived from the inputs.
 
 Semantics follow trappe_xl.model (member_table/serie): a member-year counts when it has step rows
 for the measure and none is missing (TrinData.gyldig / Daekning.har_data); its steps without rows
-are 0; per child = Σ amounts / Σ children over members with data and population.
+are 0; per child = Σ amounts / Σ children over members with data and population. TrinData.gyldig
+codes both conditions in one number (layout.GYLDIG_DOC), tested with ranges: hGyldigA/B = data
+with/without refusion, hGyldigC-F = that and the unit's population base.
 Missing data: a cell with no data returns the text "–" (never 0); the chart-data block turns
 anything that is not a number into NA(), so charts leave a gap instead of plotting 0.
 """
@@ -29,12 +31,16 @@ def _members(fn: str, head: str, rest: str, table: str) -> str:
 
 
 def _by_unit(fn: str, head: str, rest: str, table: str) -> str:
-    """Per child / per inhabitant: only members that have population (> 0)."""
+    """Daekning rows per child / per inhabitant: only members that have population (> 0)."""
     p17 = _members(fn, head, rest + f',{table}_pop_0_17,">0"', table)
     p22 = _members(fn, head, rest + f',{table}_pop_0_22,">0"', table)
     pia = _members(fn, head, rest + f',{table}_pop_ialt,">0"', table)
     plain = _members(fn, head, rest, table)
     return f"IF(hEnhed=2,{p17},IF(hEnhed=3,{p22},IF(hEnhed=4,{pia},{plain})))"
+
+
+_TD_DATA = ",TD_gyldig,hGyldigA,TD_gyldig,hGyldigB"
+_TD_DATA_POP = ",TD_gyldig,hGyldigC,TD_gyldig,hGyldigD,TD_gyldig,hGyldigE,TD_gyldig,hGyldigF"
 
 
 def _td_rest(year: str, trin: int) -> str:
@@ -49,8 +55,10 @@ def kommune_value(year: str, trin: int, pf: str, den: str) -> str:
 
 def group_value_sum(year: str, trin: int, pf: str, den: str, n: str) -> str:
     """Amount units (1.000 kr. and per child): Σ amounts × price factor / divisor."""
-    rest = _td_rest(year, trin) + ",TD_gyldig,hGyldigA,TD_gyldig,hGyldigB"
-    tot = _by_unit("SUMIFS", "TD_vaerdi,", rest, "TD")
+    rest = _td_rest(year, trin)
+    per_child = _members("SUMIFS", "TD_vaerdi,", rest + _TD_DATA_POP, "TD")
+    plain = _members("SUMIFS", "TD_vaerdi,", rest + _TD_DATA, "TD")
+    tot = f"IF(OR(hEnhed=2,hEnhed=3),{per_child},{plain})"
     return f'=IF({n}=0,"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
 
 
@@ -61,7 +69,7 @@ def _member_mask(table: str) -> str:
 
 
 def _td_mask(year: str, trin: int) -> str:
-    valid = '(((hRef="med")*((TD_gyldig=1)+(TD_gyldig=3))+(hRef="uden")*(TD_gyldig>=2))>0)'
+    valid = '(TD_gyldig>=hGyldigLo)*(TD_gyldig<=hGyldigLo+7)'
     dranst = '(((hRef="med")+(TD_dranst<>"2"))>0)'
     return (f"(TD_aar={year})*(TD_trin={trin})*(TD_maal=hMaal)*{dranst}*{valid}"
             f"*{_member_mask('TD')}")

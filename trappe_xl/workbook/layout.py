@@ -34,13 +34,13 @@ SHEETS = (FORSIDE, ANALYSE, VEJLEDNING, TRINDATA, LANDSTAL, REGNSKAB, NOEGLE, KO
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "TrinData": (TRINDATA, ("aar", "kommunekode", "kommune", "regionskode", "kommunegruppe_kode",
                             "trin", "maal", "dranst", VALUE,
-                            # extension for the dashboard formulas: gyldig = does the row's
-                            # kommune-year count as "has data" for its maal (model.member_table):
-                            # 0 no, 1 only with refusion, 2 only without, 3 both; and the row's
-                            # population (blank = missing) for Σ/Σ and weighting
-                            "gyldig", "pop_0_17", "pop_0_22", "pop_ialt")),
+                            # extension for the dashboard formulas: gyldig = GYLDIG_DOC below;
+                            # pop_ialt (only with kr. pr. indbygger data, see ONLY_WITH) weights
+                            # the comparison's figure by inhabitants
+                            "gyldig", "pop_ialt")),
     # DST's "Hele landet" (area "000") through the key: same columns as TrinData's step part plus
-    # gyldig; read by the dashboard for comparison "Hele landet" with kr. pr. indbygger data.
+    # gyldig (its population part is 0); read by the dashboard for comparison "Hele landet" with
+    # kr. pr. indbygger data.
     "Landstal": (LANDSTAL, ("aar", "kommunekode", "trin", "maal", "dranst", VALUE, "gyldig")),
     # Wide by maal so the detail fits a sheet (1,048,576 rows): one row per account key x rule;
     # <maal>_<value> = the step amount (source x andel), kilde_<maal> = the source amount; blank =
@@ -64,6 +64,19 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Daekning": (BEREGNING, ("aar", "kommunekode", "regionskode", "kommunegruppe_kode", "maal",
                              "refusion", "har_data", "pop_0_17", "pop_0_22", "pop_ialt")),
 }
+
+#: Columns a table has only for data in one value column: TrinData.pop_ialt only with
+#: kr. pr. indbygger data (1.000 kr. data has per-child units, whose filter is in gyldig).
+ONLY_WITH = {("TrinData", "pop_ialt"): "kr_pr_indbygger"}
+
+#: TrinData.gyldig / Landstal.gyldig: whether the row's kommune-year counts in a comparison, as one
+#: number so SUMIFS can test it with ranges: 4 x data + population, where
+#: data 0 = no data for the measure, 1 = data only with refusion, 2 = with and without, 3 = only
+#: without refusion (so "med" = data 1-2, "uden" = data 2-3), and population 0 = neither base,
+#: 1 = only children 0-17, 2 = both, 3 = only 0-22-year-olds (so "0-17" = 1-2, "0-22" = 2-3).
+GYLDIG_DOC = ("gyldig = 4 × data + befolkning: data 1 = kun med refusion, 2 = med og uden, 3 = kun "
+              "uden refusion (0 = ingen data); befolkning 1 = kun 0-17-årige, 2 = begge, 3 = kun "
+              "0-22-årige (0 = ingen)")
 
 # Defined names of the dashboard's input cells (sheet Analyse).
 INPUT_NAMES = ("ValgKommune", "ValgSammenligning", "ValgGruppe", "ValgFraAar", "ValgTilAar",
@@ -91,5 +104,7 @@ UDF_MODULE = "trappe_xl.udf"
 
 
 def columns(table: str, value_column: str) -> tuple[str, ...]:
-    """The table's columns with the data's value column in place of VALUE."""
-    return tuple(c.replace(VALUE, value_column) for c in TABLES[table][1])
+    """The table's columns with the data's value column in place of VALUE (and without the
+    columns ONLY_WITH another value column)."""
+    return tuple(c.replace(VALUE, value_column) for c in TABLES[table][1]
+                 if ONLY_WITH.get((table, c), value_column) == value_column)

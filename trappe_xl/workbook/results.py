@@ -138,6 +138,15 @@ def reference_code(code: str) -> str:
     return code
 
 
+def gyldig_criteria(refusion: bool, enhed: int) -> dict[str, object]:
+    """The values of calc's hGyldig* helper cells (TrinData.gyldig ranges, layout.GYLDIG_DOC)."""
+    lo = 4 if refusion else 8
+    pop = lo + (2 if enhed == 3 else 1)
+    return {"hGyldigLo": lo, "hGyldigA": f">={lo}", "hGyldigB": f"<={lo + 7}",
+            "hGyldigC": f">={pop}", "hGyldigD": f"<={pop + 5}", "hGyldigE": f"<>{pop + 2}",
+            "hGyldigF": f"<>{pop + 3}"}
+
+
 def helper_values(sel: Selection) -> dict[str, object]:
     k = reference_kommune(sel)
     sam = SAM_CODE[sel.sammenligning]
@@ -145,7 +154,7 @@ def helper_values(sel: Selection) -> dict[str, object]:
     antal = len(members(sel))
     return {"hKode": k.kode, "hRegion": k.regionskode, "hGruppe": k.kommunegruppe_kode,
             "hMaal": sel.maal, "hRef": ref, "hDranst": "<>ingen" if sel.refusion else "<>2",
-            "hGyldigA": ">=1" if sel.refusion else ">=2", "hGyldigB": "<>2" if sel.refusion else "<=3",
+            **gyldig_criteria(sel.refusion, ENHED_CODE[sel.enhed]),
             "hEnhed": ENHED_CODE[sel.enhed], "hSam": sam,
             "hPriser": 1 if sel.prisaar is None else 2,
             "hPrisaar": sel.prisaar if sel.prisaar is not None else sel.til_aar,

@@ -84,7 +84,8 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tup
     names: dict[str, str] = {}
     td = bookdata.trindata(data)
     _, pos = data_sheet(wb, layout.TRINDATA, td, "TrinData", fmt,
-                        title="Trintabel (summeret pr. år, kommune, trin, mål og dranst)", note=SOURCE)
+                        title="Trintabel (summeret pr. år, kommune, trin, mål og dranst)",
+                        note=f"{SOURCE} · {layout.GYLDIG_DOC}")
     names.update(column_ranges(layout.TRINDATA, td, pos, "TD"))
     names["TD_vaerdi"] = names[f"TD_{data.value}"]
     ls = bookdata.landstal(data)
