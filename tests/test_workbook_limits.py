@@ -103,3 +103,23 @@ def test_big_table_skips_xlsxwriter_cell_index_but_stays_a_valid_table(tmp_path,
     assert book["Big"].tables["BigTable"].ref == "A1:B4"
     rows = list(book["Big"].iter_rows(values_only=True))
     assert rows == [("kode", "beloeb_1000kr"), ("101", 1.5), ("147", None), ("001", -2.0)]
+
+
+def test_big_table_falls_back_to_the_full_add_table_when_xlsxwriter_records_ranges_otherwise(
+        tmp_path, monkeypatch):
+    import openpyxl
+    import pandas as pd
+    import xlsxwriter
+
+    from trappe_xl.workbook import datasheets
+
+    monkeypatch.setattr(datasheets, "BIG_TABLE_CELLS", 5)
+    # a future XlsxWriter that spells ranges differently: the widened table must not be trusted
+    monkeypatch.setattr(datasheets, "xl_range", lambda *a: "not-what-xlsxwriter-wrote")
+    frame = pd.DataFrame({"kode": ["101", "147", "001"], "beloeb_1000kr": [1.5, float("nan"), -2.0]})
+    wb = xlsxwriter.Workbook(tmp_path / "t.xlsx")
+    ws = wb.add_worksheet("Big")
+    datasheets.write_table(ws, frame, "BigTable", {"num": None, "num1": None, "share": None})
+    assert len(ws.tables) == 1 and len(ws.table_cells) == 8    # the plain call indexed every cell
+    wb.close()
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx")["Big"].tables["BigTable"].ref == "A1:B4"

@@ -12,7 +12,6 @@ import pandas as pd
 from xlsxwriter.utility import xl_range
 
 from ..errors import SheetLimitError, TrappeError
-
 from .cells import col_letter
 from . import layout
 
