@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from wb_fixtures import synthetic_bookdata
-from trappe_xl.workbook import layout
+from trappe_xl.workbook import bookdata, layout
 from trappe_xl.workbook.selection import Selection
 from trappe_xl.workbook.writer import write_workbook
 
@@ -100,3 +100,34 @@ def test_same_inputs_identical_bytes(built, tmp_path):
     data, path, _ = built
     again = write_workbook(data, Selection(), tmp_path / "again.xlsx")
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest()
+
+
+def test_year_names_cover_exactly_that_years_trindata_rows(built):
+    data, _, wb = built
+    ws = wb[layout.TRINDATA]
+    header = next(r for r in range(1, 10) if ws.cell(r, 1).value == "aar")
+    aar = [c.value for c in ws["A"][header:]]           # every data row, in sheet order
+    covered = 0
+    for y in data.years:
+        for col in ("aar", "vaerdi", "gyldig", "kommunekode"):
+            assert f"TD_{y}_{col}" in wb.defined_names
+        ref = wb.defined_names[f"TD_{y}_aar"].attr_text.split("!")[1].replace("$", "")
+        first, last = (int(x[1:]) for x in ref.split(":"))
+        assert aar[first - header - 1:last - header] == [y] * (last - first + 1)
+        assert aar.count(y) == last - first + 1            # nothing of that year outside
+        covered += last - first + 1
+    assert covered == len(bookdata.trindata(data))
+    assert ws.protection.sort is True   # openpyxl: True = sorting is *blocked* (row order is used)
+
+
+def test_year_ranges_refuse_a_table_not_sorted_by_year():
+    import pandas as pd
+
+    from trappe_xl.errors import TrappeError
+    from trappe_xl.workbook.datasheets import year_ranges
+
+    frame = pd.DataFrame({"aar": [2019, 2020, 2019], "v": [1.0, 2.0, 3.0]})
+    with pytest.raises(TrappeError, match="sorteret"):
+        year_ranges("TrinData", frame, (3, 0, 6, 1), "TD")
+    ok = year_ranges("TrinData", frame.sort_values("aar"), (3, 0, 6, 1), "TD")
+    assert ok["TD_2019_v"] == "=TrinData!$B$5:$B$6" and ok["TD_2020_aar"] == "=TrinData!$A$7:$A$7"

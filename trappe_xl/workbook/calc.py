@@ -161,6 +161,7 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
     for y in lay.years:
         r = lay.row(y)
         yref = absref(r, COL_AAR)
+        td = f"TD_{y}"      # TrinData's columns over this year's rows only (writer.py)
         pf, kden, cden = absref(r, COL_PF), absref(r, COL_KDEN), absref(r, COL_CDEN)
         cn, cnalle = absref(r, COL_CN), absref(r, COL_CNALLE)
         ws.write_number(r, COL_AAR, y)
@@ -177,14 +178,14 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         ws.write_formula(r, COL_CDEN, F.group_den(yref), None, cache.cden[y])
         ws.write_formula(r, COL_CNALLE, F.group_n_data(yref), None, cache.cnalle[y])
         for t in TRIN_ORDER:
-            ws.write_formula(r, lay.k_col(t), F.kommune_value(yref, t, pf, kden), None,
+            ws.write_formula(r, lay.k_col(t), F.kommune_value(yref, t, pf, kden, td), None,
                              _cached(cache.k[(y, t)]))
             if lay.weighted:
-                gf = F.group_value_weighted(yref, t, pf, cden, cn)
-                ws.write_formula(r, lay.u_col(t), F.group_value_mean(yref, t, pf, cnalle), None,
+                gf = F.group_value_weighted(yref, t, pf, cden, cn, td)
+                ws.write_formula(r, lay.u_col(t), F.group_value_mean(yref, t, pf, cnalle, td), None,
                                  _cached(cache.u[(y, t)]))
             else:
-                gf = F.group_value_sum(yref, t, pf, cden, cn)
+                gf = F.group_value_sum(yref, t, pf, cden, cn, td)
             if lay.land:
                 gf = F.comparison_value(F.land_value(yref, t, pf, lhar), gf)
             ws.write_formula(r, lay.c_col(t), gf, None, _cached(cache.c[(y, t)]))

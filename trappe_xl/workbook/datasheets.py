@@ -140,9 +140,31 @@ def column_ranges(sheet: str, frame: pd.DataFrame, pos: tuple[int, int, int, int
             for j, col in enumerate(frame.columns)}
 
 
+def year_ranges(sheet: str, frame: pd.DataFrame, pos: tuple[int, int, int, int],
+                prefix: str) -> dict[str, str]:
+    """Defined-name -> range of each column over one year's rows (TD_2019_aar -> the rows of
+    2019), for a table sorted by ``aar``: formulas for one year then read only its block.
+    TrappeError when a year's rows are not one block (the table is not sorted by year)."""
+    r0, c0, _, _ = pos
+    aar = frame["aar"].to_numpy()
+    q = f"'{sheet}'" if not sheet.isalnum() else sheet
+    out: dict[str, str] = {}
+    for year in pd.unique(aar):
+        rows = (aar == year).nonzero()[0]
+        first, last = int(rows[0]), int(rows[-1])
+        if last - first + 1 != len(rows):
+            raise TrappeError(f"tabellen på arket {sheet} er ikke sorteret efter år ({year})")
+        for j, col in enumerate(frame.columns):
+            c = col_letter(c0 + j)
+            out[f"{prefix}_{int(year)}_{col}"] = f"={q}!${c}${r0 + 2 + first}:${c}${r0 + 2 + last}"
+    return out
+
+
 def data_sheet(wb, sheet_name: str, frame: pd.DataFrame, table: str, fmt: dict, *,
-               title: str | None = None, note: str | None = None, protect: bool = True):
-    """A sheet holding one table (optionally with a title line and a source note above it)."""
+               title: str | None = None, note: str | None = None, protect: bool = True,
+               sortable: bool = True):
+    """A sheet holding one table (optionally with a title line and a source note above it).
+    ``sortable=False`` for a table whose row order formulas rely on (TrinData's year blocks)."""
     ws = wb.add_worksheet(sheet_name)
     row = 0
     if title:
@@ -156,7 +178,7 @@ def data_sheet(wb, sheet_name: str, frame: pd.DataFrame, table: str, fmt: dict, 
     pos = write_table(ws, frame, table, fmt, first_row=row)
     ws.freeze_panes(row + 1, 0)
     if protect:
-        ws.protect("", {"autofilter": True, "sort": True, "select_locked_cells": True,
+        ws.protect("", {"autofilter": True, "sort": sortable, "select_locked_cells": True,
                         "select_unlocked_cells": True})
     return ws, pos
 

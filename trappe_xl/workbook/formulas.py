@@ -3,7 +3,9 @@
 Only SUMIFS/COUNTIFS/SUMPRODUCT/INDEX/MATCH/IF/IFERROR: FILTER, UNIQUE, LET and XLOOKUP are #NAME?
 in the LibreOffice that CI has. Names used here are defined by calc.py:
 
-TD_<col>   TrinData columns (TD_vaerdi = the value column), DK_<col> Daekning columns,
+TD_<col>   TrinData columns (TD_vaerdi = the value column), TD_<year>_<col> the same column over
+only that year's rows (TrinData is sorted by year, so a year is one block of rows: every formula
+of a year reads 1/n of the table — calc.py passes td="TD_<year>"), DK_<col> Daekning columns,
 LS_<col> the Landstal table (LS_vaerdi = its value column),
 PI_aar/PI_indeks the price index, KOM_<col> the Kommuner table;
 hKode hRegion hGruppe hMaal hDranst hRef hGyldigLo hGyldigA..hGyldigF hEnhed hSam hPriser hPrisaar hRegKrit
@@ -39,25 +41,29 @@ def _by_unit(fn: str, head: str, rest: str, table: str) -> str:
     return f"IF(hEnhed=2,{p17},IF(hEnhed=3,{p22},IF(hEnhed=4,{pia},{plain})))"
 
 
-_TD_DATA = ",TD_gyldig,hGyldigA,TD_gyldig,hGyldigB"
-_TD_DATA_POP = ",TD_gyldig,hGyldigC,TD_gyldig,hGyldigD,TD_gyldig,hGyldigE,TD_gyldig,hGyldigF"
+def _td_data(td: str) -> str:
+    return f",{td}_gyldig,hGyldigA,{td}_gyldig,hGyldigB"
 
 
-def _td_rest(year: str, trin: int) -> str:
-    return f"TD_aar,{year},TD_trin,{trin},TD_maal,hMaal,TD_dranst,hDranst"
+def _td_data_pop(td: str) -> str:
+    return "".join(f",{td}_gyldig,hGyldig{c}" for c in "CDEF")
 
 
-def kommune_value(year: str, trin: int, pf: str, den: str) -> str:
+def _td_rest(year: str, trin: int, td: str) -> str:
+    return f"{td}_aar,{year},{td}_trin,{trin},{td}_maal,hMaal,{td}_dranst,hDranst"
+
+
+def kommune_value(year: str, trin: int, pf: str, den: str, td: str = "TD") -> str:
     """den is NA() when the kommune has no data that year (so the cell shows "–")."""
-    tot = f"SUMIFS(TD_vaerdi,TD_kommunekode,hKode,{_td_rest(year, trin)})"
+    tot = f"SUMIFS({td}_vaerdi,{td}_kommunekode,hKode,{_td_rest(year, trin, td)})"
     return f'=IFERROR({tot}*{pf}/{den},"{MISSING}")'
 
 
-def group_value_sum(year: str, trin: int, pf: str, den: str, n: str) -> str:
+def group_value_sum(year: str, trin: int, pf: str, den: str, n: str, td: str = "TD") -> str:
     """Amount units (1.000 kr. and per child): Σ amounts × price factor / divisor."""
-    rest = _td_rest(year, trin)
-    per_child = _members("SUMIFS", "TD_vaerdi,", rest + _TD_DATA_POP, "TD")
-    plain = _members("SUMIFS", "TD_vaerdi,", rest + _TD_DATA, "TD")
+    rest = _td_rest(year, trin, td)
+    per_child = _members("SUMIFS", f"{td}_vaerdi,", rest + _td_data_pop(td), td)
+    plain = _members("SUMIFS", f"{td}_vaerdi,", rest + _td_data(td), td)
     tot = f"IF(OR(hEnhed=2,hEnhed=3),{per_child},{plain})"
     return f'=IF({n}=0,"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
 
@@ -68,22 +74,22 @@ def _member_mask(table: str) -> str:
             f"+(hSam=4))")
 
 
-def _td_mask(year: str, trin: int) -> str:
-    valid = '(TD_gyldig>=hGyldigLo)*(TD_gyldig<=hGyldigLo+7)'
-    dranst = '(((hRef="med")+(TD_dranst<>"2"))>0)'
-    return (f"(TD_aar={year})*(TD_trin={trin})*(TD_maal=hMaal)*{dranst}*{valid}"
-            f"*{_member_mask('TD')}")
+def _td_mask(year: str, trin: int, td: str) -> str:
+    valid = f'({td}_gyldig>=hGyldigLo)*({td}_gyldig<=hGyldigLo+7)'
+    dranst = f'(((hRef="med")+({td}_dranst<>"2"))>0)'
+    return (f"({td}_aar={year})*({td}_trin={trin})*({td}_maal=hMaal)*{dranst}*{valid}"
+            f"*{_member_mask(td)}")
 
 
-def group_value_weighted(year: str, trin: int, pf: str, den: str, n: str) -> str:
+def group_value_weighted(year: str, trin: int, pf: str, den: str, n: str, td: str = "TD") -> str:
     """kr. pr. indbygger data: population-weighted figure Σ(v·pop) / Σ pop over members with both."""
-    num = f"SUMPRODUCT(TD_vaerdi,TD_pop_ialt,{_td_mask(year, trin)})"
+    num = f"SUMPRODUCT({td}_vaerdi,{td}_pop_ialt,{_td_mask(year, trin, td)})"
     return f'=IF({n}=0,"{MISSING}",IFERROR({num}*{pf}/{den},"{MISSING}"))'
 
 
-def group_value_mean(year: str, trin: int, pf: str, n_all: str) -> str:
+def group_value_mean(year: str, trin: int, pf: str, n_all: str, td: str = "TD") -> str:
     """Unweighted mean over the members with data (no population needed; labelled so)."""
-    num = f"SUMPRODUCT(TD_vaerdi,{_td_mask(year, trin)})"
+    num = f"SUMPRODUCT({td}_vaerdi,{_td_mask(year, trin, td)})"
     return f'=IF({n_all}=0,"{MISSING}",IFERROR({num}*{pf}/{n_all},"{MISSING}"))'
 
 

@@ -19,7 +19,7 @@ from . import bookdata, calc, charts, dashboard, dashvalues, layout, sheets
 from .analyse import write_analyse
 from .bookdata import BookData
 from .cells import absref
-from .datasheets import check_rows, column_ranges, data_sheet, write_table
+from .datasheets import check_rows, column_ranges, data_sheet, write_table, year_ranges
 from .formats import make_formats
 from .inputs import input_lists, input_values
 from .results import compute_cache
@@ -85,9 +85,12 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tup
     td = bookdata.trindata(data)
     _, pos = data_sheet(wb, layout.TRINDATA, td, "TrinData", fmt,
                         title="Trintabel (summeret pr. år, kommune, trin, mål og dranst)",
-                        note=f"{SOURCE} · {layout.GYLDIG_DOC}")
+                        note=f"{SOURCE} · {layout.GYLDIG_DOC}", sortable=False)
     names.update(column_ranges(layout.TRINDATA, td, pos, "TD"))
     names["TD_vaerdi"] = names[f"TD_{data.value}"]
+    names.update(year_ranges(layout.TRINDATA, td, pos, "TD"))
+    for y in data.years:
+        names[f"TD_{y}_vaerdi"] = names[f"TD_{y}_{data.value}"]
     ls = bookdata.landstal(data)
     _, lpos = data_sheet(wb, layout.LANDSTAL, ls, "Landstal", fmt,
                          title="Hele landet: Danmarks Statistiks eget landstal ført gennem nøglen",
