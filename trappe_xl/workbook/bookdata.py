@@ -124,16 +124,19 @@ def data_state(steps: pd.DataFrame) -> np.ndarray:
         ok = has_data(steps, ref).assign(_ok=True)
         flags.append(steps[keys].merge(ok, on=keys, how="left")["_ok"].fillna(False)
                      .to_numpy(dtype=bool))
-    med, uden = flags
-    return np.select([med & uden, med, uden], [2, 1, 3], 0)
+    return _pair_state(*flags)
 
 
 def population_state(frame: pd.DataFrame) -> np.ndarray:
     """Per row: which per-child bases exist (> 0): 0 neither, 1 only 0-17, 2 both, 3 only 0-22 —
     ordered so that "0-17" is states 1-2 and "0-22" 2-3 (layout.GYLDIG_DOC)."""
-    p17 = (frame["pop_0_17"] > 0).to_numpy()
-    p22 = (frame["pop_0_22"] > 0).to_numpy()
-    return np.select([p17 & p22, p17, p22], [2, 1, 3], 0)
+    return _pair_state((frame["pop_0_17"] > 0).to_numpy(), (frame["pop_0_22"] > 0).to_numpy())
+
+
+def _pair_state(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two conditions as one state ordered for ranges: 0 neither, 1 only the first, 2 both,
+    3 only the second (so "first" is 1-2 and "second" 2-3)."""
+    return np.select([first & second, first, second], [2, 1, 3], 0)
 
 
 def befolkning(data: BookData) -> pd.DataFrame:

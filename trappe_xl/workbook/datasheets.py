@@ -12,7 +12,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_range
 
 from ..errors import SheetLimitError, TrappeError
-from .cells import col_letter
+from .cells import area, sheet_ref
 from . import layout
 
 TEXT_WIDTH = {"kommune": 16, "region": 20, "kommunegruppe": 20, "grundlag": 60, "kilde": 40,
@@ -135,8 +135,13 @@ def column_ranges(sheet: str, frame: pd.DataFrame, pos: tuple[int, int, int, int
                   prefix: str) -> dict[str, str]:
     """Defined-name -> absolute range of each data column (e.g. TD_aar -> TrinData!$A$2:$A$99)."""
     r0, c0, r1, _ = pos
-    q = f"'{sheet}'" if not sheet.isalnum() else sheet
-    return {f"{prefix}_{col}": f"={q}!${col_letter(c0 + j)}${r0 + 2}:${col_letter(c0 + j)}${r1 + 1}"
+    return _column_refs(sheet, frame, c0, r0 + 1, r1, prefix)
+
+
+def _column_refs(sheet: str, frame: pd.DataFrame, c0: int, first: int, last: int,
+                 prefix: str) -> dict[str, str]:
+    """prefix_<col> -> =sheet!$X$<first>:$X$<last> (0-based rows) for every column of frame."""
+    return {f"{prefix}_{col}": "=" + sheet_ref(sheet, area(first, c0 + j, last, c0 + j))
             for j, col in enumerate(frame.columns)}
 
 
@@ -147,16 +152,14 @@ def year_ranges(sheet: str, frame: pd.DataFrame, pos: tuple[int, int, int, int],
     TrappeError when a year's rows are not one block (the table is not sorted by year)."""
     r0, c0, _, _ = pos
     aar = frame["aar"].to_numpy()
-    q = f"'{sheet}'" if not sheet.isalnum() else sheet
     out: dict[str, str] = {}
     for year in pd.unique(aar):
         rows = (aar == year).nonzero()[0]
         first, last = int(rows[0]), int(rows[-1])
         if last - first + 1 != len(rows):
             raise TrappeError(f"tabellen på arket {sheet} er ikke sorteret efter år ({year})")
-        for j, col in enumerate(frame.columns):
-            c = col_letter(c0 + j)
-            out[f"{prefix}_{int(year)}_{col}"] = f"={q}!${c}${r0 + 2 + first}:${c}${r0 + 2 + last}"
+        out.update(_column_refs(sheet, frame, c0, r0 + 1 + first, r0 + 1 + last,
+                                f"{prefix}_{int(year)}"))
     return out
 
 

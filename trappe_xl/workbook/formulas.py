@@ -8,7 +8,7 @@ only that year's rows (TrinData is sorted by year, so a year is one block of row
 of a year reads 1/n of the table — calc.py passes td="TD_<year>"), DK_<col> Daekning columns,
 LS_<col> the Landstal table (LS_vaerdi = its value column),
 PI_aar/PI_indeks the price index, KOM_<col> the Kommuner table;
-hKode hRegion hGruppe hMaal hDranst hRef hGyldigLo hGyldigA..hGyldigF hEnhed hSam hPriser hPrisaar hRegKrit
+hKode hRegion hGruppe hMaal hDranst hRef hGyldigLo hGyldigPop hGyldigA..hGyldigF hEnhed hSam hPriser hPrisaar hRegKrit
 hGrpKrit hGrpKoder hLand hEnhedOK: helper cells derived from the inputs.
 
 Semantics follow trappe_xl.model (member_table/serie): a member-year counts when it has step rows

@@ -142,7 +142,7 @@ def gyldig_criteria(refusion: bool, enhed: int) -> dict[str, object]:
     """The values of calc's hGyldig* helper cells (TrinData.gyldig ranges, layout.GYLDIG_DOC)."""
     lo = 4 if refusion else 8
     pop = lo + (2 if enhed == 3 else 1)
-    return {"hGyldigLo": lo, "hGyldigA": f">={lo}", "hGyldigB": f"<={lo + 7}",
+    return {"hGyldigLo": lo, "hGyldigPop": pop, "hGyldigA": f">={lo}", "hGyldigB": f"<={lo + 7}",
             "hGyldigC": f">={pop}", "hGyldigD": f"<={pop + 5}", "hGyldigE": f"<>{pop + 2}",
             "hGyldigF": f"<>{pop + 3}"}
 
