@@ -45,7 +45,11 @@ def synthetic_deflator(indeks: dict[int, float]) -> pd.DataFrame:
 def key_row(regel_id: str, funktion: str = "5.28.21", gruppering: str = "*", dranst: str = "*",
             art: str = "*", trin: int | str = 2, andel: float | str = 1.0, fra_aar: int | str = 2007,
             til_aar: int | str = "", grundlag: str = "syntetisk testregel",
-            kilde: str = "test", status: str = "foreløbig") -> dict:
+            kilde: str = "test", status: str | None = None) -> dict:
+    """One SYNTHETIC key row. A share below 1 needs a published split, so such rows default to
+    status "officiel" (the validator refuses an invented share); all others to "foreløbig"."""
+    if status is None:
+        status = "officiel" if float(andel) < 1 else "foreløbig"
     return dict(regel_id=regel_id, funktion=funktion, gruppering=gruppering, dranst=dranst, art=art,
                 trin=trin, andel=andel, fra_aar=fra_aar, til_aar=til_aar, grundlag=grundlag,
                 kilde=kilde, status=status)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from synthetic import key_row, simple_key_rows, write_key
-from trappe_xl.errors import KeyValidationError
+from trappe_xl import model
+from trappe_xl.errors import KeyCoverageError, KeyValidationError
 from trappe_xl.key import COLUMNS, load_key
 
 FUNCTIONS = [f"5.28.{n}" for n in range(20, 27)]
@@ -22,41 +23,109 @@ def default_key():
 
 
 def test_default_key_loads_with_version_stamp(default_key):
-    assert default_key.version == "0.1-foreløbig"
+    assert default_key.version == "1.0-foreløbig"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", default_key.dato)
     assert default_key.stamp == f"{default_key.version} ({default_key.dato})"
     assert len(default_key.sha256) == 64
     assert list(default_key.rules.columns[:len(COLUMNS)]) == COLUMNS
 
 
-def test_default_key_has_rules_for_every_function_and_dranst(default_key):
+def step_of(key, funktion, gruppering, aar=2019, dranst="1", art="TOT"):
+    """The step(s) the key sends one account row to, through the model's own matching."""
+    acc = pd.DataFrame({"aar": [aar], "kommunekode": ["101"], "funktion": [funktion],
+                        "dranst": [dranst], "gruppering": [gruppering], "art": [art],
+                        "beloeb_1000kr": [1.0]})
+    d = model.apply_key(acc, key)
+    return sorted(d["trin"].tolist()) if len(d) > 1 else int(d["trin"].item())
+
+
+# Each settled grouping, its content as the law and the municipal kontering state it, and the step
+# that content belongs on (trin 2 forebyggende § 11; trin 3 foranstaltninger uden anbringelse;
+# trin 4 anbringelse i netværk; trin 5 plejefamilie; trin 6 institution/opholdssted).
+SETTLED = [
+    ("5.28.20", "003", 6, "socialpædagogisk opholdssted, anbringelse SEL § 52, stk. 3, nr. 7"),
+    ("5.28.20", "004", 6, "kost- og efterskole som anbringelsessted, SEL § 52, stk. 3, nr. 7"),
+    ("5.28.20", "005", 6, "eget værelse som anbringelsessted, SEL § 52, stk. 3, nr. 7"),
+    ("5.28.21", "002", 3, "praktisk, pædagogisk støtte i hjemmet, SEL § 52, stk. 3, nr. 2"),
+    ("5.28.21", "003", 3, "familiebehandling, SEL § 52, stk. 3, nr. 3"),
+    ("5.28.21", "004", 3, "døgnophold for hele familien, SEL § 52, stk. 3, nr. 4"),
+    ("5.28.21", "005", 3, "aflastning, SEL § 52, stk. 3, nr. 5 (også på døgninstitution: rettelsen 2020)"),
+    ("5.28.21", "006", 3, "aflastning/afløsning, SEL § 44, jf. § 84"),
+    ("5.28.21", "007", 3, "kontaktperson, SEL § 52, stk. 3, nr. 6"),
+    ("5.28.21", "009", 3, "praktiksted, SEL § 52, stk. 3, nr. 8"),
+    ("5.28.21", "010", 3, "anden hjælp, SEL § 52, stk. 3, nr. 9"),
+    ("5.28.21", "011", 3, "økonomisk støtte for at undgå anbringelse, SEL § 52 a"),
+    ("5.28.21", "013", 3, "støtteperson til forældre, SEL § 54"),
+    ("5.28.21", "016", 2, "rådgivning, undersøgelse og behandling, SEL § 11, stk. 7"),
+    ("5.28.21", "017", 2, "forebyggende indsatser, SEL § 11, stk. 3"),
+    ("5.28.22", "002", 5, "plejefamilie, SEL § 66, stk. 1, nr. 1"),
+    ("5.28.22", "004", 5, "kommunal plejefamilie, SEL § 66, stk. 1, nr. 2"),
+    ("5.28.22", "005", 4, "netværksplejefamilie, SEL § 66, stk. 1, nr. 3"),
+    ("5.28.23", "001", 6, "døgninstitution, SEL § 66, stk. 1, nr. 6"),
+    ("5.28.23", "002", 6, "døgninstitution, SEL § 66, stk. 1, nr. 6"),
+    ("5.28.24", "999", 6, "sikret døgninstitution, SEL § 66, stk. 1, nr. 6"),
+]
+
+
+@pytest.mark.parametrize("funktion,gruppering,trin,content", SETTLED)
+@pytest.mark.parametrize("aar", [2007, 2019, 2024])
+def test_settled_grouping_lands_on_its_step(default_key, funktion, gruppering, trin, content, aar):
+    for dranst, art in (("1", "TOT"), ("2", "I"), ("*", "UE")):
+        assert step_of(default_key, funktion, gruppering, aar, dranst, art) == trin, content
+    # DST writes the same code without leading zeros in some renderings
+    assert step_of(default_key, funktion, str(int(gruppering)), aar) == trin
+
+
+@pytest.mark.parametrize("funktion,trin", [("5.28.20", 6), ("5.28.21", 23), ("5.28.22", 45),
+                                           ("5.28.23", 6), ("5.28.24", 6), ("5.28.25", 0),
+                                           ("5.28.26", 0)])
+def test_function_level_is_one_step_or_a_combined_step_never_a_share(default_key, funktion, trin):
+    for dranst in ("1", "2", "*"):
+        assert step_of(default_key, funktion, "*", 2016, dranst) == trin
+
+
+def test_default_key_invents_no_share(default_key):
     r = default_key.rules
-    for f in FUNCTIONS:
-        for d in ("1", "2", "*"):
-            sel = r[(r["funktion"] == f) & (r["dranst"] == d) & (r["gruppering"] == "*")]
-            assert abs(sel["andel"].sum() - 1) < 1e-12, (f, d)
-
-
-def test_default_key_steps_follow_the_domain_reconstruction(default_key):
-    r = default_key.rules[(default_key.rules["dranst"] == "1") & (default_key.rules["gruppering"] == "*")]
-    steps = {f: set(r.loc[r["funktion"] == f, "trin"]) for f in FUNCTIONS}
-    assert steps == {"5.28.20": {6}, "5.28.21": {2, 3}, "5.28.22": {4, 5}, "5.28.23": {3, 6},
-                     "5.28.24": {6}, "5.28.25": {0}, "5.28.26": {0}}
-
-
-def test_default_key_every_share_says_where_it_comes_from(default_key):
-    r = default_key.rules
-    split = r[r["andel"] < 1]
-    assert len(split) > 0
-    assert split["grundlag"].str.contains("neutral pladsholder").all()
-    assert split["grundlag"].str.contains("intet offentligt grundlag").all()
+    assert (r["andel"] == 1).all()
     assert (r["status"] == "foreløbig").all()  # nothing in the reconstruction is official
-    assert (r["kilde"].str.len() > 0).all()
+    assert (r["kilde"].str.len() > 10).all() and (r["grundlag"].str.len() > 10).all()
+    assert not r["grundlag"].str.contains("pladsholder").any()
 
 
-def test_default_key_5_28_23_rows_carry_the_2020_correction(default_key):
+def test_one_row_per_rule(default_key):
     r = default_key.rules
-    assert r.loc[r["funktion"] == "5.28.23", "grundlag"].str.contains("Rettelse 2020").all()
+    assert (r["dranst"] == "*").all() and (r["art"] == "*").all()
+    assert not r.duplicated(["funktion", "gruppering", "fra_aar", "til_aar"]).any()
+    assert len(r) < 70
+
+
+def test_groupings_of_unknown_content_are_not_placed_and_say_why(default_key):
+    r = default_key.rules
+    for funktion, gruppering in [("5.28.21", "999"), ("5.28.21", "012"), ("5.28.22", "999")]:
+        row = r[(r["funktion"] == funktion) & (r["gruppering"] == gruppering)]
+        assert row["trin"].tolist() == [0]
+        assert row["grundlag"].str.contains("ikke fordelt på trin").all()
+
+
+def test_a_grouping_the_key_does_not_name_stops_the_build(default_key):
+    with pytest.raises(KeyCoverageError, match=r"5\.28\.21 gruppering 050 dranst 1 art TOT år 2019"):
+        step_of(default_key, "5.28.21", "050")
+
+
+def test_the_2020_correction_is_in_the_key(default_key):
+    r = default_key.rules.set_index(["funktion", "gruppering", "fra_aar"])
+    aflastning = r.loc[("5.28.21", "005", 2007)]
+    assert aflastning["trin"] == 3 and "rettelsen 2020" in aflastning["grundlag"]
+    assert "sbst.dk" in aflastning["kilde"]
+    inst = r.loc[("5.28.23", "*", 2007)]
+    assert inst["trin"] == 6 and "5.28.21 grp 005" in inst["grundlag"]
+
+
+def test_2024_on_is_its_own_year_range(default_key):
+    r = default_key.rules
+    grp = r[~r["gruppering"].isin(["*", "funktion"]) & (r["trin"] != 0)]
+    assert set(grp["fra_aar"]) == {2007, 2024}
+    assert grp.loc[grp["fra_aar"] == 2024, "grundlag"].str.contains("Barnets lov").all()
 
 
 def test_codes_stay_strings(default_key):
@@ -101,7 +170,7 @@ def test_empty_regel_id(tmp_path):
     ("gruppering", "1", "gruppering skal være en kode på tre cifre"),
     ("dranst", "3", "dranst skal være 1, 2 eller \\*"),
     ("art", "NET", "art skal være TOT, UE, I eller \\*"),
-    ("trin", "7", "trin skal være et helt tal fra 0 til 6"),
+    ("trin", "7", "trin skal være en af 1, 2, 3, 23, 4, 5, 45, 6, 0"),
     ("andel", "0", "andel skal være et tal med 0 < andel ≤ 1"),
     ("andel", "1.5", "andel skal være et tal med 0 < andel ≤ 1"),
     ("andel", "halvdelen", "andel skal være et tal med 0 < andel ≤ 1"),
@@ -193,3 +262,25 @@ def test_unreadable_file(tmp_path):
 def test_key_without_version_file_is_marked_unversioned(tmp_path):
     key = load_key(write_key(tmp_path / "noegle.csv", simple_key_rows(), version=None))
     assert key.version == "uversioneret"
+
+
+def test_a_combined_step_only_at_function_level(tmp_path):
+    rows = [key_row("C1", "5.28.21", gruppering="002", trin=23)]
+    with pytest.raises(KeyValidationError, match=r"samlet trin.*\(regel_id: C1\)"):
+        load_rows(tmp_path, rows)
+    assert load_rows(tmp_path, [key_row("C2", "5.28.21", gruppering="funktion", trin=23)])
+
+
+def test_a_share_below_one_needs_a_published_split(tmp_path):
+    rows = [key_row("A1", "5.28.21", trin=2, andel=0.5, status="foreløbig"),
+            key_row("A2", "5.28.21", trin=3, andel=0.5, status="foreløbig")]
+    with pytest.raises(KeyValidationError, match=r"andel under 1.*\(regel_id: A1, A2\)"):
+        load_rows(tmp_path, rows)
+
+
+def test_funktion_pattern_matches_function_level_rows_only(tmp_path):
+    key = load_rows(tmp_path, [key_row("F1", "5.28.21", gruppering="funktion", trin=23),
+                               key_row("F2", "5.28.21", gruppering="002", trin=3)])
+    assert step_of(key, "5.28.21", "*") == 23 and step_of(key, "5.28.21", "002") == 3
+    with pytest.raises(KeyCoverageError, match="gruppering 003"):
+        step_of(key, "5.28.21", "003")

@@ -23,8 +23,12 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import KeyValidationError
+from .reference import ALLE_TRIN, SAMLET_TRIN
 
 ANY = "*"
+#: gruppering pattern that matches function-level account rows only (no grouping in the source,
+#: e.g. REGK31 or a per-inhabitant export); the data frames write such rows with gruppering "*".
+FUNKTIONSNIVEAU = "funktion"
 COLUMNS = ["regel_id", "funktion", "gruppering", "dranst", "art", "trin", "andel", "fra_aar",
            "til_aar", "grundlag", "kilde", "status"]
 PATTERN = ["funktion", "gruppering", "dranst", "art"]
@@ -95,13 +99,22 @@ def _check_values(raw: pd.DataFrame) -> pd.DataFrame:
             _fail(problem, ids[mask])
 
     bad(~raw["funktion"].str.fullmatch(_FUNKTION), "funktion skal skrives som 5.28.21")
-    bad(~(raw["gruppering"].str.fullmatch(_GRUPPERING) | (raw["gruppering"] == ANY)),
-        "gruppering skal være en kode på tre cifre (fx 001) eller *")
+    bad(~(raw["gruppering"].str.fullmatch(_GRUPPERING) | raw["gruppering"].isin([ANY, FUNKTIONSNIVEAU])),
+        f"gruppering skal være en kode på tre cifre (fx 001), {FUNKTIONSNIVEAU} eller *")
     bad(~raw["dranst"].isin(DRANST_VALUES), "dranst skal være 1, 2 eller *")
     bad(~raw["art"].isin(ART_VALUES), "art skal være TOT, UE, I eller *")
-    bad(~raw["trin"].isin([str(t) for t in range(7)]), "trin skal være et helt tal fra 0 til 6")
+    codes = [str(t) for t in ALLE_TRIN]
+    bad(~raw["trin"].isin(codes), f"trin skal være en af {', '.join(codes)} (23 = trin 2–3 samlet, "
+        "45 = trin 4–5 samlet, 0 = ikke fordelt)")
+    combined = raw["trin"].isin([str(t) for t in SAMLET_TRIN])
+    bad(combined & (raw["gruppering"] != FUNKTIONSNIVEAU),
+        f"et samlet trin (23, 45) gælder kun regnskab på funktionsniveau (gruppering {FUNKTIONSNIVEAU}); "
+        "en gruppering med kendt indhold hører til ét trin")
     andel = pd.to_numeric(raw["andel"], errors="coerce")
     bad(andel.isna() | (andel <= 0) | (andel > 1), "andel skal være et tal med 0 < andel ≤ 1")
+    bad((andel < 1) & (raw["status"] != "officiel"),
+        "en andel under 1 deler et beløb og kræver en offentliggjort fordeling (status officiel); "
+        "uden den vises beløbet samlet (trin 23/45) eller som ikke fordelt (trin 0)")
     fra = pd.to_numeric(raw["fra_aar"], errors="coerce")
     til = pd.to_numeric(raw["til_aar"].replace("", str(OPEN_END)), errors="coerce")
     bad(~raw["fra_aar"].str.fullmatch(r"\d{4}"), "fra_aar skal være et årstal")

@@ -18,7 +18,13 @@ REGION_CODES = ("081", "082", "083", "084", "085")
 #: Step 0 is the bucket for amounts that cannot be put on a step ("ikke fordelt på trin").
 IKKE_FORDELT = 0
 TRIN = (1, 2, 3, 4, 5, 6)
-ALLE_TRIN = (*TRIN, IKKE_FORDELT)
+#: Combined steps: a function whose groupings feed two steps, known only at function level, is shown
+#: once for both (never split by an invented share). Code -> the steps it spans.
+SAMLET_TRIN = {23: (2, 3), 45: (4, 5)}
+#: Every step code on the staircase, in display order (a combined step after its two members).
+PAA_TRIN = (1, 2, 3, 23, 4, 5, 45, 6)
+#: Every step code, "ikke fordelt" last: the rows of every step table.
+ALLE_TRIN = (*PAA_TRIN, IKKE_FORDELT)
 
 
 @dataclass(frozen=True)

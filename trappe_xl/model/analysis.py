@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import SelectionError
 from ..frames import value_column
-from ..reference import ALLE_TRIN, IKKE_FORDELT, TRIN
+from ..reference import ALLE_TRIN, IKKE_FORDELT, PAA_TRIN
 from .units import Valg, population_base, price_factors
 
 #: extra trin codes for the total rows that ``with_totals=True`` adds
@@ -36,10 +36,23 @@ def _check(members, years) -> tuple[tuple[str, ...], list[int]]:
     return members, years
 
 
+def covered(steps: pd.DataFrame, maal: str, years) -> pd.DataFrame:
+    """Bool frame (index aar, columns :data:`ALLE_TRIN`): True where the key placed any account of
+    the data on the step that year for ``maal`` (a step with a source). False = the data hold
+    nothing that could land there (trin 1 always; a function missing from the snapshot; the
+    single steps of a combined one): shown as missing ("–"), never as 0."""
+    sel = steps[steps["maal"] == maal]
+    have = pd.crosstab(sel["aar"], sel["trin"]).gt(0) if len(sel) else pd.DataFrame()
+    return have.reindex(index=sorted(set(int(y) for y in years)), columns=list(ALLE_TRIN),
+                        fill_value=False).astype(bool)
+
+
 def member_table(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame, valg: Valg,
                  members, years) -> pd.DataFrame:
-    """One row per (aar, kommunekode) of members × years: trin columns 0–6 (value in the chosen
-    price level), ``base`` (population base of the unit, NaN if none/not needed) and ``valid``."""
+    """One row per (aar, kommunekode) of members × years: the :data:`ALLE_TRIN` columns (value in
+    the chosen price level; NaN for a step with no source that year, see :func:`covered`),
+    ``base`` (population base of the unit, NaN if none/not needed), ``valid`` (counts in
+    the figure) and ``har_data`` (accounts complete, population or not)."""
     value = value_column(steps)
     valg.check_value_column(value)
     members, years = _check(members, years)
@@ -57,7 +70,9 @@ def member_table(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.Dat
     wide = wide.reindex(full)
     factors = price_factors(deflator, valg.prisaar, years)
     wide = wide.mul(factors.reindex(wide.index.get_level_values("aar")).to_numpy(), axis=0)
-    has_data = wide.notna().all(axis=1) & present
+    source = covered(steps, valg.maal, years).reindex(wide.index.get_level_values("aar")).to_numpy()
+    has_data = (wide.notna() | ~source).all(axis=1) & present
+    wide = wide.where(source)
     if valg.enhed == "1000kr":
         base = pd.Series(np.nan, index=full)
         valid = has_data
@@ -69,14 +84,15 @@ def member_table(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.Dat
     out = wide.copy()
     out["base"] = base.to_numpy()
     out["valid"] = valid.to_numpy()
+    out["har_data"] = has_data.to_numpy()
     return out
 
 
 def _long(wide: pd.DataFrame, n_kommuner: int, n_med_data: pd.Series, with_totals: bool) -> pd.DataFrame:
     wide = wide.where(n_med_data.reindex(wide.index).gt(0), axis=0)
-    if with_totals:
-        wide[TRIN_I_ALT_PAA_TRIN] = wide[list(TRIN)].sum(axis=1, skipna=False)
-        wide[TRIN_I_ALT] = wide[list(ALLE_TRIN)].sum(axis=1, skipna=False)
+    if with_totals:  # steps with no source (NaN in every row of a year with data) add nothing
+        wide[TRIN_I_ALT_PAA_TRIN] = wide[list(PAA_TRIN)].sum(axis=1, min_count=1)
+        wide[TRIN_I_ALT] = wide[list(ALLE_TRIN)].sum(axis=1, min_count=1)
     long = wide.melt(ignore_index=False, var_name="trin", value_name="vaerdi").reset_index()
     long["trin"] = long["trin"].astype(int)
     long["n_kommuner"] = n_kommuner
@@ -101,14 +117,14 @@ def serie(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame,
     by_year = amounts.groupby(level="aar")
     n_med_data = valid.groupby(level="aar").sum()
     if valg.enhed == "1000kr" or (valg.enhed == "kr_pr_indbygger" and len(set(members)) == 1):
-        wide = by_year.sum()
+        wide = by_year.sum(min_count=1)
     elif valg.enhed == "kr_pr_indbygger":
         base = table["base"].where(valid)
-        wide = amounts.mul(base, axis=0).groupby(level="aar").sum().div(
+        wide = amounts.mul(base, axis=0).groupby(level="aar").sum(min_count=1).div(
             base.groupby(level="aar").sum(), axis=0)
     else:
         base = table["base"].where(valid)
-        wide = by_year.sum().div(base.groupby(level="aar").sum(), axis=0) * 1000.0
+        wide = by_year.sum(min_count=1).div(base.groupby(level="aar").sum(), axis=0) * 1000.0
     return _long(wide, len(set(members)), n_med_data, with_totals)
 
 
@@ -121,7 +137,7 @@ def gennemsnit(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataF
     figures = table[list(ALLE_TRIN)]
     if valg.enhed == "kr_pr_indbygger":
         # a member's own kr. pr. indbygger figure needs no population: every member with data counts
-        valid = figures.notna().all(axis=1)
+        valid = table["har_data"]
     if valg.enhed in ("pr_0_17", "pr_0_22"):
         figures = figures.div(table["base"], axis=0) * 1000.0
     figures = figures.where(valid, axis=0)
@@ -134,9 +150,10 @@ def andele(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame
     """Each step's share: ``andel`` of i alt (trin 0–6, so the seven shares sum to 1) and
     ``andel_paa_trin`` of i alt på trin (1–6; NaN for trin 0). NaN when the total is 0 or missing."""
     s = serie(steps, population, deflator, valg, members, years)
-    total = s.groupby("aar")["vaerdi"].transform(lambda v: v.sum(skipna=False))
+    # a step with no source is missing in every row of its year and adds nothing to the totals
+    total = s.groupby("aar")["vaerdi"].transform(lambda v: v.sum(min_count=1))
     on = s["trin"] != IKKE_FORDELT
-    paa_trin = s["vaerdi"].where(on, 0.0).groupby(s["aar"]).transform(lambda v: v.sum(skipna=False))
+    paa_trin = s["vaerdi"].where(on).groupby(s["aar"]).transform(lambda v: v.sum(min_count=1))
     s["andel"] = s["vaerdi"] / total.replace(0, np.nan)
     s["andel_paa_trin"] = (s["vaerdi"] / paa_trin.replace(0, np.nan)).where(on)
     return s

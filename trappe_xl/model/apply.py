@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConservationError, KeyCoverageError, KeyValidationError, TrappeError
-from ..frames import ACCOUNT_KEYS, ART_TO_MAAL, value_column
-from ..key import ANY, OPEN_END, PATTERN, SPECIFIC_FIELDS, Key
-from ..reference import IKKE_FORDELT
+from ..frames import ACCOUNT_KEYS, ART_TO_MAAL, FUNCTION_LEVEL, value_column
+from ..key import ANY, FUNKTIONSNIVEAU, OPEN_END, PATTERN, SPECIFIC_FIELDS, Key
+from ..reference import IKKE_FORDELT, SAMLET_TRIN
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ STEP_KEYS = ["aar", "kommunekode", "trin", "maal", "dranst"]
 KONTROL_KEYS = ["aar", "kommunekode", "maal", "dranst"]
 TOLERANCE = 0.001
 VERSION_ATTR = "noegle_version"
+#: detail column: how a combined step's amount was split ("" = by the rule as written)
+GRUNDLAG = "andel_grundlag"
+SHARE_KEYS = ["aar", "kommunekode", "funktion", "dranst", "art"]
 
 
 def _check_accounts(accounts: pd.DataFrame) -> str:
@@ -63,6 +66,8 @@ def resolve(keys: pd.DataFrame, key: Key) -> np.ndarray:
     groups = key.rules.drop_duplicates("gruppe").copy()
     groups["til_aar"] = groups["til_aar"].fillna(OPEN_END).astype(int)
     left = keys.reset_index(drop=True).rename_axis("pos").reset_index()
+    # function-level rows (gruppering "*" in the data) match the key's "funktion" pattern exactly
+    left["gruppering"] = left["gruppering"].astype(str).replace({FUNCTION_LEVEL: FUNKTIONSNIVEAU})
     found = []
     for exact in product([True, False], repeat=len(SPECIFIC_FIELDS)):
         mask = np.ones(len(groups), dtype=bool)
@@ -103,16 +108,32 @@ def _match_codes(cat: dict[str, pd.Categorical], aar: np.ndarray) -> np.ndarray:
     return code * 10000 + (aar - aar.min() if len(aar) else aar)
 
 
-def apply_key(accounts: pd.DataFrame, key: Key) -> pd.DataFrame:
+def normalise_gruppering(accounts: pd.DataFrame) -> pd.DataFrame:
+    """DST writes a grouping code as ``002`` or ``2``: one code, three digits ("*" stays)."""
+    col = accounts["gruppering"]
+    values = pd.Series(col.unique()).astype(str)
+    short = values[values.str.fullmatch(r"\d{1,2}")]
+    if short.empty:
+        return accounts
+    mapping = {v: v.zfill(3) for v in short}
+    out = accounts.copy()
+    out["gruppering"] = col.astype(str).replace(mapping)
+    return out
+
+
+def apply_key(accounts: pd.DataFrame, key: Key, land: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per in-scope account row × rule of its winning group: the account key columns,
     ``regel_id``, ``trin``, ``andel`` and the value column (= source value × andel).
 
     In scope: 5.28.xx and every function the key names; other rows are left out (logged).
     Raises KeyCoverageError naming every uncovered (funktion, gruppering, dranst, art, years).
+    ``land`` (optional, DST's Hele landet rows as accounts) gives the shares a combined step is
+    split by when a kommune has no grouping data of its own (:func:`split_combined`).
     The string columns of the result are Categoricals of the string codes (same values, less
     memory, fast sums); ``attrs`` carry ``noegle_version`` and the key's ``funktioner``.
     """
     value = _check_accounts(accounts)
+    accounts = normalise_gruppering(accounts)
     cat = _encode(accounts)
     funktion = cat["funktion"]
     scope_cat = key.in_scope(pd.Series(funktion.categories, dtype=str)).to_numpy()
@@ -146,9 +167,80 @@ def apply_key(accounts: pd.DataFrame, key: Key) -> pd.DataFrame:
     andel = rules["andel"].to_numpy()[rule_idx]
     detail["andel"] = andel
     detail[value] = accounts[value].to_numpy(dtype=float)[row_idx] * andel
+    land_detail = apply_key(land, key) if land is not None and len(land) else None
+    detail = split_combined(detail, value, land_detail)
     detail.attrs[VERSION_ATTR] = key.stamp
     detail.attrs["funktioner"] = sorted(key.funktioner)
     return detail
+
+
+def _grouping_shares(detail: pd.DataFrame, value: str, funktioner, keys: list[str]) -> pd.DataFrame:
+    """Per ``keys``: each step's share of the grouping-level amounts (columns keys + trin, andel).
+    Only where every amount is present, all have one sign and the total is not 0: a share that
+    could flip sign or divide by 0 is no basis to split by."""
+    rows = detail[(detail["gruppering"].astype(str) != FUNCTION_LEVEL)
+                  & detail["funktion"].astype(str).isin(funktioner)]
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "trin", "andel"])
+    frame = rows[[*keys, "trin", value]].astype({k: str for k in keys if k != "aar"})
+    per = frame.groupby([*keys, "trin"], observed=True)[value].sum(min_count=1).reset_index()
+    g = per.groupby(keys)[value]
+    ok = (g.transform(lambda v: v.notna().all() and ((v >= 0).all() or (v <= 0).all()))
+          .astype(bool) & g.transform("sum").ne(0))
+    per = per[ok]
+    per["andel"] = per[value] / per.groupby(keys)[value].transform("sum")
+    return per[[*keys, "trin", "andel"]]
+
+
+def split_combined(detail: pd.DataFrame, value: str,
+                   land_detail: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows on a combined step (function-level amounts whose groupings feed two steps) are split
+    by shares derived from grouping-level data of the same year when there are any: the
+    kommune's own grouping amounts (same funktion, dranst, art), else Hele landet's
+    (``land_detail``: DST's area 000 through the key, else the sum over the municipalities with
+    grouping data). The
+    basis is written in ``andel_grundlag``. Rows with no such data keep the combined step:
+    never an invented share."""
+    detail[GRUNDLAG] = ""
+    combined = detail["trin"].isin(list(SAMLET_TRIN)).to_numpy()
+    if not combined.any():
+        detail[GRUNDLAG] = detail[GRUNDLAG].astype("category")
+        return detail
+    funktioner = set(detail.loc[combined, "funktion"].astype(str))
+    own = _grouping_shares(detail, value, funktioner, SHARE_KEYS)
+    national_keys = [k for k in SHARE_KEYS if k != "kommunekode"]
+    if land_detail is not None and len(land_detail):
+        national = _grouping_shares(land_detail, value, funktioner, national_keys)
+        national_text = "Hele landets grupperinger (DST)"
+    else:
+        national = _grouping_shares(detail, value, funktioner, national_keys)
+        national_text = "alle kommuners grupperinger i data"
+    comb = detail[combined].reset_index(drop=True)
+    keyed = comb.astype({k: str for k in SHARE_KEYS if k != "aar"})
+    pieces, done = [], np.zeros(len(comb), dtype=bool)
+    for shares, keys, text in ((own, SHARE_KEYS, "kommunens egne grupperinger"),
+                               (national, national_keys, national_text)):
+        if shares.empty:
+            continue
+        todo = keyed[~done].reset_index().rename(columns={"index": "pos"})
+        m = todo[["pos", *keys]].merge(shares, on=keys)
+        if m.empty:
+            continue
+        pos = m["pos"].to_numpy()
+        part = comb.iloc[pos].reset_index(drop=True)
+        part["trin"] = m["trin"].to_numpy().astype(int)
+        part["andel"] = part["andel"].to_numpy() * m["andel"].to_numpy()
+        part[value] = part[value].to_numpy() * m["andel"].to_numpy()
+        part[GRUNDLAG] = [f"delt efter {text} {a}" for a in part["aar"]]
+        pieces.append(part)
+        done[np.unique(pos)] = True
+    out = pd.concat([detail[~combined], comb[~done], *pieces], ignore_index=True)
+    for c in ACCOUNT_KEYS[1:] + ["regel_id"]:
+        if isinstance(detail[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(detail[c].dtype)
+    out[GRUNDLAG] = out[GRUNDLAG].astype("category")
+    order = ["aar", "kommunekode", "funktion", "dranst", "gruppering", "art", "trin"]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
 
 
 def step_table(detail: pd.DataFrame) -> pd.DataFrame:
