@@ -336,3 +336,73 @@ def test_empty_accounts_give_empty_outputs(hand_key):
 def test_categorical_input_gives_the_same_steps(hand_accounts, hand_key, hand_steps):
     cat = hand_accounts.astype({c: "category" for c in ["kommunekode", "funktion", "dranst", "gruppering", "art"]})
     pd.testing.assert_frame_equal(model.step_table(model.apply_key(cat, hand_key)), hand_steps)
+
+
+# ---------------------------------------------------------------- combined steps and their split
+
+def _combined_key(tmp_path):
+    return load_key(write_key(tmp_path / "k.csv", [
+        key_row("G2", "5.28.21", gruppering="017", trin=2), key_row("G3", "5.28.21", gruppering="002", trin=3),
+        key_row("G0", "5.28.21", gruppering="999", trin=0),
+        key_row("GF", "5.28.21", gruppering="funktion", trin=23)]))
+
+
+def test_function_level_without_grouping_data_stays_combined(tmp_path):
+    acc = synthetic_accounts([(2019, "101", "5.28.21", "1", "*", "TOT", 300.0)])
+    d = model.apply_key(acc, _combined_key(tmp_path))
+    assert d[["trin", "andel", V, "andel_grundlag"]].values.tolist() == [[23, 1.0, 300.0, ""]]
+
+
+def test_function_level_is_split_by_the_kommunes_own_groupings_else_all_kommuners(tmp_path):
+    key = _combined_key(tmp_path)
+    acc = synthetic_accounts([
+        # 101 has grouping data for UE and function-level data for TOT (same year): own shares
+        (2019, "101", "5.28.21", "1", "017", "TOT", 10.0), (2019, "101", "5.28.21", "1", "002", "TOT", 30.0),
+        (2019, "101", "5.28.21", "1", "999", "TOT", 10.0), (2019, "101", "5.28.21", "1", "*", "UE", 500.0),
+        # 147 only grouping data; 153 only function level -> shares of all grouping data
+        (2019, "147", "5.28.21", "1", "017", "TOT", 40.0), (2019, "147", "5.28.21", "1", "002", "TOT", 70.0),
+        (2019, "153", "5.28.21", "1", "*", "TOT", 200.0),
+        # 2020: no grouping data at all -> combined
+        (2020, "153", "5.28.21", "1", "*", "TOT", 90.0)])
+    acc.loc[acc["art"] == "UE", "art"] = "TOT"  # same art: own shares need the same funktion/dranst/art
+    acc = acc[~((acc["kommunekode"] == "101") & (acc["gruppering"] == "*"))]
+    acc = pd.concat([acc, synthetic_accounts([(2019, "101", "5.28.21", "2", "*", "TOT", -50.0),
+                                              (2019, "101", "5.28.21", "2", "017", "TOT", -5.0),
+                                              (2019, "101", "5.28.21", "2", "002", "TOT", -15.0)])],
+                    ignore_index=True)
+    d = model.apply_key(acc, key)
+    steps = model.step_table(d)
+    model.assert_conserved(acc, steps, key)
+    fl = d[d["gruppering"] == "*"]
+    own = fl[(fl["kommunekode"] == "101")].set_index("trin")
+    # dranst 2 function-level -50 split by 101's own dranst-2 groupings: 5/20 and 15/20
+    assert own[V].to_dict() == pytest.approx({2: -12.5, 3: -37.5})
+    assert own["andel_grundlag"].str.startswith("delt efter kommunens egne grupperinger 2019").all()
+    alle = fl[fl["kommunekode"] == "153"]
+    y19 = alle[alle["aar"] == 2019].set_index("trin")
+    # dranst 1: all municipalities' grouping amounts 2019: trin 2 = 50, trin 3 = 100, trin 0 = 10
+    assert y19[V].to_dict() == pytest.approx({2: 200 * 50 / 160, 3: 200 * 100 / 160, 0: 200 * 10 / 160})
+    assert y19["andel_grundlag"].str.contains("alle kommuners grupperinger").all()
+    y20 = alle[alle["aar"] == 2020]
+    assert y20["trin"].tolist() == [23] and y20[V].tolist() == [90.0]
+
+
+def test_hele_landet_shares_come_from_dsts_own_rows_when_given(tmp_path):
+    key = _combined_key(tmp_path)
+    acc = synthetic_accounts([(2019, "153", "5.28.21", "1", "*", "TOT", 100.0),
+                              (2019, "147", "5.28.21", "1", "017", "TOT", 1.0),
+                              (2019, "147", "5.28.21", "1", "002", "TOT", 1.0)])
+    land = synthetic_accounts([(2019, "000", "5.28.21", "1", "017", "TOT", 25.0),
+                               (2019, "000", "5.28.21", "1", "002", "TOT", 75.0)])
+    d = model.apply_key(acc, key, land=land)
+    row = d[d["kommunekode"] == "153"].set_index("trin")
+    assert row[V].to_dict() == pytest.approx({2: 25.0, 3: 75.0})
+    assert row["andel_grundlag"].str.contains("Hele landets grupperinger").all()
+
+
+def test_mixed_signs_are_no_basis_for_a_split(tmp_path):
+    acc = synthetic_accounts([(2019, "147", "5.28.21", "1", "017", "TOT", -10.0),
+                              (2019, "147", "5.28.21", "1", "002", "TOT", 30.0),
+                              (2019, "153", "5.28.21", "1", "*", "TOT", 100.0)])
+    d = model.apply_key(acc, _combined_key(tmp_path))
+    assert d.loc[d["kommunekode"] == "153", "trin"].tolist() == [23]

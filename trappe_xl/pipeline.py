@@ -34,7 +34,7 @@ def load_dataset(data_dir: Path | str, snapshot: Path | str | None) -> Dataset:
 
 def prepare(ds: Dataset, key: Key, *, synthetic: bool = False) -> BookData:
     """Apply the key, sum the steps and prove conservation (ConservationError if it fails)."""
-    detail = model.apply_key(ds.accounts, key)
+    detail = model.apply_key(ds.accounts, key, land=_land_rows(ds))
     steps = model.step_table(detail)
     kontrol = model.assert_conserved(ds.accounts, steps, key)
     return BookData(steps=steps, detail=detail, kontrol=kontrol, population=ds.population,
@@ -42,15 +42,19 @@ def prepare(ds: Dataset, key: Key, *, synthetic: bool = False) -> BookData:
                     meta=dict(ds.meta), synthetic=synthetic, land_steps=land_steps(ds, key))
 
 
-def land_steps(ds: Dataset, key: Key):
-    """DST's "Hele landet" rows (area "000") through the same key: a step table of its own."""
+def _land_rows(ds: Dataset):
+    """DST's "Hele landet" rows (area "000") as accounts, or None."""
     agg = ds.aggregates
     if agg is None or agg.empty or "kommunekode" not in agg.columns:
         return None
     land = agg[agg["kommunekode"] == HELE_LANDET]
-    if land.empty:
-        return None
-    return model.step_table(model.apply_key(land, key))
+    return None if land.empty else land
+
+
+def land_steps(ds: Dataset, key: Key):
+    """DST's "Hele landet" rows (area "000") through the same key: a step table of its own."""
+    land = _land_rows(ds)
+    return None if land is None else model.step_table(model.apply_key(land, key))
 
 
 def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | str | None = None,

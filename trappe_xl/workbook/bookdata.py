@@ -145,7 +145,35 @@ def befolkning(data: BookData) -> pd.DataFrame:
 
 
 REGNSKAB_KEYS = ["aar", "kommunekode", "funktion", "gruppering", "dranst", "regel_id", "trin",
-                 "andel"]
+                 "andel", "andel_grundlag"]
+
+
+def placering(data: BookData) -> pd.DataFrame:
+    """Per year × function × measure: how much of the source the key put on one step, how much
+    only on a combined step (function level: trin 2–3 / 4–5) and how much it could not place
+    (ikke fordelt). 1.000 kr.: sums over the municipalities; kr. pr. indbygger: the unweighted
+    mean of the municipalities' own figures (a sum of per-inhabitant figures means nothing)."""
+    cols = list(layout.TABLES["Placering"][1])
+    d = data.detail
+    if d.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+    v = data.value
+    kind = np.select([d["trin"].isin(list(reference.SAMLET_TRIN)).to_numpy(),
+                      (d["trin"] == reference.IKKE_FORDELT).to_numpy()],
+                     ["samlet_trin", "ikke_fordelt"], "paa_et_trin")
+    frame = pd.DataFrame({"aar": d["aar"].to_numpy(), "kommunekode": _plain(d["kommunekode"]),
+                          "funktion": _plain(d["funktion"]),
+                          "maal": d["art"].astype(str).map(ART_TO_MAAL).to_numpy(),
+                          "del": kind, "v": d[v].to_numpy(dtype=float)})
+    per_kommune = (frame.groupby(["aar", "funktion", "maal", "kommunekode", "del"])["v"]
+                   .sum(min_count=1).unstack("del"))
+    per_kommune = per_kommune.reindex(columns=["paa_et_trin", "samlet_trin", "ikke_fordelt"])
+    per_kommune = per_kommune.fillna(0.0).where(per_kommune.notna().any(axis=1), axis=0)
+    agg = "mean" if v == "kr_pr_indbygger" else "sum"
+    out = per_kommune.groupby(level=["aar", "funktion", "maal"]).agg(agg)
+    out["kilde_i_alt"] = out.sum(axis=1, min_count=1)
+    out["ikke_fordelt_pct"] = out["ikke_fordelt"] / out["kilde_i_alt"].where(out["kilde_i_alt"] != 0)
+    return out.reset_index()[cols]
 
 
 def regnskab(data: BookData) -> pd.DataFrame:

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import reference
 from . import formulas as F
 from . import layout
 from .cells import absref, area, col_letter, sheet_ref
 
-TRIN_ORDER = (1, 2, 3, 4, 5, 6, 0)
+#: every step code in display order: 1, 2, 3, 2–3 samlet, 4, 5, 4–5 samlet, 6, ikke fordelt
+TRIN_ORDER = reference.ALLE_TRIN
 CALC_ROW = 30          # header row of the per-year block (below the helper cells)
 COL_AAR, COL_PF, COL_KHAR, COL_KDEN, COL_CN, COL_CDEN, COL_CNALLE = 0, 1, 2, 3, 4, 5, 6
-COL_K, COL_C, COL_U = 7, 14, 21
-COL_LHAR = 28          # land_har_data (only with a Landstal table)
-DAEKNING_COL = 30
+COL_K = 7
+COL_C = COL_K + len(TRIN_ORDER)
+COL_U = COL_C + len(TRIN_ORDER)
+COL_LHAR = COL_U + len(TRIN_ORDER)   # land_har_data (only with a Landstal table)
+DAEKNING_COL = COL_LHAR + 2
 
 
 @dataclass

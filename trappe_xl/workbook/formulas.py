@@ -13,7 +13,7 @@ hGrpKrit hGrpKoder hLand hEnhedOK: helper cells derived from the inputs.
 
 Semantics follow trappe_xl.model (member_table/serie): a member-year counts when it has step rows
 for the measure and none is missing (TrinData.gyldig / Daekning.har_data); its steps without rows
-are 0; per child = Σ amounts / Σ children over members with data and population. TrinData.gyldig
+are 0, except a step with no TrinData row at all that year (no source: :func:`no_source`), "–"; per child = Σ amounts / Σ children over members with data and population. TrinData.gyldig
 codes both conditions in one number (layout.GYLDIG_DOC), tested with ranges: hGyldigA/B = data
 with/without refusion, hGyldigC-F = that and the unit's population base.
 Missing data: a cell with no data returns the text "–" (never 0); the chart-data block turns
@@ -53,10 +53,16 @@ def _td_rest(year: str, trin: int, td: str) -> str:
     return f"{td}_aar,{year},{td}_trin,{trin},{td}_maal,hMaal,{td}_dranst,hDranst"
 
 
+def no_source(trin: int, td: str = "TD") -> str:
+    """True when the key placed nothing of the data on the step that year for the measure (no
+    TrinData row at all): the step has no source and shows "–", never 0 (model.covered)."""
+    return f"COUNTIFS({td}_trin,{trin},{td}_maal,hMaal)=0"
+
+
 def kommune_value(year: str, trin: int, pf: str, den: str, td: str = "TD") -> str:
     """den is NA() when the kommune has no data that year (so the cell shows "–")."""
     tot = f"SUMIFS({td}_vaerdi,{td}_kommunekode,hKode,{_td_rest(year, trin, td)})"
-    return f'=IFERROR({tot}*{pf}/{den},"{MISSING}")'
+    return f'=IF({no_source(trin, td)},"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
 
 
 def group_value_sum(year: str, trin: int, pf: str, den: str, n: str, td: str = "TD") -> str:
@@ -65,7 +71,7 @@ def group_value_sum(year: str, trin: int, pf: str, den: str, n: str, td: str = "
     per_child = _members("SUMIFS", f"{td}_vaerdi,", rest + _td_data_pop(td), td)
     plain = _members("SUMIFS", f"{td}_vaerdi,", rest + _td_data(td), td)
     tot = f"IF(OR(hEnhed=2,hEnhed=3),{per_child},{plain})"
-    return f'=IF({n}=0,"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
+    return f'=IF(OR({n}=0,{no_source(trin, td)}),"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
 
 
 def _member_mask(table: str) -> str:
@@ -84,13 +90,13 @@ def _td_mask(year: str, trin: int, td: str) -> str:
 def group_value_weighted(year: str, trin: int, pf: str, den: str, n: str, td: str = "TD") -> str:
     """kr. pr. indbygger data: population-weighted figure Σ(v·pop) / Σ pop over members with both."""
     num = f"SUMPRODUCT({td}_vaerdi,{td}_pop_ialt,{_td_mask(year, trin, td)})"
-    return f'=IF({n}=0,"{MISSING}",IFERROR({num}*{pf}/{den},"{MISSING}"))'
+    return f'=IF(OR({n}=0,{no_source(trin, td)}),"{MISSING}",IFERROR({num}*{pf}/{den},"{MISSING}"))'
 
 
 def group_value_mean(year: str, trin: int, pf: str, n_all: str, td: str = "TD") -> str:
     """Unweighted mean over the members with data (no population needed; labelled so)."""
     num = f"SUMPRODUCT({td}_vaerdi,{_td_mask(year, trin, td)})"
-    return f'=IF({n_all}=0,"{MISSING}",IFERROR({num}*{pf}/{n_all},"{MISSING}"))'
+    return f'=IF(OR({n_all}=0,{no_source(trin, td)}),"{MISSING}",IFERROR({num}*{pf}/{n_all},"{MISSING}"))'
 
 
 def _ls_rest(year: str) -> str:
@@ -105,7 +111,8 @@ def land_has(year: str) -> str:
 def land_value(year: str, trin: int, pf: str, has: str) -> str:
     """DST's own "Hele landet" figure on a step (kr. pr. indbygger); "–" without data."""
     tot = f"SUMIFS(LS_vaerdi,{_ls_rest(year)},LS_trin,{trin},LS_dranst,hDranst)"
-    return f'IF({has}=0,"{MISSING}",IFERROR({tot}*{pf},"{MISSING}"))'
+    none = f"COUNTIFS(LS_aar,{year},LS_trin,{trin},LS_maal,hMaal)=0"
+    return f'IF(OR({has}=0,{none}),"{MISSING}",IFERROR({tot}*{pf},"{MISSING}"))'
 
 
 def comparison_value(land: str, other: str) -> str:

@@ -46,7 +46,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     # <maal>_<value> = the step amount (source x andel), kilde_<maal> = the source amount; blank =
     # missing in DST or no such measure for the account.
     "Regnskab": (REGNSKAB, ("aar", "kommunekode", "funktion", "gruppering", "dranst", "regel_id",
-                            "trin", "andel", "netto_" + VALUE, "udgifter_" + VALUE,
+                            "trin", "andel", "andel_grundlag", "netto_" + VALUE, "udgifter_" + VALUE,
                             "indtaegter_" + VALUE, "kilde_netto", "kilde_udgifter",
                             "kilde_indtaegter")),
     "Noegle": (NOEGLE, ("regel_id", "funktion", "gruppering", "dranst", "art", "trin", "andel",
@@ -58,6 +58,9 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Prisindeks": (PRISINDEKS, ("aar", "indeks")),
     "Kontrol": (KONTROL, ("aar", "kommunekode", "kommune", "maal", "dranst", "kilde_total",
                           "trin_total", "ikke_fordelt", "forskel", "ok")),
+    # per year x function x measure: on one step, only on a combined step, not placed (bookdata)
+    "Placering": (KONTROL, ("aar", "funktion", "maal", "kilde_i_alt", "paa_et_trin", "samlet_trin",
+                            "ikke_fordelt", "ikke_fordelt_pct")),
     "ModelInfo": (OM_DATA, ("felt", "vaerdi")),
     # extension: one row per aar x kommune x maal x refusion choice; har_data = 1 when the kommune
     # has any non-missing step value that year for that measure (dranst 2 left out for "uden").

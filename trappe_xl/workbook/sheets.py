@@ -24,8 +24,16 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
     ws.write_string(0, col, "Dækning (år × funktion: antal kommuner med data)", fmt["h2"])
     cov = (data.detail.dropna(subset=[data.value]).groupby(["aar", "funktion"])["kommunekode"]
            .nunique().unstack("funktion"))
-    write_table(ws, cov.reset_index().rename(columns=str).fillna(0), "Daekningsoversigt", fmt,
-                first_row=3, first_col=col)
+    cpos = write_table(ws, cov.reset_index().rename(columns=str).fillna(0), "Daekningsoversigt", fmt,
+                       first_row=3, first_col=col)
+    col = cpos[3] + 2
+    how = ("gennemsnit af kommunernes kr. pr. indbygger" if data.value == "kr_pr_indbygger"
+           else "sum over kommunerne, 1.000 kr.")
+    ws.write_string(0, col, "Hvad nøglen placerer (år × funktion × mål)", fmt["h2"])
+    ws.write_string(1, col, f"{how}: på ét trin, kun samlet for to trin (funktionsniveau: "
+                    "trin 2–3 / 4–5) og ikke fordelt på trin (gruppering uden kendt indhold)",
+                    fmt["note"])
+    write_table(ws, bookdata.placering(data), "Placering", fmt, first_row=3, first_col=col)
 
 
 def text_sheets(wb, fmt, data: BookData) -> None:
