@@ -1,0 +1,100 @@
+"""Key 1.0 end to end: a grouping-level REGK100 export (SYNTHETIC amounts, Statistikbanken's code
+layout) is imported, built into a workbook, and every settled grouping lands on its step in
+TrinData, summed over EJER, with conservation to the krone. Function-level data of another year
+stay on the combined steps 23/45 — never two equal halves of one function."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import openpyxl
+import pytest
+
+from test_key import SETTLED
+from trappe_xl import pipeline
+from trappe_xl.sources.imports import run_import
+from trappe_xl.workbook import layout
+
+KOMMUNER = ("101", "147", "751")
+HEAD = "OMRÅDE;FUNKTION;DRANST;EJER;GRUPPERING;ART;PRISENHED;TID;INDHOLD"
+
+
+def _amount(i: int, k: int, ejer: int) -> int:
+    """SYNTHETIC whole 1.000 kr. per grouping row: distinct per grouping, kommune and ejer."""
+    return 10 * (i + 1) + 1000 * k + 7 * ejer
+
+
+def _regk100(year: int) -> tuple[str, dict]:
+    """The export text and the expected TrinData netto per (kommune, trin), worked out from
+    SETTLED's law-based steps (the key is not consulted)."""
+    lines, expected = [HEAD], {}
+    for k, kode in enumerate(KOMMUNER):
+        for i, (funktion, gruppering, trin, _) in enumerate(SETTLED):
+            for ejer in (1, 2):  # DST's REGK100 has no EJER total: the import sums it
+                v = _amount(i, k, ejer)
+                code = str(int(gruppering)) if k == 1 else gruppering  # "2" and "002" alike
+                lines.append(f"{kode};{funktion.replace('.', '')};1;{ejer};{code};TOT;LOBM;{year};{v}")
+                expected[(kode, trin)] = expected.get((kode, trin), 0) + v
+        lines.append(f"{kode};52821;1;1;999;TOT;LOBM;{year};{5 + k}")  # content unknown
+        expected[(kode, 0)] = 5 + k
+    return "\n".join(lines) + "\n", expected
+
+
+def _regk31(year: int) -> str:
+    lines = ["OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD"]
+    for k, kode in enumerate(KOMMUNER):
+        lines += [f"{kode};52821;1;TOT;LOBM;{year};{300 + k}", f"{kode};52822;1;TOT;LOBM;{year};{200 + k}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("grouping")
+    (tmp / "in").mkdir()
+    text19, exp19 = _regk100(2019)
+    (tmp / "in" / "regk100_2019.csv").write_text(text19, encoding="utf-8")
+    (tmp / "in" / "regk31_2020.csv").write_text(_regk31(2020), encoding="utf-8")
+    snap = run_import(tmp / "data", sorted((tmp / "in").iterdir()), out=lambda s: None,
+                      now=lambda: datetime(2026, 12, 4, tzinfo=timezone.utc))
+    out = pipeline.build(tmp / "data", snapshot=snap, out=tmp / "g.xlsx", say=lambda s: None)
+    wb = openpyxl.load_workbook(out, read_only=True, data_only=True)
+    rows = list(wb[layout.TRINDATA].values)
+    head_at = next(i for i, r in enumerate(rows) if r and r[0] == "aar")
+    head = rows[head_at]
+    td = [dict(zip(head, r)) for r in rows[head_at + 1:] if r and r[0] is not None]
+    kontrol = list(wb[layout.KONTROL].values)
+    return td, exp19, kontrol
+
+
+def _netto(td, aar):
+    out = {}
+    for r in td:
+        if r["aar"] == aar and r["maal"] == "netto":
+            key = (r["kommunekode"], int(r["trin"]))
+            out[key] = out.get(key, 0) + r["beloeb_1000kr"]
+    return out
+
+
+def test_every_settled_grouping_lands_on_its_step_summed_over_ejer(built):
+    td, expected, _ = built
+    assert _netto(td, 2019) == pytest.approx(expected)
+
+
+def test_function_level_year_stays_on_combined_steps(built):
+    td, _, _ = built
+    got = _netto(td, 2020)
+    assert {t for _, t in got} == {23, 45}
+    assert got[("147", 23)] == 301 and got[("147", 45)] == 201
+    # no kommune-year shows two steps that are equal halves of one function
+    for kode in KOMMUNER:
+        for a, b in ((2, 3), (4, 5)):
+            assert (kode, a) not in got and (kode, b) not in got
+
+
+def test_conservation_to_the_krone_in_the_workbook(built):
+    _, _, kontrol = built
+    head_at = next(i for i, r in enumerate(kontrol) if r and r[0] == "aar")
+    head = kontrol[head_at]
+    rows = [dict(zip(head, r)) for r in kontrol[head_at + 1:] if r and r[0] is not None]
+    assert rows and all(r["ok"] in (True, 1, "ja", "JA", "OK") for r in rows)
+    assert all(abs(r["forskel"]) < 1e-9 for r in rows)
