@@ -15,6 +15,7 @@ def make_formats(wb) -> dict:
     f["h2"] = wb.add_format({"bold": True, "font_size": 12, "font_color": HEAD_BG})
     f["bold"] = wb.add_format({"bold": True})
     f["wrap"] = wb.add_format({"text_wrap": True, "valign": "top"})
+    f["para"] = wb.add_format({"text_wrap": True, "valign": "top"})
     f["note"] = wb.add_format({"italic": True, "font_color": "#7F7F7F", "text_wrap": False})
     f["warn"] = wb.add_format({"bold": True, "font_color": "#C00000"})
     f["banner"] = wb.add_format({"bold": True, "font_size": 14, "font_color": "#FFFFFF",
