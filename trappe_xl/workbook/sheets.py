@@ -81,6 +81,8 @@ def text_sheets(wb, fmt, data: BookData) -> None:
                                     str(ctx["created"]), str(data.key_version), data.value,
                                     SOURCE, "ja" if data.synthetic else "nej"]})
     write_table(ws, info, "ModelInfo", fmt, first_row=r + 1)
+    ws.set_column(0, 0, TEXT_WIDTH)   # after the table, which sizes its own columns
+    ws.set_column(1, 1, 32)
     text.text_page(ws, TEXT_WIDTH, r + 1 + len(info), 1)
     ws.protect("")
     rw = wb.add_worksheet(layout.RETTELSER)
