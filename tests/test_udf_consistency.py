@@ -68,8 +68,8 @@ def udf_figures(sel: Selection, years_all) -> dict[str, object]:
                 out[a1(dash.c_rows()[i], c0 + j)] = udf.TRAPPE_MERUDGIFT(who, basis, float(y), _trin_arg(t), *args)
                 if j < 7:
                     out[a1(dash.b_rows()[i], c0 + j)] = udf.TRAPPE_ANDEL(who, float(y), float(t), *args)
-        for i, r in enumerate(dash.d_rows()):
-            out[a1(r, D.K0 + (0 if c0 == D.K0 else 1))] = level(who, float(sel.trappe_aar), float(i + 1), *args)
+        for r, t in zip(dash.d_rows(), D.STAIR_STEPS):
+            out[a1(r, D.K0 + (0 if c0 == D.K0 else 1))] = level(who, float(sel.trappe_aar), float(t), *args)
     return out
 
 

@@ -20,7 +20,7 @@ from trappe_xl.sources.load import load_snapshot
 from trappe_xl.workbook import dashboard as D
 from trappe_xl.workbook import layout, notes
 from trappe_xl.workbook.cells import a1
-from trappe_xl.workbook.selection import Selection, resolve
+from trappe_xl.workbook.selection import Selection, members, resolve
 from trappe_xl.workbook.writer import TRAP_CELL, write_workbook
 
 pytestmark = pytest.mark.libreoffice
@@ -112,14 +112,19 @@ def test_real_per_child_is_dash_with_note(real, books, name):
     got = cell_values(books[1][name], layout.ANALYSE)
     bad = differences(got, want)
     assert not bad, f"{len(bad)} cells differ, e.g. {list(bad.items())[:8]}"
-    shown = [got.get(a1(r, c)) for r in D.Dash(9, True).a_rows() for c in range(D.K0, D.K0 + 9)]
+    shown = [got.get(a1(r, c)) for r in D.Dash(9, True).a_rows()
+             for c in range(D.K0, D.K0 + D.NCOL)]
     assert shown == ["–"] * len(shown)
     assert notes.KR_UNIT_NOTE in _notes(got)
-    assert all(w == 0 for w in want.values() if not (isinstance(w, float) and np.isnan(w)))
+    # no figure at all; "Kommuner med data" still counts the members that have data (all of them)
+    count_col = a1(0, D.COUNT_COL).rstrip("1")
+    numbers = {k: w for k, w in want.items() if not (isinstance(w, float) and np.isnan(w))}
+    assert all(w == 0 for k, w in numbers.items() if not k.startswith(count_col))
+    assert {got[k] for k in numbers if k.startswith(count_col)} == {len(members(sel))}
 
 
 def _notes(got: dict) -> list[str]:
-    return [str(got.get(a1(D.NOTE_ROW + i, D.NOTE_COL), "")) for i in range(6)]
+    return [str(got.get(a1(D.NOTE_ROW + i, D.NOTE_COL), "")) for i in range(D.NOTE_ROWS)]
 
 
 @pytest.mark.parametrize("name,note", [("fixed_prices", notes.PRICE_NOTE),
@@ -139,8 +144,8 @@ def test_real_unavailable_choices_show_no_number(real, books, name):
     dash = D.Dash(n=len(data.years), weighted=True)
     rows = [*dash.a_rows(), *dash.b_rows(), dash.c_base_row, *dash.c_rows(), *dash.u_rows(),
             *dash.d_rows()]
-    cells = [got.get(a1(r, c)) for r in rows for c in [*range(D.K0, D.K0 + 9),
-                                                        *range(D.C0, D.C0 + 9)]
+    cells = [got.get(a1(r, c)) for r in rows for c in [*range(D.K0, D.K0 + D.NCOL),
+                                                        *range(D.C0, D.C0 + D.NCOL)]
              if got.get(a1(r, c)) is not None]
     assert cells and all(v == "–" for v in cells), [v for v in cells if v != "–"][:5]
 
@@ -149,7 +154,10 @@ def test_real_land_label_and_plain_mean_block(real, books):
     data, _ = real
     got = cell_values(books[1]["land_kbh"], layout.ANALYSE)
     dash = D.Dash(n=len(data.years), weighted=True)
-    assert got[a1(D.TOP, D.C0)] == layout.LAND_LABEL
+    assert got[a1(D.TOP, D.C0)] == "Sammenligning: " + layout.LAND_LABEL
     assert "Uvægtet" in str(got[a1(dash.u_top - 1, 0)])
+    # the plain mean is labelled as the kommuner's mean, never as DST's figure
+    assert got[a1(dash.u_top, D.C0)] == "Uvægtet gennemsnit af kommunerne: Hele landet"
+    assert "DST" not in got[a1(dash.u_top, D.C0)]
     # the national figure is DST's own, not the plain mean of the 98 kommuner
     assert got[a1(dash.a_rows()[0], D.C0 + 8)] != got[a1(dash.u_rows()[0], D.C0 + 8)]

@@ -67,7 +67,8 @@ def test_input_names_validations_and_protection(built):
     assert ws["A20"].protection.locked is True
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_area
+    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 = default
+    assert ws.print_area and ws.print_title_rows == "$1:$3"
     assert wb[layout.XLWINGS_CONF]["A1"].value == "UDF Modules"
     assert wb[layout.XLWINGS_CONF]["B1"].value == layout.UDF_MODULE
 

@@ -14,11 +14,10 @@ from trappe_xl import model
 from trappe_xl.errors import MissingIndexYearError, SelectionError
 from trappe_xl.reference import HELE_LANDET
 from trappe_xl.workbook import dashboard as D
-from trappe_xl.workbook.calc import TRIN_ORDER
 from trappe_xl.workbook.cells import a1
 from trappe_xl.workbook.selection import Selection, members
 
-ORDER = [*TRIN_ORDER, model.TRIN_I_ALT_PAA_TRIN, model.TRIN_I_ALT]
+ORDER = [*D.STEPS, model.TRIN_I_ALT_PAA_TRIN, model.TRIN_I_ALT]
 
 
 def _frames(steps, data, valg, mem, years, base):
@@ -67,6 +66,8 @@ def expected(data, sel: Selection, *, enhed: str | None = None, land_steps=None)
     dash = D.Dash(n=len(data.years), weighted=weighted)
     land = (land_steps is not None and sel.sammenligning == "land" and enhed == "kr_pr_indbygger")
     out = {}
+    # "Kommuner med data": members with data for the measure (no population needed)
+    have_all = members_with_data(data.steps, sel, members(sel))
     for c0 in (D.K0, D.C0):
         mem = (sel.kommune,) if c0 == D.K0 else members(sel)
         steps = data.steps
@@ -81,18 +82,21 @@ def expected(data, sel: Selection, *, enhed: str | None = None, land_steps=None)
             for j, t in enumerate(ORDER):
                 out[a1(dash.a_rows()[i], c0 + j)] = v[(y, t)]
                 out[a1(dash.c_rows()[i], c0 + j)] = mer[(y, t)]
-                if j < 7:
+                if j < D.N_ALL:
                     out[a1(dash.b_rows()[i], c0 + j)] = share[(y, t)]
             if c0 == D.C0:
-                out[a1(dash.a_rows()[i], D.COUNT_COL)] = n[y]
+                out[a1(dash.a_rows()[i], D.COUNT_COL)] = have_all.get(y, 0)
+                out[a1(dash.a_rows()[i], D.COUNTED_COL)] = n[y]
         tv, _, _, _ = _frames(steps, data, valg, mem, [sel.trappe_aar], (sel.trappe_aar,))
-        for i, r in enumerate(dash.d_rows()):
-            out[a1(r, D.K0 + (0 if c0 == D.K0 else 1))] = tv[(sel.trappe_aar, i + 1)]
+        for r, t in zip(dash.d_rows(), D.STAIR_STEPS):
+            out[a1(r, D.K0 + (0 if c0 == D.K0 else 1))] = tv[(sel.trappe_aar, t)]
         if weighted:
             u = v if c0 == D.K0 else _mean(data, valg, members(sel), years)
             for i, y in enumerate(years):
                 for j, t in enumerate(ORDER):
                     out[a1(dash.u_rows()[i], c0 + j)] = u[(y, t)]
+                if c0 == D.C0:
+                    out[a1(dash.u_rows()[i], D.COUNT_COL)] = have_all.get(y, 0)
     return out
 
 

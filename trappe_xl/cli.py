@@ -23,38 +23,104 @@ def _years(text: str) -> tuple[int, int]:
         a, _, b = text.partition("-")
         first, last = int(a), int(b or a)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"years must look like 2007-2024, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"år skal skrives som 2007-2024, ikke {text!r}") from None
     if first > last or first < 2007:
-        raise argparse.ArgumentTypeError(f"year range {text!r} must run forward from 2007 at the earliest")
+        raise argparse.ArgumentTypeError(f"årsintervallet {text!r} skal gå forlæns og tidligst "
+                                         "begynde i 2007")
     return first, last
+
+
+def _xlsx(text: str) -> Path:
+    """--out: the workbook is always an .xlsx file; another extension is refused, not rewritten."""
+    path = Path(text)
+    if path.suffix.lower() != ".xlsx":
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: projektmappen skrives altid som .xlsx – giv et filnavn, der ender på .xlsx "
+            "(fx workbooks/analyse.xlsx)")
+    return path
+
+
+#: argparse's own English error phrases -> Danish (argparse builds them internally)
+_DANISH = (("the following arguments are required:", "disse argumenter mangler:"),
+           ("unrecognized arguments:", "ukendte argumenter:"),
+           ("invalid choice:", "ugyldigt valg:"), ("(choose from", "(vælg mellem"),
+           ("expected at least one argument", "forventer mindst én værdi"),
+           ("expected one argument", "forventer én værdi"),
+           ("ignored explicit argument", "overflødig værdi"))
+
+
+def _danish(message: str) -> str:
+    for en, da in _DANISH:
+        message = message.replace(en, da)
+    return message
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="brug: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose own texts (headings, -h, errors) are Danish like the rest of the CLI."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "argumenter"
+        self._optionals.title = "tilvalg"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help="vis denne hjælp og afslut")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fejl: {_danish(message)}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     # --data-dir is accepted before or after the subcommand; the subparsers SUPPRESS their default
     # so that `trappe-xl --data-dir X build` keeps X.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                        help="folder that holds snapshots (default: data/)")
-    p = argparse.ArgumentParser(prog="trappe-xl", parents=[common],
-                                description="Indsatstrappens Udgiftsmodel: fetch data, build the workbook.")
-    sub = p.add_subparsers(dest="command")
+    common = _Parser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, metavar="MAPPE",
+                        help="mappen med snapshots (standard: data/)")
+    p = _Parser(prog="trappe-xl", parents=[common],
+                description="Indsatstrappens Udgiftsmodel: hent data fra Danmarks Statistik og byg "
+                            "projektmappen. Uden kommando: hent, hvis Statistikbanken svarer, og "
+                            "byg derefter projektmappen.")
+    sub = p.add_subparsers(dest="command", title="kommandoer", metavar="KOMMANDO",
+                           parser_class=_Parser)
 
-    f = sub.add_parser("fetch", parents=[common], help="download from Statistikbanken into a new snapshot")
-    f.add_argument("--years", type=_years, default=_years(DEFAULT_YEARS), help="e.g. 2007-2024")
-    f.add_argument("--tables", nargs="+", help="subset of tables to fetch (default: all)")
-    f.add_argument("--dry-run", action="store_true", help="print every request, send nothing")
+    f = sub.add_parser("fetch", parents=[common], help="hent fra Statistikbanken til et nyt snapshot",
+                       description="Hent regnskab, befolkning og prisindeks fra Statistikbanken "
+                                   "til et nyt snapshot i data-mappen.")
+    f.add_argument("--years", type=_years, default=_years(DEFAULT_YEARS), metavar="ÅR-ÅR",
+                   help=f"årene, fx {DEFAULT_YEARS} (standard)")
+    f.add_argument("--tables", nargs="+", metavar="TABEL",
+                   help="kun disse tabeller, fx REGK100 FOLK1A (standard: alle)")
+    f.add_argument("--dry-run", action="store_true",
+                   help="vis hver forespørgsel (URL og JSON), men send intet")
 
-    i = sub.add_parser("import", parents=[common], help="import hand-downloaded Statistikbanken exports")
-    i.add_argument("files", nargs="+", type=Path)
-    i.add_argument("--table", default=None, help="table the exports come from (default: detect)")
+    i = sub.add_parser("import", parents=[common], help="læs manuelt hentede eksportfiler fra "
+                       "Statistikbanken", description="Læs eksportfiler (CSV eller XLSX), som er "
+                       "hentet manuelt fra Statistikbanken, ind i et nyt snapshot.")
+    i.add_argument("files", nargs="+", type=Path, metavar="FIL", help="eksportfilerne")
+    i.add_argument("--table", default=None, metavar="TABEL",
+                   help="tabellen, filerne kommer fra (standard: genkendes)")
 
-    b = sub.add_parser("build", parents=[common], help="build the workbook from a snapshot")
-    b.add_argument("--snapshot", type=Path, help="snapshot folder (default: the newest in data-dir)")
-    b.add_argument("--out", type=Path, help="output .xlsx (default: workbooks/…)")
+    b = sub.add_parser("build", parents=[common], help="byg projektmappen fra et snapshot",
+                       description="Byg projektmappen (.xlsx) fra et snapshot.")
+    b.add_argument("--snapshot", type=Path, metavar="MAPPE",
+                   help="snapshot-mappen (standard: den nyeste i data-mappen)")
+    b.add_argument("--out", type=_xlsx, metavar="FIL.xlsx",
+                   help="projektmappens filnavn; skal ende på .xlsx "
+                        "(standard: workbooks/Indsatstrappens_Udgiftsmodel_<år>-<år>.xlsx)")
 
-    c = sub.add_parser("check", parents=[common], help="verify a built workbook against the model")
-    c.add_argument("workbook", type=Path)
-    c.add_argument("--snapshot", type=Path)
+    c = sub.add_parser("check", parents=[common], help="kontrollér en bygget projektmappe mod modellen",
+                       description="Læs en bygget projektmappe og sammenlign den med modellen.")
+    c.add_argument("workbook", type=Path, metavar="PROJEKTMAPPE", help="den byggede .xlsx-fil")
+    c.add_argument("--snapshot", type=Path, metavar="MAPPE",
+                   help="snapshot-mappen (standard: den nyeste i data-mappen)")
     return p
 
 

@@ -1,14 +1,18 @@
-"""Sheet Analyse: title, inputs, notes, the result sections A-C (+ uvægtet, D), charts and the
-print setup (one landscape A4 page: inputs, A-C and the charts beside them)."""
+"""Sheet Analyse: title, inputs, notes, the result sections A-C (+ uvægtet, D), each with its
+charts underneath, and the print setup (A4 landscape, one page per analysis, the title, the
+selection, the data period and the source repeated at the top of every page)."""
 
 from __future__ import annotations
+
+import math
 
 from .. import reference
 from . import charts, dashboard, layout
 from .bookdata import BookData
 from .calc import CalcLayout, Cache
 from .cells import col_letter
-from .dashboard import C0, CHART_COL, COUNT_COL, K0, LEGEND_ROW, NCOL, TOP, Dash
+from .dashboard import (C0, COL_WIDTHS, COUNT_COL, COUNTED_COL, K0, LAST_COL, LEGEND_ROW, NCOL,
+                        SELECTION_ROW, STEPS, TOP, Dash)
 from .inputs import input_lists, input_values
 from .notes import write_notes
 from .selection import Selection
@@ -17,43 +21,77 @@ SOURCE = "Kilde: Danmarks Statistik, Statistikbanken (CC BY 4.0)"
 LEGEND = ("Forklaring: – = ingen data eller kan ikke beregnes (vises aldrig som 0) · "
           "gule celler kan ændres · tallene regner om med det samme")
 PRICE = "&\", \"&hPrisTekst"
+#: printed scale limits (percent): never shrink below MIN_SCALE
+MIN_SCALE, MAX_SCALE = 70, 100
+#: A4 landscape in px at 96 dpi, less the margins below and the repeated rows 0-2
+PAGE_W_IN, PAGE_H_IN = 11.69, 8.27
+MARGIN_LR, MARGIN_TB = 0.4, 0.6
 
 
-def titles(sel: Selection, cache: Cache) -> dict[str, tuple[str, str]]:
-    """Section titles: formula and cached text (unit, measure and price basis in each)."""
+def no_dranst(data: BookData) -> bool:
+    """True when the source states no dranst: med and uden refusion are the same numbers."""
+    return not data.steps["dranst"].astype(str).isin(["1", "2"]).any()
+
+
+def titles(sel: Selection, cache: Cache, nodranst: bool = False) -> dict[str, tuple[str, str]]:
+    """Section titles: formula and cached text (measure, unit, price basis and refusion in each)."""
     unit, maal = layout.ENHED_VALG[sel.enhed], layout.MAAL_VALG[sel.maal]
     pris = cache.helpers["hPrisTekst"]
+    ref_f = dashboard.refusion_formula(nodranst)
+    ref_v = dashboard.refusion_value(nodranst, sel.refusion)
+    basis_f = '"&ValgMaal&", "&ValgEnhed' + PRICE + '&", "&' + ref_f
+    basis_v = f"{maal}, {unit}, {pris}, {ref_v}"
     return {
-        "A": ('="A) Udvikling pr. trin – "&ValgMaal&", "&ValgEnhed' + PRICE,
-              f"A) Udvikling pr. trin – {maal}, {unit}, {pris}"),
-        "B": ('="B) Fordeling på trin – andel af i alt ("&ValgMaal&", "&ValgEnhed' + PRICE + '&")"',
-              f"B) Fordeling på trin – andel af i alt ({maal}, {unit}, {pris})"),
-        "C": ('="C) Merudgift i forhold til basisniveauet – "&ValgMaal&", "&ValgEnhed' + PRICE,
-              f"C) Merudgift i forhold til basisniveauet – {maal}, {unit}, {pris}"),
-        "U": ('="Uvægtet gennemsnit af sammenligningens kommuner (ikke befolkningsvægtet) – "'
-              '&ValgEnhed' + PRICE,
-              "Uvægtet gennemsnit af sammenligningens kommuner (ikke befolkningsvægtet) – "
-              f"{unit}, {pris}"),
-        "D": ('="D) Trappen i "&ValgTrappeAar&" – "&ValgMaal&", "&ValgEnhed' + PRICE,
-              f"D) Trappen i {sel.trappe_aar} – {maal}, {unit}, {pris}"),
+        "A": ('="A) Udvikling pr. trin – ' + basis_f, f"A) Udvikling pr. trin – {basis_v}"),
+        "B": ('="B) Fordeling på trin – andel af i alt (' + basis_f + '&")"',
+              f"B) Fordeling på trin – andel af i alt ({basis_v})"),
+        "C": ('="C) Merudgift i forhold til basisniveauet – ' + basis_f,
+              f"C) Merudgift i forhold til basisniveauet – {basis_v}"),
+        "U": ('="Uvægtet gennemsnit af kommunerne (ikke befolkningsvægtet og ikke DST\'s landstal)'
+              ' – "&ValgMaal&", "&ValgEnhed' + PRICE + '&", "&' + ref_f,
+              "Uvægtet gennemsnit af kommunerne (ikke befolkningsvægtet og ikke DST's landstal) – "
+              f"{basis_v}"),
+        "D": ('="D) Trappen i "&ValgTrappeAar&" – ' + basis_f,
+              f"D) Trappen i {sel.trappe_aar} – {basis_v}"),
     }
+
+
+def selection_line(sel: Selection, cache: Cache, kommune: str, nodranst: bool) -> tuple[str, str]:
+    """The selection in one line (repeated on every printed page): formula and cached text."""
+    ref_f = dashboard.refusion_formula(nodranst)
+    f = ('="Valg: "&ValgKommune&" sammenlignet med "&hSamTekst&" · år "&ValgFraAar&"-"&ValgTilAar'
+         '&" · basis "&ValgBasisFra&"-"&ValgBasisTil&" · "&ValgMaal&", "&ValgEnhed' + PRICE
+         + '&", "&' + ref_f)
+    v = (f"Valg: {kommune} sammenlignet med {cache.helpers['hSamTekst']} · år {sel.fra_aar}-"
+         f"{sel.til_aar} · basis {sel.basis_fra}-{sel.basis_til} · {layout.MAAL_VALG[sel.maal]}, "
+         f"{layout.ENHED_VALG[sel.enhed]}, {cache.helpers['hPrisTekst']}, "
+         f"{dashboard.refusion_value(nodranst, sel.refusion)}")
+    return f, v
+
+
+def source_line(data: BookData) -> str:
+    return (f"{SOURCE} · data {data.period[0]}-{data.period[1]} · nøgle {data.key_version}")
 
 
 def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, dash: Dash,
                   vals: dict, kpos, cache: Cache) -> None:
     r0, c0, r1, _ = kpos
     kommune_range = f"={layout.KOMMUNER}!${col_letter(c0 + 1)}${r0 + 2}:${col_letter(c0 + 1)}${r1 + 1}"
+    nodranst = no_dranst(data)
+    kommune = reference.kommune_by_code()[sel.kommune].navn
     ws.write_string(0, 0, "Indsatstrappens Udgiftsmodel – analyse", fmt["title"])
     if data.synthetic:
-        ws.merge_range(1, 0, 1, 10, "SYNTETISKE DATA – ikke rigtige tal", fmt["banner"])
+        ws.merge_range(1, 0, 1, 10, "SYNTETISKE DATA – ikke rigtige tal · " + source_line(data),
+                       fmt["banner"])
     else:
-        ws.write_string(1, 0, f"{SOURCE} · data {data.period[0]}-{data.period[1]} · nøgle "
-                              f"{data.key_version}", fmt["note"])
+        ws.write_string(1, 0, source_line(data), fmt["note"])
+    f, v = selection_line(sel, cache, kommune, nodranst)
+    ws.write_formula(SELECTION_ROW, 0, f, fmt["selection"], v)
     dashboard.write_inputs(ws, fmt, input_values(data, sel), input_lists(data, kommune_range), wb)
-    write_notes(ws, fmt, data, sel, cache)
+    write_notes(ws, fmt, data, sel, cache, nodranst)
     ws.write_string(LEGEND_ROW, 0, LEGEND, fmt["legend"])
     w = dashboard.Writer(ws, fmt, lay, dash, lambda r, c: vals.get((r, c), ""))
-    t = titles(sel, cache)
+    t = titles(sel, cache, nodranst)
     for key, row in (("A", TOP - 1), ("B", dash.b_top - 1), ("C", dash.c_top - 1),
                      ("D", dash.d_top)):
         ws.write_formula(row, 0, t[key][0], fmt["h2"], t[key][1])
@@ -65,29 +103,70 @@ def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, 
         w.section_u()
     w.section_d()
     _columns(ws, dash)
-    charts.add_charts(wb, ws, dash)
-    _print_setup(ws, dash)
+    unit = f"{layout.ENHED_VALG[sel.enhed]}, {cache.helpers['hPrisTekst']}"
+    charts.write_texts(wb.get_worksheet_by_name(layout.BEREGNING),
+                       charts.chart_texts(dash, vals, unit, kommune, cache.helpers["hSamTekst"]))
+    charts.add_charts(wb, ws, dash, vals, {c: col_px(w) for c, w in column_widths().items()})
+    print_setup(ws, dash)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
 
+def col_px(width: float) -> int:
+    """Pixel width of a column ``width`` characters wide (Excel's rule for the default font)."""
+    return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
+
+
+def column_widths() -> dict[int, float]:
+    """Width (characters) of every column of the tables, A to the last count column."""
+    w = {0: COL_WIDTHS["label"]}
+    for c in range(K0, K0 + NCOL):
+        w[c] = COL_WIDTHS["value"]
+    w[K0 + NCOL] = COL_WIDTHS["gap"]
+    for c in range(C0, C0 + NCOL):
+        w[c] = COL_WIDTHS["value"]
+    w[COUNT_COL] = w[COUNTED_COL] = COL_WIDTHS["count"]
+    return w
+
+
+def table_width_px() -> int:
+    return sum(col_px(w) for w in column_widths().values())
+
+
 def _columns(ws, dash: Dash) -> None:
-    ws.set_column(0, 0, 15)
-    ws.set_column(K0, K0 + NCOL - 1, 9)
-    ws.set_column(K0 + NCOL, C0 - 1, 1.5)
-    ws.set_column(C0, C0 + NCOL - 1, 9)
-    ws.set_column(COUNT_COL, COUNT_COL, 8)
-    ws.set_column(COUNT_COL + 1, COUNT_COL + 1, 1.5)
+    for c, width in column_widths().items():
+        ws.set_column(c, c, width)
     for r in dash.head_rows():
         ws.set_row(r, dashboard.HEAD_PX * 0.75)
+    for r in dash.d_rows():
+        ws.set_row(r, dashboard.STAIR_PX * 0.75)
 
 
-def _print_setup(ws, dash: Dash) -> None:
+def print_scale(dash: Dash, char_px: float = 1.0) -> int:
+    """The scale (percent) at which the tables fill the width of A4 landscape; ``char_px`` > 1
+    for a font wider than Calibri (LibreOffice without Carlito uses DejaVu Sans, about 1.3)."""
+    width = (PAGE_W_IN - 2 * MARGIN_LR) * 96
+    return min(MAX_SCALE, math.floor(width / (table_width_px() * char_px) * 100))
+
+
+def page_fits(dash: Dash, scale: int) -> bool:
+    """Every section's page (with the repeated rows 0-2) fits the height of A4 at ``scale``."""
+    height = (PAGE_H_IN - 2 * MARGIN_TB - 0.3) * 96
+    repeat = 3 * dashboard.ROW_PX
+    return all((dash.page_height_px(p) + repeat) * scale / 100 <= height for p in dash.pages())
+
+
+def print_setup(ws, dash: Dash) -> None:
     ws.set_landscape()
     ws.set_paper(9)
-    ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
-    ws.fit_to_pages(1, 1)
-    ws.print_area(0, 0, dash.print_last_row, CHART_COL + charts.CHART_COLS - 1)
-    ws.set_footer("&L&8Indsatstrappens Udgiftsmodel&R&8Side &P af &N")
+    ws.set_margins(left=MARGIN_LR, right=MARGIN_LR, top=MARGIN_TB, bottom=MARGIN_TB)
+    # fit to the page width (LibreOffice and Excel then work out the scale from the fonts they
+    # have; about 90 % with Calibri), any number of pages tall: one per section (page breaks)
+    ws.fit_to_pages(1, 0)
+    ws.print_area(0, 0, dash.last_row, LAST_COL)
+    ws.repeat_rows(0, SELECTION_ROW)
+    ws.set_h_pagebreaks(list(dash.page_starts()))
+    ws.set_header("&L&8Indsatstrappens Udgiftsmodel – Analyse&R&8&D")
+    ws.set_footer(f"&L&8{SOURCE}&R&8Side &P af &N")
 
 
-__all__ = ["write_analyse", "titles", "reference"]
+__all__ = ["write_analyse", "titles", "reference", "STEPS"]

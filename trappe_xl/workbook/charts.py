@@ -1,37 +1,64 @@
-"""Charts on Analyse. They read a mirror of the result cells on Beregning where anything that is not
-a number is NA(), so missing years leave a gap and are never drawn as 0."""
+"""Charts on Analyse, each under (or, for D, beside) the table it shows. They read a mirror of the
+result cells on Beregning where anything that is not a number is NA(), so missing years leave a
+gap and are never drawn as 0. Step series, colours and order come from dashboard.STEPS and
+formats.step_colour, so a combined step ("Trin 2-3") gets its series and colour with no re-layout."""
 
 from __future__ import annotations
 
-from .. import reference
 from . import layout
-from .calc import TRIN_ORDER
-from .cells import area, sheet_ref
-from .dashboard import C0, CHART_COL, CHART_WIDTH, K0, NCOL, Dash
-from .formats import STEP_COLOURS
+from .cells import area, col_letter, sheet_ref
+from .dashboard import (C0, K0, NCOL, ROW_PX, STAIR_STEPS, STEPS, TOTAL_COL, Dash,
+                        step_label)
+from .formats import step_colour
 
 MIRROR_COL = 45
+#: Beregning cells (row, MIRROR_COL) the charts read their texts from
+UNIT_ROW, KOMMUNE_ROW, SAM_ROW = 0, 1, 2
+NO_DATA = " – ingen data"
+KOMMUNE_COLOUR, SAM_COLOUR = "#1F4E79", "#ED7D31"
+GAP = 8
 
 
 def _num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def mirror_rows(dash: Dash) -> list[int]:
+    return [*dash.a_rows(), *dash.b_rows(), dash.c_base_row, *dash.c_rows(), *dash.d_rows()]
+
+
 def write_mirror(ws, dash: Dash, vals: dict) -> None:
-    rows = [*dash.a_rows(), *dash.b_rows(), dash.c_base_row, *dash.c_rows(), *dash.d_rows()]
-    for r in rows:
+    """The chart data on Beregning (same rows and columns as on Analyse, shifted right)."""
+    for r in mirror_rows(dash):
         for c in [*range(K0, K0 + NCOL), *range(C0, C0 + NCOL)]:
             if (r, c) not in vals:
                 continue
-            src = sheet_ref(layout.ANALYSE, f"${_col(c)}${r + 1}")
+            src = sheet_ref(layout.ANALYSE, f"${col_letter(c)}${r + 1}")
             v = vals[(r, c)]
             ws.write_formula(r, MIRROR_COL + c, f"=IF(ISNUMBER({src}),{src},NA())", None,
                              v if _num(v) else "#N/A")
 
 
-def _col(c: int) -> str:
-    from .cells import col_letter
-    return col_letter(c)
+def write_texts(ws, texts: dict) -> None:
+    """The chart texts (unit, series names) on Beregning, above the mirror."""
+    for row, (formula, value) in texts.items():
+        ws.write_formula(row, MIRROR_COL, formula, None, value)
+
+
+def chart_texts(dash: Dash, vals: dict, unit: str, kommune: str, sam: str) -> dict:
+    """{Beregning row: (formula, cached text)}: the unit of the amount axes and the two series
+    names; a series with no number in table A says "– ingen data" in the legend."""
+    a = dash.a_rows()
+
+    def named(c0: int, name_f: str, name_v: str) -> tuple[str, str]:
+        rng = sheet_ref(layout.ANALYSE, area(a[0], c0 + TOTAL_COL, a[-1], c0 + TOTAL_COL))
+        has = any(_num(vals.get((r, c0 + TOTAL_COL))) for r in a)
+        return (f'=IF(COUNT({rng})=0,{name_f}&"{NO_DATA}",{name_f})',
+                name_v if has else name_v + NO_DATA)
+
+    return {UNIT_ROW: ('=ValgEnhed&", "&hPrisTekst', unit),
+            KOMMUNE_ROW: named(K0, "ValgKommune", kommune),
+            SAM_ROW: named(C0, "hSamTekst", sam)}
 
 
 def _m(r1: int, c: int, r2: int | None = None) -> str:
@@ -39,73 +66,109 @@ def _m(r1: int, c: int, r2: int | None = None) -> str:
                                                    MIRROR_COL + c))
 
 
-def _cats(rows: range) -> str:
-    return "=" + sheet_ref(layout.ANALYSE, area(rows[0], 0, rows[-1], 0))
+def _text(row: int) -> str:
+    return "=" + sheet_ref(layout.BEREGNING, area(row, MIRROR_COL, row, MIRROR_COL))
 
 
-def _name(row: int, col: int) -> str:
-    return "=" + sheet_ref(layout.ANALYSE, area(row, col, row, col))
+def _cats(rows: range, col: int = 0) -> str:
+    return "=" + sheet_ref(layout.ANALYSE, area(rows[0], col, rows[-1], col))
 
 
-CHART_COLS = 7   # default-width columns the chart stack covers (for the print area)
+def _has_data(vals: dict, rows, col: int) -> bool:
+    return any(_num(vals.get((r, col))) for r in rows)
 
 
-def _series_steps(chart, rows: range, short: dict) -> None:
-    for j, t in enumerate(TRIN_ORDER):
-        chart.add_series({"name": f"{t} {short[t]}" if t else short[t], "categories": _cats(rows),
-                          "values": _m(rows[0], K0 + j, rows[-1]), "fill": {"color": STEP_COLOURS[t]},
+def _series_steps(chart, rows: range, c0: int, vals: dict) -> list[int]:
+    """One series per step in the staircase's colours; returns the series without data."""
+    empty = []
+    for j, t in enumerate(STEPS):
+        chart.add_series({"name": step_label(t), "categories": _cats(rows),
+                          "values": _m(rows[0], c0 + j, rows[-1]),
+                          "fill": {"color": step_colour(t)}, "border": {"none": True},
                           "gap": 60})
+        if not _has_data(vals, rows, c0 + j):
+            empty.append(j)
+    return empty
 
 
-def _style(chart, title: str, legend_font: int = 8, num_format: str = "#,##0") -> None:
-    chart.set_title({"name": title, "name_font": {"size": 10}})
-    chart.set_legend({"position": "bottom", "font": {"size": legend_font}})
-    chart.set_x_axis({"num_font": {"size": 8}})
-    chart.set_y_axis({"num_font": {"size": 8}, "num_format": num_format})
+def _pair(chart, rows: range, col_k: int, col_c: int, vals: dict, kind: str) -> list[int]:
+    """The kommune and the comparison as two series; returns the ones without data."""
+    empty = []
+    for i, (col, row, colour) in enumerate(((col_k, KOMMUNE_ROW, KOMMUNE_COLOUR),
+                                            (col_c, SAM_ROW, SAM_COLOUR))):
+        s = {"name": _text(row), "categories": _cats(rows), "values": _m(rows[0], col, rows[-1])}
+        if kind == "line":
+            s.update({"line": {"color": colour, "width": 2.25},
+                      "marker": {"type": "circle", "size": 5,
+                                 "fill": {"color": colour}, "border": {"color": colour}}})
+        else:
+            s.update({"fill": {"color": colour}, "border": {"none": True}, "gap": 40})
+        chart.add_series(s)
+        if not _has_data(vals, rows, col):
+            empty.append(i)
+    return empty
 
 
-def add_charts(wb, ws, dash: Dash) -> None:
-    """Four charts stacked beside the tables (A kommune by step, A totals, B shares, C merudgift),
-    together as tall as the printed tables; D's staircase next to table D."""
-    short = reference.trin_korte_navne()
+def _style(chart, title: str, y_title, x_title: str, empty: list[int],
+           num_format: str = "#,##0") -> None:
+    chart.set_title({"name": title, "name_font": {"size": 10, "bold": True}})
+    legend = {"position": "right", "font": {"size": 8}}
+    if empty:
+        legend["delete_series"] = empty
+    chart.set_legend(legend)
+    chart.set_x_axis({"name": x_title, "name_font": {"size": 8, "bold": False},
+                      "num_font": {"size": 8}})
+    chart.set_y_axis({"name": y_title, "name_font": {"size": 8, "bold": False},
+                      "num_font": {"size": 8}, "num_format": num_format,
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+
+
+def _width(c_from: int, c_to: int, widths: dict[int, int]) -> int:
+    return sum(widths[c] for c in range(c_from, c_to + 1)) - GAP
+
+
+def add_charts(wb, ws, dash: Dash, vals: dict, col_px: dict[int, int]) -> None:
+    """A: the kommune's steps and both totals; B: the two distributions; C: merudgift in total
+    and per step; each pair side by side under its table. D: the staircase beside table D."""
     a, b, c_rows = dash.a_rows(), dash.b_rows(), dash.c_rows()
-    head_a = a[0] - 1
-    height = max(180, dash.print_height_px() // 4 - 8)
-    size = {"width": CHART_WIDTH, "height": height}
-    made = []
+    unit = _text(UNIT_ROW)
+    left = _width(0, K0 + NCOL - 1, col_px)
+    right = _width(C0, max(col_px), col_px)
+
+    chart_h = dash.chart_rows * ROW_PX - 6
+
+    def put(chart, row: int, col: int, width: int, height: int | None = None) -> None:
+        height = height or chart_h
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(row, col, chart, {"y_offset": 4, "object_position": 1})
+
     ch = wb.add_chart({"type": "column", "subtype": "stacked"})
-    _series_steps(ch, a, short)
-    _style(ch, "A) Kommunen pr. trin")
+    _style(ch, "A) Kommunen pr. trin", unit, "År", _series_steps(ch, a, K0, vals))
     ch.show_na_as_empty_cell()
-    made.append(ch)
+    put(ch, dash.a_chart_row, 0, left)
     ln = wb.add_chart({"type": "line"})
-    for c0 in (K0, C0):
-        ln.add_series({"name": _name(head_a - 1, c0), "categories": _cats(a),
-                       "values": _m(a[0], c0 + 8, a[-1]), "marker": {"type": "circle"}})
-    _style(ln, "A) I alt – kommune og sammenligning", 9)
+    empty = _pair(ln, a, K0 + TOTAL_COL, C0 + TOTAL_COL, vals, "line")
+    _style(ln, "A) I alt – kommunen og sammenligningen", unit, "År", empty)
     ln.show_blanks_as("gap")
-    made.append(ln)
-    pc = wb.add_chart({"type": "column", "subtype": "percent_stacked"})
-    _series_steps(pc, b, short)
-    _style(pc, "B) Fordeling på trin – kommunen", num_format="0%")
-    made.append(pc)
+    put(ln, dash.a_chart_row, C0, right)
+
+    for c0, col, title in ((K0, 0, "B) Fordeling på trin – kommunen"),
+                           (C0, C0, "B) Fordeling på trin – sammenligningen")):
+        pc = wb.add_chart({"type": "column", "subtype": "percent_stacked"})
+        _style(pc, title, "Andel af i alt", "År", _series_steps(pc, b, c0, vals), "0%")
+        put(pc, dash.b_chart_row, col, left if c0 == K0 else right)
+
     mc = wb.add_chart({"type": "column"})
-    for c0 in (K0, C0):
-        mc.add_series({"name": _name(head_a - 1, c0), "categories": _cats(c_rows),
-                       "values": _m(c_rows[0], c0 + 8, c_rows[-1])})
-    _style(mc, "C) Merudgift i alt mod basis", 9)
-    made.append(mc)
-    y = 0
-    for chart in made:
-        chart.set_size(size)
-        ws.insert_chart(0, CHART_COL, chart, {"y_offset": y, "object_position": 1})
-        y += height + 8
+    empty = _pair(mc, c_rows, K0 + TOTAL_COL, C0 + TOTAL_COL, vals, "column")
+    _style(mc, "C) Merudgift i alt mod basisniveauet", unit, "År", empty)
+    put(mc, dash.c_chart_row, 0, left)
+    ms = wb.add_chart({"type": "column", "subtype": "stacked"})
+    _style(ms, "C) Kommunens merudgift pr. trin", unit, "År", _series_steps(ms, c_rows, K0, vals))
+    put(ms, dash.c_chart_row, C0, right)
+
     d = dash.d_rows()
     st = wb.add_chart({"type": "column"})
-    for j in range(2):
-        st.add_series({"name": _name(d[0] - 1, K0 + j),
-                       "categories": "=" + sheet_ref(layout.ANALYSE, area(d[0], 0, d[-1], 0)),
-                       "values": _m(d[0], K0 + j, d[-1]), "gap": 20})
-    _style(st, "D) Trappen i det valgte år", 9)
-    st.set_size({"width": 560, "height": 260})
-    ws.insert_chart(dash.d_top, 4, st, {"x_offset": 20})
+    empty = _pair(st, d, K0, K0 + 1, vals, "column")
+    _style(st, "D) Trappen i det valgte år", unit, "Trin", empty)
+    put(st, dash.d_top + 1, K0 + 3, _width(K0 + 3, max(col_px), col_px),
+        max(chart_h, sum(dash.row_px(r) for r in d) + 40))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .. import reference
 from . import layout
-from .calc import COL_CN, TRIN_ORDER, CalcLayout
+from .calc import COL_CN, COL_CNALLE, TRIN_ORDER, CalcLayout
 from .cells import a1, absref, area, sheet_ref
 from .formulas import MISSING
 
@@ -18,41 +18,68 @@ INPUT_SPAN = 3
 INPUT_ROWS = {"ValgKommune": 3, "ValgSammenligning": 4, "ValgFraAar": 5, "ValgTilAar": 6,
               "ValgBasisFra": 7, "ValgBasisTil": 8, "ValgMaal": 9, "ValgEnhed": 10,
               "ValgPriser": 11, "ValgPrisaar": 12, "ValgRefusion": 13, "ValgTrappeAar": 14}
-INPUT_LABELS = {"ValgKommune": "Kommune", "ValgSammenligning": "Sammenlign med",
+INPUT_LABELS = {"ValgKommune": "Kommune", "ValgSammenligning": "Sammenlign",
                 "ValgFraAar": "Fra år", "ValgTilAar": "Til år", "ValgBasisFra": "Basisår fra",
                 "ValgBasisTil": "Basisår til", "ValgMaal": "Mål", "ValgEnhed": "Enhed",
                 "ValgPriser": "Priser", "ValgPrisaar": "Prisår (faste)",
                 "ValgRefusion": "Refusion", "ValgTrappeAar": "År for trappen"}
 GROUP_COL, GROUP_ROW = 5, 4   # F5:F14 (merged F:G)
-NOTE_COL, NOTE_ROW = 8, 3     # I4 onwards; the texts run to the right over empty cells
-LEGEND_ROW = 15
-K0, C0 = 1, 11          # first value column of the kommune / comparison blocks (B, L)
-NCOL = 9                # trin 1-6, 0, i alt på trin, i alt
-COUNT_COL = C0 + NCOL   # "Kommuner med data" (U)
-CHART_COL = COUNT_COL + 2
-CHART_WIDTH = 400       # px; four charts stacked to the right of the tables
-TOP = 17                # row of section A's block titles (section title one row above)
-ROW_PX, HEAD_PX = 20, 40
+NOTE_COL, NOTE_ROW = 8, 4     # I5 onwards (heading in I4); texts run to the right over empty cells
+NOTE_ROWS = 11                # rows of the "Bemærkninger" block (I5:I15)
+SELECTION_ROW = 2             # the selection in one line; rows 0-2 repeat on every printed page
+LEGEND_ROW = 16
+#: the steps of the result tables, in column order (trin 1-6, ikke fordelt; combined steps such as
+#: 23 "Trin 2-3" join here when the data have them - every block, colour and chart series follows)
+STEPS = TRIN_ORDER
+#: the steps of the staircase (section D): every step but "ikke fordelt"
+STAIR_STEPS = tuple(t for t in STEPS if t != reference.IKKE_FORDELT)
+NCOL = len(STEPS) + 2   # steps, i alt på trin, i alt
+K0 = 1                  # first value column of the kommune block (B)
+C0 = K0 + NCOL + 1      # first value column of the comparison block (one narrow gap column)
+COUNT_COL = C0 + NCOL   # "Kommuner med data"
+COUNTED_COL = COUNT_COL + 1   # "heraf i tallet": members the comparison's figure is made of
+LAST_COL = COUNTED_COL
+TOP = 18                # row of section A's block titles (section title one row above)
+CHART_ROWS = 14         # rows reserved under a table for its charts (fewer with many years)
+ROW_PX, HEAD_PX, STAIR_PX = 20, 40, 32
+#: column widths (characters): A labels/years, value columns, gap, the two count columns
+COL_WIDTHS = {"label": 10.5, "value": 7.3, "gap": 1.2, "count": 6.3}
 
 
 @dataclass(frozen=True)
 class Dash:
+    """Row positions of Analyse. Every section is its own printed page: a title row, the block
+    titles, the column headers, one row per year slot, then its charts underneath."""
+
     n: int                    # year slots = number of data years
     weighted: bool = False    # kr. pr. indbygger data: the uvægtet block follows section C
+
+    @property
+    def chart_rows(self) -> int:
+        """Rows of the charts under a table: lower with many years so a section stays one page."""
+        return CHART_ROWS if self.n <= 12 else CHART_ROWS - 4
 
     def a_rows(self) -> range:
         return range(TOP + 2, TOP + 2 + self.n)
 
     @property
-    def b_top(self) -> int:
+    def a_chart_row(self) -> int:
         return TOP + 2 + self.n + 1
+
+    @property
+    def b_top(self) -> int:
+        return self.a_chart_row + self.chart_rows + 1
 
     def b_rows(self) -> range:
         return range(self.b_top + 2, self.b_top + 2 + self.n)
 
     @property
-    def c_top(self) -> int:
+    def b_chart_row(self) -> int:
         return self.b_top + 2 + self.n + 1
+
+    @property
+    def c_top(self) -> int:
+        return self.b_chart_row + self.chart_rows + 1
 
     @property
     def c_base_row(self) -> int:
@@ -62,47 +89,139 @@ class Dash:
         return range(self.c_top + 3, self.c_top + 3 + self.n)
 
     @property
-    def print_last_row(self) -> int:
-        """Last row of the printed page: inputs and sections A-C (charts beside them)."""
-        return self.c_rows()[-1] if self.n else self.c_base_row
+    def c_chart_row(self) -> int:
+        return self.c_top + 3 + self.n + 1
+
+    @property
+    def c_end(self) -> int:
+        return self.c_chart_row + self.chart_rows
 
     @property
     def u_top(self) -> int:
-        return self.print_last_row + 3
+        return self.c_end + 2
 
     def u_rows(self) -> range:
         return range(self.u_top + 2, self.u_top + 2 + self.n) if self.weighted else range(0)
 
     @property
     def d_top(self) -> int:
-        return (self.u_rows()[-1] if self.weighted and self.n else self.print_last_row) + 3
+        return (self.u_rows()[-1] if self.weighted and self.n else self.c_end) + 2
 
     def d_rows(self) -> range:
-        return range(self.d_top + 2, self.d_top + 8)
+        return range(self.d_top + 2, self.d_top + 2 + len(STAIR_STEPS))
 
     @property
     def last_row(self) -> int:
-        return self.d_top + 8
+        return max(self.d_top + 2 + len(STAIR_STEPS), self.d_top + 1 + self.chart_rows)
+
+    @property
+    def print_last_row(self) -> int:
+        return self.last_row
 
     def head_rows(self) -> tuple[int, ...]:
         """Rows of column headers (taller, wrapped text)."""
         rows = [TOP + 1, self.b_top + 1, self.c_top + 1, self.d_top + 1]
         return tuple(rows + ([self.u_top + 1] if self.weighted else []))
 
-    def print_height_px(self) -> int:
-        heads = set(self.head_rows())
-        return sum(HEAD_PX if r in heads else ROW_PX for r in range(self.print_last_row + 1))
+    def page_starts(self) -> tuple[int, ...]:
+        """First row of each printed page after the first: one page per analysis."""
+        starts = [TOP - 1, self.b_top - 1, self.c_top - 1]
+        if self.weighted:
+            starts.append(self.u_top - 1)
+        return (*starts, self.d_top)
 
+    def row_px(self, r: int) -> int:
+        if r in self.head_rows():
+            return HEAD_PX
+        if r in self.d_rows():
+            return STAIR_PX
+        return ROW_PX
+
+    def pages(self) -> list[tuple[int, int]]:
+        """(first, last) row of every printed page (the repeated rows 0-2 not counted)."""
+        starts = [SELECTION_ROW + 1, *self.page_starts()]
+        ends = [s - 1 for s in starts[1:]] + [self.last_row]
+        return list(zip(starts, ends))
+
+    def page_height_px(self, page: tuple[int, int]) -> int:
+        return sum(self.row_px(r) for r in range(page[0], page[1] + 1))
+
+
+# "Ikke fordelt" comes last so "I alt på trin" is the sum of the columns before it
+assert STEPS[-1] == reference.IKKE_FORDELT, STEPS
+N_STAIR, N_ALL = len(STAIR_STEPS), len(STEPS)
+TOTAL_STAIR_COL, TOTAL_COL = N_ALL, N_ALL + 1   # offsets of "I alt på trin" and "I alt"
 
 #: line breaks so the short step names fit the narrow dashboard columns (display only)
-_BREAKS = {"Hjemmebaserede": "Hjemme-\nbaserede", "Slægt/netværk": "Slægt/\nnetværk"}
+_BREAKS = {"Hjemmebaserede": "Hjemme-\nbaserede", "Slægt/netværk": "Slægt/\nnetværk",
+           "Forebyggende": "Forebyg-\ngende"}
+
+
+def step_label(t: int) -> str:
+    short = reference.trin_korte_navne()
+    return f"{t} {short[t]}" if t in reference.TRIN else short[t]
 
 
 def headers() -> list[str]:
     """Column headers of the result tables: "1 Tidlig indsats" … "Ikke fordelt", totals."""
     short = reference.trin_korte_navne()
-    return ([f"{t} {_BREAKS.get(short[t], short[t])}" if t else short[t] for t in TRIN_ORDER]
+    return ([f"{t} {_BREAKS.get(short[t], short[t])}" if t in reference.TRIN
+             else _BREAKS.get(short[t], short[t]) for t in STEPS]
             + ["I alt på trin", "I alt"])
+
+
+REFUSION_TEXT = {True: "med refusion", False: "uden refusion"}
+#: the refusion part of every title when the source states no dranst (drift/statsrefusion)
+NO_DRANST_TEXT = "refusion ikke angivet i kilden"
+
+
+def refusion_formula(no_dranst: bool) -> str:
+    """Formula text of the refusion part of a title."""
+    if no_dranst:
+        return f'"{NO_DRANST_TEXT}"'
+    return f'IF(hRef="med","{REFUSION_TEXT[True]}","{REFUSION_TEXT[False]}")'
+
+
+def refusion_value(no_dranst: bool, refusion: bool) -> str:
+    return NO_DRANST_TEXT if no_dranst else REFUSION_TEXT[refusion]
+
+
+#: what the comparison's figure is, by unit (the block title says it after the name)
+METHOD = {"land": "", "sum": " – sum af kommunerne",
+          "per_child": " – samlet udgift delt med samlet antal børn i kommunerne",
+          "weighted": " – befolkningsvægtet gennemsnit af kommunerne"}
+
+
+def method_formula() -> str:
+    return (f'IF(hLand,"{METHOD["land"]}",IF(hEnhed=4,"{METHOD["weighted"]}",'
+            f'IF(hEnhed=1,"{METHOD["sum"]}","{METHOD["per_child"]}")))')
+
+
+def method_value(land: bool, enhed: str) -> str:
+    if land:
+        return METHOD["land"]
+    return {"kr_pr_indbygger": METHOD["weighted"], "1000kr": METHOD["sum"]}.get(
+        enhed, METHOD["per_child"])
+
+
+def kommune_title() -> str:
+    return '="Kommune: "&ValgKommune'
+
+
+def comparison_title() -> str:
+    return '="Sammenligning: "&hSamTekst&' + method_formula()
+
+
+#: the plain-mean block: whose figure it is (never DST's national figure)
+U_PREFIX = "Uvægtet gennemsnit af kommunerne: "
+
+
+def u_title() -> str:
+    return f'="{U_PREFIX}"&IF(hLand,"{reference_land()}",hSamTekst)'
+
+
+def reference_land() -> str:
+    return layout.SAMMENLIGNING_VALG["land"]
 
 
 def write_inputs(ws, fmt, sel_cells: dict, lists: dict, wb) -> None:
@@ -158,39 +277,41 @@ class Writer:
     def cell(self, row: int, col: int, formula: str, f=None) -> None:
         self.ws.write_formula(row, col, formula, f or self.fmt["dnum"], self.vals(row, col))
 
-    def head(self, row: int, title_k: str, title_c: str, extra: str | None = None) -> None:
+    def head(self, row: int, title_k: str, title_c: str, counts: bool = False) -> None:
         ws, fmt = self.ws, self.fmt
         ws.write_string(row, 0, "År", fmt["dhead"])
         for j, h in enumerate(headers()):
             ws.write_string(row, K0 + j, h, fmt["dhead"])
             ws.write_string(row, C0 + j, h, fmt["dhead"])
-        if extra:
-            ws.write_string(row, COUNT_COL, extra, fmt["dhead"])
+        if counts:
+            ws.write_string(row, COUNT_COL, "Kommuner med data", fmt["dhead"])
+            ws.write_string(row, COUNTED_COL, "heraf i tallet", fmt["dhead"])
         ws.write_formula(row - 1, K0, title_k, fmt["bold"], self.vals(row - 1, K0))
         ws.write_formula(row - 1, C0, title_c, fmt["bold"], self.vals(row - 1, C0))
 
     def section_a(self, kinds: tuple[str, str]) -> None:
         d, lay = self.dash, self.lay
-        self.head(TOP + 1, "=ValgKommune", "=hSamTekst", "Kommuner med data")
+        self.head(TOP + 1, kommune_title(), comparison_title(), counts=True)
         for i, r in enumerate(d.a_rows()):
             self.cell(r, 0, _slot_year(i), self.fmt["year"])
             y = a1(r, 0, abs_col=True)
             for c0, kind in ((K0, kinds[0]), (C0, kinds[1])):
-                for j, t in enumerate(TRIN_ORDER):
+                for j, t in enumerate(STEPS):
                     col = {"K": lay.k_col, "C": lay.c_col, "U": lay.u_col}[kind](t)
                     self.cell(r, c0 + j, "=" + _lookup(lay, col, y))
-                self.cell(r, c0 + 7, _total(r, c0, 6, y), self.fmt["dnumb"])
-                self.cell(r, c0 + 8, _total(r, c0, 7, y), self.fmt["dnumb"])
-            self.cell(r, COUNT_COL, "=" + _lookup(lay, COL_CN, y), self.fmt["dint"])
+                self.cell(r, c0 + TOTAL_STAIR_COL, _total(r, c0, N_STAIR, y), self.fmt["dnumb"])
+                self.cell(r, c0 + TOTAL_COL, _total(r, c0, N_ALL, y), self.fmt["dnumb"])
+            self.cell(r, COUNT_COL, "=" + _lookup(lay, COL_CNALLE, y), self.fmt["dint"])
+            self.cell(r, COUNTED_COL, "=" + _lookup(lay, COL_CN, y), self.fmt["dint"])
 
     def section_b(self) -> None:
         d = self.dash
-        self.head(d.b_top + 1, '="Kommune: "&ValgKommune', '="Sammenligning: "&hSamTekst')
+        self.head(d.b_top + 1, kommune_title(), comparison_title())
         for ra, rb in zip(d.a_rows(), d.b_rows()):
             y = a1(ra, 0, abs_col=True)
             self.cell(rb, 0, f"={y}", self.fmt["year"])
             for c0 in (K0, C0):
-                tot = a1(ra, c0 + 8)
+                tot = a1(ra, c0 + TOTAL_COL)
                 for j in range(NCOL):
                     v = a1(ra, c0 + j)
                     f = (f'=IF({y}="","",IF(AND(ISNUMBER({v}),ISNUMBER({tot})),'
@@ -199,19 +320,20 @@ class Writer:
 
     def section_c(self) -> None:
         d, lay, fmt = self.dash, self.lay, self.fmt
-        self.head(d.c_top + 1, '="Kommune: "&ValgKommune', '="Sammenligning: "&hSamTekst')
+        self.head(d.c_top + 1, kommune_title(), comparison_title())
         rb = d.c_base_row
         self.ws.write_formula(rb, 0, '="Basis "&ValgBasisFra&"-"&ValgBasisTil', fmt["bold"],
                               self.vals(rb, 0))
         nb = "(ValgBasisTil-ValgBasisFra+1)"
         inrange = "(hAar>=ValgBasisFra)*(hAar<=ValgBasisTil)"
         for c0, kind in ((K0, "K"), (C0, "C")):
-            for j, t in enumerate(TRIN_ORDER):
+            for j, t in enumerate(STEPS):
                 col = lay.col_range({"K": lay.k_col, "C": lay.c_col}[kind](t))
-                f = (f'=IF(SUMPRODUCT({inrange}*ISNUMBER({col}))<{nb},"{MISSING}",'
+                # a backward base period (fra > til) has no years: "–", never a number
+                f = (f'=IF(OR({nb}<1,SUMPRODUCT({inrange}*ISNUMBER({col}))<{nb}),"{MISSING}",'
                      f'SUMPRODUCT({inrange},{col})/{nb})')
                 self.cell(rb, c0 + j, f, fmt["dnumb"])
-            for j, n in ((7, 6), (8, 7)):
+            for j, n in ((TOTAL_STAIR_COL, N_STAIR), (TOTAL_COL, N_ALL)):
                 rng = f"{a1(rb, c0)}:{a1(rb, c0 + n - 1)}"
                 self.cell(rb, c0 + j, f'=IF(COUNT({rng})<{n},"{MISSING}",SUM({rng}))', fmt["dnumb"])
         for ra, rc in zip(d.a_rows(), d.c_rows()):
@@ -227,16 +349,18 @@ class Writer:
     def section_u(self) -> None:
         """kr. pr. indbygger data: the plain mean of the comparison's members (not weighted)."""
         d, lay, fmt = self.dash, self.lay, self.fmt
-        self.head(d.u_top + 1, '="Kommune: "&ValgKommune', '="Uvægtet: "&hSamTekst')
+        self.head(d.u_top + 1, kommune_title(), u_title())
+        self.ws.write_string(d.u_top + 1, COUNT_COL, "Kommuner med data", fmt["dhead"])
         for ra, ru in zip(d.a_rows(), d.u_rows()):
             y = a1(ra, 0, abs_col=True)
             self.cell(ru, 0, f"={y}", fmt["year"])
-            for j, t in enumerate(TRIN_ORDER):
+            for j, t in enumerate(STEPS):
                 self.cell(ru, K0 + j, f"={a1(ra, K0 + j)}")
                 self.cell(ru, C0 + j, "=" + _lookup(lay, lay.u_col(t), y))
             for c0 in (K0, C0):
-                self.cell(ru, c0 + 7, _total(ru, c0, 6, y), fmt["dnumb"])
-                self.cell(ru, c0 + 8, _total(ru, c0, 7, y), fmt["dnumb"])
+                self.cell(ru, c0 + TOTAL_STAIR_COL, _total(ru, c0, N_STAIR, y), fmt["dnumb"])
+                self.cell(ru, c0 + TOTAL_COL, _total(ru, c0, N_ALL, y), fmt["dnumb"])
+            self.cell(ru, COUNT_COL, "=" + _lookup(lay, COL_CNALLE, y), fmt["dint"])
 
     def section_d(self) -> None:
         d, lay, fmt, ws = self.dash, self.lay, self.fmt, self.ws
@@ -244,10 +368,8 @@ class Writer:
         ws.write_string(top, 0, "Trin", fmt["dhead"])
         ws.write_formula(top, K0, "=ValgKommune", fmt["dhead"], self.vals(top, K0))
         ws.write_formula(top, K0 + 1, "=hSamTekst", fmt["dhead"], self.vals(top, K0 + 1))
-        names = reference.trin_navne()
-        for i, r in enumerate(d.d_rows()):
-            t = i + 1
-            ws.write_string(r, 0, f"{t} {names[t]}", fmt[f"step{t}"])
+        for r, t in zip(d.d_rows(), STAIR_STEPS):
+            ws.write_string(r, 0, step_label(t), fmt[f"step{t}"])
             for j, kind in enumerate(("K", "C")):
                 col = lay.col_range({"K": lay.k_col, "C": lay.c_col}[kind](t))
                 self.cell(r, K0 + j, f"=IFERROR(INDEX({col},MATCH(ValgTrappeAar,hAar,0)),\"{MISSING}\")")

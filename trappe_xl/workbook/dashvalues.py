@@ -3,8 +3,9 @@ the formulas derive it (so the file shows the model's numbers before any recalcu
 
 from __future__ import annotations
 
-from .calc import TRIN_ORDER, Cache
-from .dashboard import C0, K0, NCOL, TOP, Dash
+from . import dashboard as D
+from .calc import Cache
+from .dashboard import C0, COUNT_COL, COUNTED_COL, K0, N_ALL, N_STAIR, NCOL, STAIR_STEPS, STEPS, TOP, Dash
 from .formulas import MISSING
 from .selection import Selection
 
@@ -22,32 +23,35 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
             kommune_navn: str) -> dict[tuple[int, int], object]:
     out: dict[tuple[int, int], object] = {}
     label = cache.helpers["hSamTekst"]
+    land = bool(cache.helpers["hLand"])
+    k_title = f"Kommune: {kommune_navn}"
+    c_title = f"Sammenligning: {label}{D.method_value(land, sel.enhed)}"
     src = {"K": cache.k, "C": cache.c, "U": cache.u}
     rows: dict[int, dict[int, list]] = {}
-    out[(TOP, K0)], out[(TOP, C0)] = kommune_navn, label
+    out[(TOP, K0)], out[(TOP, C0)] = k_title, c_title
     for i, r in enumerate(dash.a_rows()):
         y = sel.fra_aar + i if sel.fra_aar + i <= sel.til_aar else ""
         out[(r, 0)] = y
         rows[i] = {}
         for c0, kind in ((K0, kinds[0]), (C0, kinds[1])):
-            vals = ["" if y == "" else _cell(src[kind].get((y, t))) for t in TRIN_ORDER]
+            vals = ["" if y == "" else _cell(src[kind].get((y, t))) for t in STEPS]
             if y != "":
-                vals += [_total(vals, 6), _total(vals, 7)]
+                vals += [_total(vals, N_STAIR), _total(vals, N_ALL)]
             else:
                 vals += ["", ""]
             for j, v in enumerate(vals):
                 out[(r, c0 + j)] = v
             rows[i][c0] = vals
-        out[(r, C0 + NCOL)] = "" if y == "" else cache.cn[y]
+        out[(r, COUNT_COL)] = "" if y == "" else cache.cnalle[y]
+        out[(r, COUNTED_COL)] = "" if y == "" else cache.cn[y]
     # B: shares of i alt
-    out[(dash.b_top, K0)] = f"Kommune: {kommune_navn}"
-    out[(dash.b_top, C0)] = f"Sammenligning: {label}"
+    out[(dash.b_top, K0)], out[(dash.b_top, C0)] = k_title, c_title
     for i, rb in enumerate(dash.b_rows()):
         y = out[(dash.a_rows()[i], 0)]
         out[(rb, 0)] = y
         for c0 in (K0, C0):
             vals = rows[i][c0]
-            tot = vals[8]
+            tot = vals[D.TOTAL_COL]
             for j in range(NCOL):
                 v = vals[j]
                 if y == "":
@@ -57,18 +61,17 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
                 else:
                     out[(rb, c0 + j)] = MISSING
     # C: merudgift against the base-year mean
-    out[(dash.c_top, K0)] = f"Kommune: {kommune_navn}"
-    out[(dash.c_top, C0)] = f"Sammenligning: {label}"
+    out[(dash.c_top, K0)], out[(dash.c_top, C0)] = k_title, c_title
     rb = dash.c_base_row
     out[(rb, 0)] = f"Basis {sel.basis_fra}-{sel.basis_til}"
     base_years = [y for y in years if sel.basis_fra <= y <= sel.basis_til]
     bases: dict[int, list] = {}
     for c0, kind in ((K0, "K"), (C0, "C")):
         b = []
-        for t in TRIN_ORDER:
+        for t in STEPS:
             got = [src[kind].get((y, t)) for y in base_years]
-            b.append(sum(got) / len(got) if all(_num(v) for v in got) else MISSING)
-        b += [_total(b, 6), _total(b, 7)]
+            b.append(sum(got) / len(got) if got and all(_num(v) for v in got) else MISSING)
+        b += [_total(b, N_STAIR), _total(b, N_ALL)]
         bases[c0] = b
         for j, v in enumerate(b):
             out[(rb, c0 + j)] = v
@@ -81,22 +84,23 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
                 out[(rc, c0 + j)] = "" if y == "" else (v - b if _num(v) and _num(b) else MISSING)
     # U: the plain mean (kr. pr. indbygger data), next to the kommune's own figures again
     if dash.weighted:
-        out[(dash.u_top, K0)] = f"Kommune: {kommune_navn}"
-        out[(dash.u_top, C0)] = f"Uvægtet: {label}"
+        out[(dash.u_top, K0)] = k_title
+        out[(dash.u_top, C0)] = D.U_PREFIX + (D.reference_land() if land else label)
         for i, ru in enumerate(dash.u_rows()):
             y = out[(dash.a_rows()[i], 0)]
             out[(ru, 0)] = y
-            u = ["" if y == "" else _cell(cache.u.get((y, t))) for t in TRIN_ORDER]
-            u += ["", ""] if y == "" else [_total(u, 6), _total(u, 7)]
+            u = ["" if y == "" else _cell(cache.u.get((y, t))) for t in STEPS]
+            u += ["", ""] if y == "" else [_total(u, N_STAIR), _total(u, N_ALL)]
             for j in range(NCOL):
                 out[(ru, K0 + j)] = rows[i][K0][j]
                 out[(ru, C0 + j)] = u[j]
+            out[(ru, COUNT_COL)] = "" if y == "" else cache.cnalle[y]
     # D: the staircase year
     top = dash.d_top + 1
     out[(top, K0)], out[(top, K0 + 1)] = kommune_navn, label
-    for i, r in enumerate(dash.d_rows()):
+    for r, t in zip(dash.d_rows(), STAIR_STEPS):
         for j, kind in enumerate(("K", "C")):
-            out[(r, K0 + j)] = _cell(src[kind].get((sel.trappe_aar, i + 1)))
+            out[(r, K0 + j)] = _cell(src[kind].get((sel.trappe_aar, t)))
     return out
 
 

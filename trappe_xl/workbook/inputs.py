@@ -22,15 +22,43 @@ def input_values(data: BookData, sel: Selection) -> dict:
             "ValgGruppe": names}
 
 
+def available(data: BookData) -> dict[str, list[str]]:
+    """The codes of the choices the embedded data can serve (the drop-downs offer only these)."""
+    maal = [m for m in layout.MAAL_VALG if (data.steps["maal"] == m).any()]
+    if data.value == "kr_pr_indbygger":
+        enheder = ["kr_pr_indbygger"]
+    else:
+        enheder = ["1000kr"] + ([] if data.population.empty else ["pr_0_17", "pr_0_22"])
+    priser = ["loebende"] + ([] if data.deflator.empty else ["faste"])
+    return {"ValgMaal": maal or list(layout.MAAL_VALG), "ValgEnhed": enheder,
+            "ValgPriser": priser}
+
+
+def unavailable_text(data: BookData) -> str:
+    """One Danish line naming the choices the drop-downs leave out and why ("" when none)."""
+    ok = available(data)
+    parts = []
+    maal = [layout.MAAL_VALG[m] for m in layout.MAAL_VALG if m not in ok["ValgMaal"]]
+    if maal:
+        parts.append(", ".join(maal))
+    if data.value != "kr_pr_indbygger" and "pr_0_17" not in ok["ValgEnhed"]:
+        parts.append("kr. pr. barn (ingen befolkningstal)")
+    if data.value == "kr_pr_indbygger":
+        parts.append("1.000 kr., kr. pr. barn")
+    if "faste" not in ok["ValgPriser"]:
+        parts.append("faste priser (intet prisindeks)")
+    return ("Kan ikke vælges (findes ikke i data): " + "; ".join(parts) + "."
+            if parts else "")
+
+
 def input_lists(data: BookData, kommune_range: str) -> dict:
     years = [str(y) for y in data.years]
-    enheder = (["kr_pr_indbygger"] if data.value == "kr_pr_indbygger"
-               else ["1000kr", "pr_0_17", "pr_0_22"])
+    ok = available(data)
     return {"ValgKommune": kommune_range,
             "ValgSammenligning": list(layout.SAMMENLIGNING_VALG.values()),
             "ValgFraAar": years, "ValgTilAar": years, "ValgBasisFra": years, "ValgBasisTil": years,
             "ValgTrappeAar": years, "ValgPrisaar": years,
-            "ValgMaal": list(layout.MAAL_VALG.values()),
-            "ValgEnhed": [layout.ENHED_VALG[e] for e in enheder],
-            "ValgPriser": list(layout.PRISER_VALG.values()),
+            "ValgMaal": [layout.MAAL_VALG[m] for m in ok["ValgMaal"]],
+            "ValgEnhed": [layout.ENHED_VALG[e] for e in ok["ValgEnhed"]],
+            "ValgPriser": [layout.PRISER_VALG[p] for p in ok["ValgPriser"]],
             "ValgRefusion": list(layout.REFUSION_VALG.values())}

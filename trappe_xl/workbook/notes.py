@@ -9,7 +9,8 @@ from __future__ import annotations
 from . import layout
 from .bookdata import BookData
 from .calc import Cache
-from .dashboard import NOTE_COL, NOTE_ROW
+from .dashboard import NOTE_COL, NOTE_ROW, NOTE_ROWS
+from .inputs import unavailable_text
 from .selection import Selection
 
 PRICE_NOTE = "Faste priser kræver et prisindeks – data har intet, så alle tal vises som –."
@@ -17,9 +18,14 @@ POP_NOTE = "Enheden kræver befolkningstal – data har ingen, så tallene vises
 KR_UNIT_NOTE = ("Enheden findes ikke i disse data (de er i kr. pr. indbygger) – alle tal vises "
                 "som –.")
 KR_WEIGHT_NOTE = ("Sammenligningen vægtes med befolkningen, som data ikke har: vises som –. "
-                  "Se uvægtet gennemsnit under C.")
+                  "Se det uvægtede gennemsnit af kommunerne efter C.")
 LAND_NOTE = "Hele landet = Danmarks Statistiks eget landstal (kr. pr. indbygger) gennem nøglen."
 KR_INFO = "Data er kr. pr. indbygger (alle aldre): kun denne enhed kan vælges."
+YEARS_NOTE = "Fra år ligger efter Til år – der er ingen år at vise. Vælg Fra år før Til år."
+BASIS_NOTE = ("Basisår fra ligger efter Basisår til – basisniveauet og merudgiften (C) kan ikke "
+              "beregnes.")
+DRANST_NOTE = ("Uden refusion: kilden angiver ikke dranst (drift/statsrefusion), så tallene er de "
+               "samme som med refusion.")
 
 
 def coverage_note(data: BookData) -> list[str]:
@@ -34,7 +40,7 @@ def coverage_note(data: BookData) -> list[str]:
             "\"I alt\" = kun de dækkede funktioner."]
 
 
-def note_formulas(data: BookData) -> list[str]:
+def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
     """Formulas of the notes, in order (the data's unit decides which unit note applies)."""
     maal = ('=IF(SUMIFS(DK_har_data,DK_maal,hMaal)=0,"Ingen data for målet "&ValgMaal&'
             '" – alle tal vises som –.","")')
@@ -46,10 +52,14 @@ def note_formulas(data: BookData) -> list[str]:
         unit = (f'=IF(NOT(hEnhedOK),"Enheden "&ValgEnhed&" findes ikke i disse data – alle tal '
                 f'vises som –.",IF(AND(hEnhed>=2,COUNT(DK_pop_ialt)=0),"{POP_NOTE}",""))')
     land = f'=IF(hLand,"{LAND_NOTE}","")'
-    return ['="Sammenligning: "&hSamTekst&" ("&hAntal&" kommuner)"', price, maal, unit, land]
+    years = (f'=IF(ValgFraAar>ValgTilAar,"{YEARS_NOTE}",IF(ValgBasisFra>ValgBasisTil,'
+             f'"{BASIS_NOTE}",""))')
+    refusion = f'=IF(hRef="uden","{DRANST_NOTE}","")' if nodranst else '=""'
+    return ['="Sammenligning: "&hSamTekst&" ("&hAntal&" kommuner)"', price, maal, unit, land,
+            years, refusion]
 
 
-def note_values(data: BookData, sel: Selection, cache: Cache) -> list[str]:
+def note_values(data: BookData, sel: Selection, cache: Cache, nodranst: bool = False) -> list[str]:
     """The cached texts of :func:`note_formulas` for the built selection."""
     h = cache.helpers
     has_maal = bool((data.steps["maal"] == sel.maal).any())
@@ -61,15 +71,28 @@ def note_values(data: BookData, sel: Selection, cache: Cache) -> list[str]:
         unit = POP_NOTE if sel.enhed != "1000kr" and no_pop else ""
     return [f"Sammenligning: {h['hSamTekst']} ({h['hAntal']} kommuner)", price,
             "" if has_maal else f"Ingen data for målet {layout.MAAL_VALG[sel.maal]} – alle tal "
-            "vises som –.", unit, LAND_NOTE if h["hLand"] else ""]
+            "vises som –.", unit, LAND_NOTE if h["hLand"] else "",
+            "", DRANST_NOTE if nodranst and not sel.refusion else ""]
 
 
-def write_notes(ws, fmt, data: BookData, sel: Selection, cache: Cache) -> None:
+def static_notes(data: BookData) -> list[str]:
+    """Notes fixed by the data: the unit, the choices left out of the drop-downs, coverage."""
+    out = [KR_INFO] if data.value == "kr_pr_indbygger" else []
+    out += [t for t in [unavailable_text(data)] if t]
+    return out
+
+
+def write_notes(ws, fmt, data: BookData, sel: Selection, cache: Cache,
+                nodranst: bool = False) -> None:
     r, c = NOTE_ROW, NOTE_COL
     ws.write_string(r - 1, c, "Bemærkninger", fmt["bold"])
-    for i, (f, v) in enumerate(zip(note_formulas(data), note_values(data, sel, cache))):
-        ws.write_formula(r + i, c, f, fmt["warn"] if i else fmt["note"], v)
-    if data.value == "kr_pr_indbygger":
-        ws.write_string(r + 5, c, KR_INFO, fmt["note"])
-    for i, line in enumerate(coverage_note(data)):
-        ws.write_string(r + 6 + i, c, line, fmt["warn"])
+    formulas = note_formulas(data, nodranst)
+    for i, (f, v) in enumerate(zip(formulas, note_values(data, sel, cache, nodranst))):
+        ws.write_formula(r + i, c, f, fmt["dwarn"] if i else fmt["dnote"], v)
+    r += len(formulas)
+    lines = [(t, fmt["dnote"]) for t in static_notes(data)]
+    lines += [(t, fmt["dwarn"]) for t in coverage_note(data)]
+    if len(formulas) + len(lines) > NOTE_ROWS:
+        raise AssertionError("the notes need more rows than NOTE_ROWS")
+    for i, (line, f) in enumerate(lines):
+        ws.write_string(r + i, c, line, f)

@@ -3,6 +3,8 @@ Vejledning. Texts come from the jinja2 templates (text.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .. import reference
@@ -13,6 +15,38 @@ from .cells import sheet_ref
 from .datasheets import data_sheet, write_table
 
 SOURCE = "Kilde: Danmarks Statistik, Statistikbanken (CC BY 4.0)"
+TEXT_WIDTH = 95          # characters: the text column of Om data, Vejledning and Rettelser
+_YEAR_FROM_NAME = re.compile(r"år (\d{4}) taget fra filnavnet")
+DRANST_NOTE = ("Dranst (drift/statsrefusion) er ikke angivet i kilden: tallene kan ikke deles i med "
+               "og uden refusion, så de to valg giver de samme tal.")
+
+
+def _years_text(years: list[int]) -> str:
+    """2016, 2017, 2018 -> "2016-2018"; gaps are listed ("2016-2018, 2020")."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def source_notes(notes: list[str]) -> list[str]:
+    """The snapshot's notes for a reader: the per-file "år X taget fra filnavnet" said once with
+    the years, "dranst ikke angivet" explained, each note once, as sentences."""
+    years = [int(m.group(1)) for n in notes if (m := _YEAR_FROM_NAME.fullmatch(str(n).strip()))]
+    out: list[str] = []
+    if years:
+        out.append(f"Årstallet står ikke i filerne og er taget fra filnavnet (år {_years_text(years)}).")
+    for n in dict.fromkeys(str(n).strip() for n in notes):
+        if not n or _YEAR_FROM_NAME.fullmatch(n):
+            continue
+        if n == "dranst ikke angivet i kilden":
+            out.append(DRANST_NOTE)
+            continue
+        out.append(n[0].upper() + n[1:] + ("" if n.endswith(".") else "."))
+    return out
 
 
 def kontrol_sheet(wb, fmt, data: BookData) -> None:
@@ -43,21 +77,27 @@ def text_sheets(wb, fmt, data: BookData) -> None:
                source=meta.get("source", "ukendt"), tables=meta.get("tables", {}),
                unit=UNIT_LABELS[data.value], first=first, last=last,
                functions=", ".join(sorted(data.detail["funktion"].unique())),
-               key_version=data.key_version, notes=meta.get("notes", []), synthetic=data.synthetic)
+               key_version=data.key_version, notes=source_notes(meta.get("notes", [])),
+               synthetic=data.synthetic)
     ws = wb.add_worksheet(layout.OM_DATA)
-    ws.set_column(0, 0, 110)
-    r = text.write_lines(ws, fmt, text.render("om_data", **ctx))
+    ws.set_column(0, 0, TEXT_WIDTH)
+    ws.set_column(1, 1, 40)
+    r = text.write_lines(ws, fmt, text.render("om_data", **ctx), width=TEXT_WIDTH)
     info = pd.DataFrame({"felt": ["dataperiode", "foerste_aar", "sidste_aar", "snapshot", "oprettet",
                                   "noegleversion", "enhed", "kilde", "syntetisk"],
                          "vaerdi": [f"{first}-{last}", str(first), str(last), ctx["snapshot"],
                                     str(ctx["created"]), str(data.key_version), data.value,
                                     SOURCE, "ja" if data.synthetic else "nej"]})
     write_table(ws, info, "ModelInfo", fmt, first_row=r + 1)
+    ws.set_column(0, 0, TEXT_WIDTH)   # after the table, which sizes its own columns
+    ws.set_column(1, 1, 32)
+    text.text_page(ws, TEXT_WIDTH, r + 1 + len(info), 1)
     ws.protect("")
     rw = wb.add_worksheet(layout.RETTELSER)
-    rw.set_column(0, 0, 120)
-    text.write_lines(rw, fmt, text.render("rettelser", built=str(ctx["created"])[:10], **{
-        k: v for k, v in ctx.items() if k in ("snapshot", "key_version")}))
+    rw.set_column(0, 0, TEXT_WIDTH)
+    r = text.write_lines(rw, fmt, text.render("rettelser", built=str(ctx["created"])[:10], **{
+        k: v for k, v in ctx.items() if k in ("snapshot", "key_version")}), width=TEXT_WIDTH)
+    text.text_page(rw, TEXT_WIDTH, r)
     rw.protect("")
 
 
@@ -99,6 +139,9 @@ def forside(ws, fmt, data: BookData) -> None:
 
 
 def vejledning(ws, fmt, data: BookData) -> None:
-    ws.set_column(0, 0, 120)
-    text.write_lines(ws, fmt, text.render("vejledning", indl=data.value == "kr_pr_indbygger"))
+    ws.set_column(0, 0, TEXT_WIDTH)
+    no_dranst = not data.steps["dranst"].astype(str).isin(["1", "2"]).any()
+    r = text.write_lines(ws, fmt, text.render("vejledning", indl=data.value == "kr_pr_indbygger",
+                                              no_dranst=no_dranst), width=TEXT_WIDTH)
+    text.text_page(ws, TEXT_WIDTH, r)
     ws.protect("")
