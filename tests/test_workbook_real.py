@@ -77,9 +77,11 @@ def test_real_snapshot_facts(real):
     assert data.value == "kr_pr_indbygger" and data.population.empty and data.deflator.empty
     assert data.years == tuple(range(2016, 2025))
     assert data.has_land and len(land_steps) == len(data.land_steps)
-    # DST's 2016 national figure for 5.28.21 is 921 kr. pr. indbygger: the key's 50/50 split
-    row = land_steps[(land_steps["aar"] == 2016) & (land_steps["trin"] == 2)]
-    assert float(row["kr_pr_indbygger"].iloc[0]) == pytest.approx(921 * 0.5)
+    # DST's 2016 national figure for 5.28.21 is 921 kr. pr. indbygger: whole, on the combined
+    # step trin 2–3 (function level), never split into invented halves
+    row = land_steps[(land_steps["aar"] == 2016) & (land_steps["trin"] == 23)]
+    assert float(row["kr_pr_indbygger"].iloc[0]) == pytest.approx(921)
+    assert set(land_steps["trin"]) == {23, 45} and set(data.steps["trin"]) == {23, 45}
 
 
 @pytest.mark.parametrize("name", list(SELECTIONS))
@@ -160,4 +162,4 @@ def test_real_land_label_and_plain_mean_block(real, books):
     assert got[a1(dash.u_top, D.C0)] == "Uvægtet gennemsnit af kommunerne: Hele landet"
     assert "DST" not in got[a1(dash.u_top, D.C0)]
     # the national figure is DST's own, not the plain mean of the 98 kommuner
-    assert got[a1(dash.a_rows()[0], D.C0 + 8)] != got[a1(dash.u_rows()[0], D.C0 + 8)]
+    assert got[a1(dash.a_rows()[0], D.C0 + D.TOTAL_COL)] != got[a1(dash.u_rows()[0], D.C0 + D.TOTAL_COL)]

@@ -6,12 +6,15 @@ formats.step_colour, so a combined step ("Trin 2-3") gets its series and colour 
 from __future__ import annotations
 
 from . import layout
+from .calc import DAEKNING_COL
 from .cells import area, col_letter, sheet_ref
 from .dashboard import (C0, K0, NCOL, ROW_PX, STAIR_STEPS, STEPS, TOTAL_COL, Dash,
                         step_label)
 from .formats import step_colour
 
-MIRROR_COL = 45
+#: first column of the chart mirror on Beregning: right of the Daekning table, whose place
+#: follows the number of steps (calc.DAEKNING_COL)
+MIRROR_COL = DAEKNING_COL + len(layout.TABLES["Daekning"][1]) + 2
 #: Beregning cells (row, MIRROR_COL) the charts read their texts from
 UNIT_ROW, KOMMUNE_ROW, SAM_ROW = 0, 1, 2
 NO_DATA = " – ingen data"

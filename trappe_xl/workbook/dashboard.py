@@ -264,8 +264,10 @@ def _lookup(lay: CalcLayout, col: int, year_cell: str) -> str:
 
 
 def _total(row: int, c0: int, trin_count: int, year_cell: str) -> str:
+    """Σ of the step cells. A step with no source reads "–" and adds nothing; a kommune-year
+    without data has every step "–", so its total is "–" too (never 0)."""
     rng = f"{a1(row, c0)}:{a1(row, c0 + trin_count - 1)}"
-    return f'=IF({year_cell}="","",IF(COUNT({rng})<{trin_count},"{MISSING}",SUM({rng})))'
+    return f'=IF({year_cell}="","",IF(COUNT({rng})=0,"{MISSING}",SUM({rng})))'
 
 
 class Writer:
@@ -335,7 +337,7 @@ class Writer:
                 self.cell(rb, c0 + j, f, fmt["dnumb"])
             for j, n in ((TOTAL_STAIR_COL, N_STAIR), (TOTAL_COL, N_ALL)):
                 rng = f"{a1(rb, c0)}:{a1(rb, c0 + n - 1)}"
-                self.cell(rb, c0 + j, f'=IF(COUNT({rng})<{n},"{MISSING}",SUM({rng}))', fmt["dnumb"])
+                self.cell(rb, c0 + j, f'=IF(COUNT({rng})=0,"{MISSING}",SUM({rng}))', fmt["dnumb"])
         for ra, rc in zip(d.a_rows(), d.c_rows()):
             y = a1(ra, 0, abs_col=True)
             self.cell(rc, 0, f"={y}", fmt["year"])

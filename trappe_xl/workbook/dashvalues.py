@@ -15,8 +15,10 @@ def _num(v) -> bool:
 
 
 def _total(vals: list, n: int):
-    part = vals[:n]
-    return sum(part) if all(_num(v) for v in part) else MISSING
+    """As dashboard._total: Σ of the numeric steps (a step with no source is "–" and adds
+    nothing); "–" when no step has a number."""
+    part = [v for v in vals[:n] if _num(v)]
+    return sum(part) if part else MISSING
 
 
 def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], kinds: tuple[str, str],

@@ -7,6 +7,7 @@ written with the text the model's view of the built selection gives as its cache
 from __future__ import annotations
 
 from . import layout
+from . import bookdata
 from .bookdata import BookData
 from .calc import Cache
 from .dashboard import NOTE_COL, NOTE_ROW, NOTE_ROWS
@@ -29,15 +30,35 @@ DRANST_NOTE = ("Uden refusion: kilden angiver ikke dranst (drift/statsrefusion),
 
 
 def coverage_note(data: BookData) -> list[str]:
-    """Static warning (two short lines) when the data lack functions the key places on steps:
-    those steps read 0 for want of data, and "I alt" is the total of the functions present only."""
+    """Static lines fixed by the data and the key (at most two): functions the key places on
+    steps that the data lack (their steps read "–", never 0), and how much of the data the key
+    could put on one step only combined (function level) or not at all (Kontrol has it per
+    function and year)."""
+    out = []
     present = sorted(set(data.detail["funktion"].astype(str)))
     missing = sorted(set(data.key_rules["funktion"].astype(str)) - set(present))
-    if not missing:
-        return []
-    return [f"OBS: data dækker kun funktion {', '.join(present)} – mangler: {', '.join(missing)}.",
-            "Trin fra de manglende funktioner (fx trin 6) viser 0 uden at være opgjort; "
-            "\"I alt\" = kun de dækkede funktioner."]
+    if missing:
+        out.append(f"OBS: data dækker kun funktion {', '.join(present)} – mangler "
+                   f"{', '.join(missing)}: trin uden kilde vises som –; \"I alt\" = de dækkede.")
+    placed = bookdata.placering(data)
+    netto = placed[placed["maal"] == "netto"]
+    total = netto["kilde_i_alt"].sum()
+    if len(netto) and total:
+        comb, ikke = netto["samlet_trin"].sum() / total, netto["ikke_fordelt"].sum() / total
+        parts = []
+        if comb:
+            parts.append(f"{_pct(comb)} kun samlet som trin 2–3/4–5 (funktionsniveau, ingen andel "
+                         "opfundet)")
+        if ikke:
+            parts.append(f"{_pct(ikke)} ikke fordelt (indhold ukendt)")
+        if parts:
+            first, last = data.period
+            out.append(f"Nøglen {first}–{last}, netto: " + "; ".join(parts) + " – se Kontrol.")
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f} %".replace(".", ",")
 
 
 def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
