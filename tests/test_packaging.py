@@ -27,3 +27,13 @@ def test_pyproject_installs_every_package_and_the_templates():
     assert found | {"trappe_xl.templates"} == set(cfg["packages"])
     assert cfg["package-dir"] == {"trappe_xl.templates": "templates"}
     assert cfg["package-data"]["trappe_xl.templates"] == ["*.j2"]
+
+
+def test_ci_runs_the_readmes_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    blocks = readme.split("```sh\n")[1:]
+    commands = [b.split("```")[0].strip() for b in blocks]
+    test_cmd = next(c for c in commands if "pytest" in c)
+    assert test_cmd in ci
+    assert "python3 -m venv .venv" in readme   # a fresh Debian/Ubuntu machine has no `python`

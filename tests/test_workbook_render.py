@@ -60,11 +60,11 @@ def test_every_sheet_prints_readably(tmp_path, soffice):
                               "D) Trappen"), start=1):
         assert head in analyse[i]
     for sheet in (layout.VEJLEDNING, layout.OM_DATA, layout.RETTELSER):
-        assert len(pages[sheet]) == 1, sheet
+        assert len(pages[sheet]) <= 2, sheet
     om = " ".join(texts[pages[layout.OM_DATA][0] - 1].split())
     assert "ukendtEnhed" not in om and om.count("taget fra filnavnet") == 1
     # the printed text sheets are not cut: the last words of the long Vejledning lines are there
-    vejledning = " ".join(texts[pages[layout.VEJLEDNING][0] - 1].split())
+    vejledning = " ".join(" ".join(texts[i - 1] for i in pages[layout.VEJLEDNING]).split())
     assert "ikke et gennemsnit af kommunerne." in vejledning
     png = render_sheets.render(book, tmp_path / "png", pages=1, dpi=30)
     for sheet, files in png.items():

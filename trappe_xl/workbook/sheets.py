@@ -15,7 +15,8 @@ from .cells import sheet_ref
 from .datasheets import data_sheet, write_table
 
 SOURCE = "Kilde: Danmarks Statistik, Statistikbanken (CC BY 4.0)"
-TEXT_WIDTH = 95          # characters: the text column of Om data, Vejledning and Rettelser
+TEXT_WIDTH = 72          # characters: the text column of Om data, Vejledning and Rettelser (fits
+#                          A4 portrait at 100 % also with a font wider than Calibri)
 _YEAR_FROM_NAME = re.compile(r"år (\d{4}) taget fra filnavnet")
 DRANST_NOTE = ("Dranst (drift/statsrefusion) er ikke angivet i kilden: tallene kan ikke deles i med "
                "og uden refusion, så de to valg giver de samme tal.")

@@ -49,7 +49,7 @@ def render(name: str, **context) -> list[str]:
 
 
 #: characters of an 11 pt paragraph that fit one line of a text column (per unit of column width)
-CHARS_PER_WIDTH = 1.0
+CHARS_PER_WIDTH = 1.1
 LINE_PT = 15
 
 
