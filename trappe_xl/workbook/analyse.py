@@ -106,7 +106,8 @@ def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, 
     unit = f"{layout.ENHED_VALG[sel.enhed]}, {cache.helpers['hPrisTekst']}"
     charts.write_texts(wb.get_worksheet_by_name(layout.BEREGNING),
                        charts.chart_texts(dash, vals, unit, kommune, cache.helpers["hSamTekst"]))
-    charts.add_charts(wb, ws, dash, vals, {c: col_px(w) for c, w in column_widths().items()})
+    charts.add_charts(wb, ws, dash, vals,
+                      {c: col_px(w) for c, w in column_widths(dash.hidden).items()})
     print_setup(ws, dash)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
@@ -116,25 +117,31 @@ def col_px(width: float) -> int:
     return int(width * 7 + 5) if width >= 1 else int(width * 12 + 0.5)
 
 
-def column_widths() -> dict[int, float]:
-    """Width (characters) of every column of the tables, A to the last count column."""
+def column_widths(hidden=frozenset()) -> dict[int, float]:
+    """Width (characters) of every column of the tables, A to the last count column; 0 for the
+    columns of ``hidden`` steps (dashboard.hidden_steps)."""
     w = {0: COL_WIDTHS["label"]}
-    for c in range(K0, K0 + NCOL):
-        w[c] = COL_WIDTHS["value"]
+    for c0 in (K0, C0):
+        for c in range(c0, c0 + NCOL):
+            w[c] = COL_WIDTHS["value"]
+        for j, t in enumerate(STEPS):
+            if t in hidden:
+                w[c0 + j] = 0
     w[K0 + NCOL] = COL_WIDTHS["gap"]
-    for c in range(C0, C0 + NCOL):
-        w[c] = COL_WIDTHS["value"]
     w[COUNT_COL] = w[COUNTED_COL] = COL_WIDTHS["count"]
-    return w
+    return dict(sorted(w.items()))
 
 
-def table_width_px() -> int:
-    return sum(col_px(w) for w in column_widths().values())
+def table_width_px(hidden=frozenset()) -> int:
+    return sum(col_px(w) for w in column_widths(hidden).values() if w)
 
 
 def _columns(ws, dash: Dash) -> None:
-    for c, width in column_widths().items():
-        ws.set_column(c, c, width)
+    for c, width in column_widths(dash.hidden).items():
+        if width:
+            ws.set_column(c, c, width)
+        else:
+            ws.set_column(c, c, COL_WIDTHS["value"], None, {"hidden": True})
     for r in dash.head_rows():
         ws.set_row(r, dashboard.HEAD_PX * 0.75)
     for r in dash.d_rows():
@@ -145,7 +152,7 @@ def print_scale(dash: Dash, char_px: float = 1.0) -> int:
     """The scale (percent) at which the tables fill the width of A4 landscape; ``char_px`` > 1
     for a font wider than Calibri (LibreOffice without Carlito uses DejaVu Sans, about 1.3)."""
     width = (PAGE_W_IN - 2 * MARGIN_LR) * 96
-    return min(MAX_SCALE, math.floor(width / (table_width_px() * char_px) * 100))
+    return min(MAX_SCALE, math.floor(width / (table_width_px(dash.hidden) * char_px) * 100))
 
 
 def page_fits(dash: Dash, scale: int) -> bool:

@@ -53,6 +53,8 @@ class Dash:
 
     n: int                    # year slots = number of data years
     weighted: bool = False    # kr. pr. indbygger data: the uvægtet block follows section C
+    #: step columns hidden because the data cannot fill them (see :func:`hidden_steps`)
+    hidden: frozenset = frozenset()
 
     @property
     def chart_rows(self) -> int:
@@ -155,6 +157,20 @@ TOTAL_STAIR_COL, TOTAL_COL = N_ALL, N_ALL + 1   # offsets of "I alt på trin" an
 #: line breaks so the short step names fit the narrow dashboard columns (display only)
 _BREAKS = {"Hjemmebaserede": "Hjemme-\nbaserede", "Slægt/netværk": "Slægt/\nnetværk",
            "Forebyggende": "Forebyg-\ngende"}
+
+
+def hidden_steps(present) -> frozenset:
+    """Step columns the data can never fill, hidden so the tables fit a laptop's width: the
+    combined steps when the data have none, and the single steps of a combined step when the
+    data hold that function only combined (they would read "–" in every year)."""
+    present = set(int(t) for t in present)
+    hide = set()
+    for code, parts in reference.SAMLET_TRIN.items():
+        if code not in present:
+            hide.add(code)
+        elif not present & set(parts):
+            hide.update(parts)
+    return frozenset(hide)
 
 
 def step_label(t: int) -> str:

@@ -138,7 +138,8 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab) -> None:
     for name, ref in names.items():
         wb.define_name(name, ref)
     # Analyse
-    dash = dashboard.Dash(n=len(data.years), weighted=lay.weighted)
+    dash = dashboard.Dash(n=len(data.years), weighted=lay.weighted,
+                          hidden=dashboard.hidden_steps(data.steps["trin"].unique()))
     vals = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),
                               reference.kommune_by_code()[sel.kommune].navn)
     write_analyse(wb, ws[layout.ANALYSE], fmt, data, sel, lay, dash, vals, kpos, cache)
