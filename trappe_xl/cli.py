@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", parents=[common], help="build the workbook from a snapshot")
     b.add_argument("--snapshot", type=Path, help="snapshot folder (default: the newest in data-dir)")
     b.add_argument("--out", type=Path, help="output .xlsx (default: workbooks/…)")
+    b.add_argument("--uden-lambda", action="store_true",
+                   help="leave out the TRAPPE_* LAMBDA names (a copy for the xlwings functions)")
 
     c = sub.add_parser("check", parents=[common], help="verify a built workbook against the model")
     c.add_argument("workbook", type=Path)
@@ -72,7 +74,8 @@ def cmd_import(args) -> int:
 
 def cmd_build(args) -> int:
     from .pipeline import build
-    build(args.data_dir, snapshot=args.snapshot, out=args.out, say=print)
+    build(args.data_dir, snapshot=args.snapshot, out=args.out, say=print,
+          lambdas=not args.uden_lambda)
     return 0
 
 
