@@ -130,20 +130,25 @@ class _Body:
 
     # arguments -------------------------------------------------------------------------------
     def members(self, g: str, group: bool) -> list[tuple[str, str]]:
-        """km: member mask over Kommuner (98 rows); nm: number of members; un: cells naming no
-        kommune (or group)."""
-        named = [f"ISNUMBER(MATCH(KOM_kommunekode,{g}&\"\",0))", f"ISNUMBER(MATCH(KOM_kommune,{g},0))"]
+        """km: member mask over Kommuner (98 rows); nm: number of members; un: cells of a range
+        naming no kommune (or group); koder: the members' codes ("-" for the others).
+        A range is matched cell by cell (MATCH into it); a single value is compared directly
+        (MATCH into a single value is not an array in every engine)."""
+        one = [f"(KOM_kommunekode={g}&\"\")", f"(KOM_kommune={g}&\"\")"]
+        many = [f"ISNUMBER(MATCH(KOM_kommunekode,{g}&\"\",0))", f"ISNUMBER(MATCH(KOM_kommune,{g},0))"]
         unknown = [f"ISNA(MATCH({g}&\"\",KOM_kommunekode,0))", f"ISNA(MATCH({g},KOM_kommune,0))"]
         if group:
-            named += [f"ISNUMBER(MATCH(KOM_region,{g},0))",
-                      f"ISNUMBER(MATCH(KOM_region,\"Region \"&{g},0))",
-                      f"ISNUMBER(MATCH(KOM_kommunegruppe,{g},0))",
-                      f"ISNUMBER(MATCH(\"hele landet\",{g},0))"]
+            one += [f"(KOM_region={g}&\"\")", f"(KOM_region=\"Region \"&{g})",
+                    f"(KOM_kommunegruppe={g}&\"\")", f"({g}&\"\"=\"hele landet\")"]
+            many += [f"ISNUMBER(MATCH(KOM_region,{g},0))",
+                     f"ISNUMBER(MATCH(KOM_region,\"Region \"&{g},0))",
+                     f"ISNUMBER(MATCH(KOM_kommunegruppe,{g},0))",
+                     f"ISNUMBER(MATCH(\"hele landet\",{g},0))"]
             unknown += [f"ISNA(MATCH({g},KOM_region,0))", f"ISNA(MATCH(\"Region \"&{g},KOM_region,0))",
                         f"ISNA(MATCH({g},KOM_kommunegruppe,0))", f"({g}&\"\"<>\"hele landet\")"]
-        return [("km", f"(({'+'.join(named)})>0)*1"),
+        return [("km", f"IF(ISREF({g}),(({'+'.join(many)})>0)*1,(({'+'.join(one)})>0)*1)"),
                 ("nm", f"SUM({_p('km')})"),
-                ("un", f"SUMPRODUCT(({g}&\"\"<>\"\")*{'*'.join(unknown)})"),
+                ("un", f"IF(ISREF({g}),SUMPRODUCT(({g}&\"\"<>\"\")*{'*'.join(unknown)}),0)"),
                 ("koder", f"IF({_p('km')}=1,KOM_kommunekode,\"-\")")]
 
     def year(self, name: str, x: str) -> tuple[str, str]:
@@ -506,9 +511,6 @@ def expand(name_formula: str, args: list[str | None], scalar_cell=None) -> str:
         raise ValueError(f"{len(args)} arguments for {len(decl)} parameters")
     args = list(args) + [None] * (len(decl) - len(args))
     omitted = {d[6:]: a is None for d, a in zip(decl, args)}
-    for d, a in zip(decl, args):
-        if a is None and d.startswith("_xlpm."):
-            raise ValueError(f"required argument {d[6:]} missing")
 
     def isomitted(mm):
         return "TRUE()" if omitted[mm.group(1)] else "FALSE()"
