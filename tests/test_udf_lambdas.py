@@ -303,34 +303,35 @@ def test_the_workbook_carries_the_lambda_names(tmp_path):
     assert "TRAPPE_STEP" not in xml and "TD_vaerdi" in xml
 
 
-def test_formulas_package_evaluates_a_lambda_name(tmp_path):
-    """A second engine: `formulas` computes the TRAPPE_STEP name (LET expanded, parameters all
-    required) called from a cell, on a small workbook with the same defined names."""
+def test_formulas_package_evaluates_the_expanded_bodies(tmp_path):
+    """A second engine: `formulas` computes TRAPPE_STEP's and TRAPPE_SAMMENLIGN's bodies with the
+    arguments put in (it returns #VALUE! for LET inside LAMBDA and for optional parameters, so the
+    name itself is not called), on a small SYNTHETIC workbook with the same defined names; the
+    expected figures are summed by hand."""
     formulas = pytest.importorskip("formulas")
     import xlsxwriter
     names = L.lambda_names("beloeb_1000kr", (2019, 2020), (1, 2, 3, 4, 5, 6, 0))
-    text = names["TRAPPE_STEP"][1:]
-    params, _ = L._call_args(text, len("_xlfn.LAMBDA("))
-    req = [p.strip().replace("_xlop.", "_xlpm.") for p in params[:-1]]
-    body = params[-1]
-    body = re.sub(r"_xlfn\.ISOMITTED\((_xlpm\.[a-z_]+)\)", r'(\1="")', body)
-    flat = L._expand_lets(body, {})
+
+    def call(name, *args):
+        return "=" + L.expand(names[name], [None if a is None else a for a in args])
     path = tmp_path / "formulas.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("D")
-    # SYNTHETIC: two kommuner, one year, two steps, netto, dranst 1 and 2
-    rows = [(2019, "751", "Aarhus", 3, "netto", "1", 100.0, 8), (2019, "751", "Aarhus", 3, "netto", "2", -10.0, 8),
-            (2019, "751", "Aarhus", 5, "netto", "1", 40.0, 8), (2019, "461", "Odense", 3, "netto", "1", 7.0, 8)]
+    # SYNTHETIC: two kommuner, one year, two steps, netto, dranst 1 and 2; gyldig 10 = data with
+    # and without refusion, both population bases (layout.GYLDIG_DOC)
+    rows = [(2019, "751", "Aarhus", 3, "netto", "1", 100.0, 10), (2019, "751", "Aarhus", 3, "netto", "2", -10.0, 10),
+            (2019, "751", "Aarhus", 5, "netto", "1", 40.0, 10), (2019, "461", "Odense", 3, "netto", "1", 7.0, 10)]
     cols = ["aar", "kommunekode", "kommune", "trin", "maal", "dranst", "vaerdi", "gyldig"]
     for j, c in enumerate(cols):
         for i, r in enumerate(rows):
             ws.write(i, j, r[j])
         wb.define_name(f"TD_{c}", f"=D!${_col(j)}$1:${_col(j)}${len(rows)}")
-    dk = [("751", "netto", "med", 1, 2019, 5000, 6000, 300000), ("461", "netto", "med", 1, 2019, 4000, 5000, 200000)]
+    dk = [(k, "netto", ref, 1, 2019, p17, p22, pia) for ref in ("med", "uden")
+          for k, p17, p22, pia in (("751", 5000, 6000, 300000), ("461", 4000, 5000, 200000))]
     for j, c in enumerate(["kommunekode", "maal", "refusion", "har_data", "aar", "pop_0_17", "pop_0_22", "pop_ialt"]):
         for i, r in enumerate(dk):
             ws.write(10 + i, j, r[j])
-        wb.define_name(f"DK_{c}", f"=D!${_col(j)}$11:${_col(j)}$12")
+        wb.define_name(f"DK_{c}", f"=D!${_col(j)}$11:${_col(j)}$14")
     for j, c in enumerate(["kommunekode", "kommune", "region", "kommunegruppe"]):
         for i, r in enumerate([("751", "Aarhus", "Region Midtjylland", "Storbykommuner"),
                                ("461", "Odense", "Region Syddanmark", "Storbykommuner")]):
@@ -341,11 +342,14 @@ def test_formulas_package_evaluates_a_lambda_name(tmp_path):
     wb.define_name("PI_aar", "=D!$A$31:$A$32")
     wb.define_name("PI_indeks", "=D!$B$31:$B$32")
     wb.define_name("TRAPPE_AARENE", names["TRAPPE_AARENE"])
-    wb.define_name("TR_STEP", f"=_xlfn.LAMBDA({','.join(req)},{flat})")
     t = wb.add_worksheet("T")
-    calls = ['=TR_STEP("Aarhus",2019,3,"","","","")', '=TR_STEP(751,2019,3,"","","","uden")',
-             '=TR_STEP("Aarhus",2019,"i alt","","","","")', '=TR_STEP("Aarhus",2019,3,"","pr. 0-17-årig","","")',
-             '=TR_STEP("Aarhus",2019,3,"","","2020","")', '=TR_STEP("Arhus",2019,3,"","","","")']
+    calls = [call("TRAPPE_STEP", '"Aarhus"', "2019", "3"),
+             call("TRAPPE_STEP", "751", "2019", "3", None, None, None, '"uden"'),
+             call("TRAPPE_STEP", '"Aarhus"', "2019", '"i alt"'),
+             call("TRAPPE_STEP", '"Aarhus"', "2019", "3", None, '"pr. 0-17-årig"'),
+             call("TRAPPE_STEP", '"Aarhus"', "2019", "3", None, None, "2020"),
+             call("TRAPPE_STEP", '"Arhus"', "2019", "3"),
+             call("TRAPPE_SAMMENLIGN", "D!$B$21:$B$22", "2019", "3", None, '"pr. 0-17-årig"')]
     for i, f in enumerate(calls):
         t.write_formula(i, 0, f)
     wb.close()
@@ -361,3 +365,4 @@ def test_formulas_package_evaluates_a_lambda_name(tmp_path):
     assert got[4] == pytest.approx(90.0 / 5000 * 1000)
     assert got[5] == pytest.approx(90.0 * 102.0 / 100.0)
     assert str(got[6]).startswith("#TRAPPE: ukendt kommune")
+    assert got[7] == pytest.approx((90.0 + 7.0) / (5000 + 4000) * 1000)

@@ -131,25 +131,25 @@ class _Body:
     # arguments -------------------------------------------------------------------------------
     def members(self, g: str, group: bool) -> list[tuple[str, str]]:
         """km: member mask over Kommuner (98 rows); nm: number of members; un: cells of a range
-        naming no kommune (or group); koder: the members' codes ("-" for the others).
+        naming no kommune (or group); koder: the members' codes ("" for the others).
         A range is matched cell by cell (MATCH into it); a single value is compared directly
         (MATCH into a single value is not an array in every engine)."""
-        one = [f"(KOM_kommunekode={g}&\"\")", f"(KOM_kommune={g}&\"\")"]
+        one = [f"(KOM_kommunekode=({g}&\"\"))", f"(KOM_kommune=({g}&\"\"))"]
         many = [f"ISNUMBER(MATCH(KOM_kommunekode,{g}&\"\",0))", f"ISNUMBER(MATCH(KOM_kommune,{g},0))"]
         unknown = [f"ISNA(MATCH({g}&\"\",KOM_kommunekode,0))", f"ISNA(MATCH({g},KOM_kommune,0))"]
         if group:
-            one += [f"(KOM_region={g}&\"\")", f"(KOM_region=\"Region \"&{g})",
-                    f"(KOM_kommunegruppe={g}&\"\")", f"({g}&\"\"=\"hele landet\")"]
+            one += [f"(KOM_region=({g}&\"\"))", f"(KOM_region=(\"Region \"&{g}))",
+                    f"(KOM_kommunegruppe=({g}&\"\"))", f"(({g}&\"\")=\"hele landet\")"]
             many += [f"ISNUMBER(MATCH(KOM_region,{g},0))",
                      f"ISNUMBER(MATCH(KOM_region,\"Region \"&{g},0))",
                      f"ISNUMBER(MATCH(KOM_kommunegruppe,{g},0))",
                      f"ISNUMBER(MATCH(\"hele landet\",{g},0))"]
             unknown += [f"ISNA(MATCH({g},KOM_region,0))", f"ISNA(MATCH(\"Region \"&{g},KOM_region,0))",
-                        f"ISNA(MATCH({g},KOM_kommunegruppe,0))", f"({g}&\"\"<>\"hele landet\")"]
+                        f"ISNA(MATCH({g},KOM_kommunegruppe,0))", f"(({g}&\"\")<>\"hele landet\")"]
         return [("km", f"IF(ISREF({g}),(({'+'.join(many)})>0)*1,(({'+'.join(one)})>0)*1)"),
                 ("nm", f"SUM({_p('km')})"),
-                ("un", f"IF(ISREF({g}),SUMPRODUCT(({g}&\"\"<>\"\")*{'*'.join(unknown)}),0)"),
-                ("koder", f"IF({_p('km')}=1,KOM_kommunekode,\"-\")")]
+                ("un", f"IF(ISREF({g}),SUMPRODUCT((({g}&\"\")<>\"\")*{'*'.join(unknown)}),0)"),
+                ("koder", f"REPT(KOM_kommunekode,{_p('km')})")]
 
     def year(self, name: str, x: str) -> tuple[str, str]:
         return name, f"IF(ISNUMBER({x}),{x},IFERROR(VALUE(TRIM({x}&\"\")),-1))"
@@ -362,7 +362,7 @@ def bodies(value_column: str, years, trin_codes) -> dict[str, str]:
     all_labels = _arr(["År", *[labels[t] for t in shown], labels[I_ALT]])
     code_list = (*b.codes, I_ALT_PAA_TRIN, I_ALT)
     binds = [*b.members(_p("kommune_eller_gruppe"), True), b.year("lo", _p("fra_aar")),
-             b.year("hi", _p("til_aar")), ("tomt", f"{_opt('trin')}&\"\"=\"\""),
+             b.year("hi", _p("til_aar")), ("tomt", f"({_opt('trin')}&\"\")=\"\""),
              *b.trin(f"IF({_p('tomt')},{I_ALT},{_opt('trin')})", totals=True), *choices, *b.rows(),
              *b.vector(f"IF({_p('tomt')},1,{b.trin_mask(_p('tt'))})"),
              # amounts per year (rows) and step (columns): one pass over TrinData
@@ -513,7 +513,7 @@ def expand(name_formula: str, args: list[str | None], scalar_cell=None) -> str:
     omitted = {d[6:]: a is None for d, a in zip(decl, args)}
 
     def isomitted(mm):
-        return "TRUE()" if omitted[mm.group(1)] else "FALSE()"
+        return "TRUE" if omitted[mm.group(1)] else "FALSE"
     body = re.sub(r"_xlfn\.ISOMITTED\(_xlpm\.([A-Za-z0-9_]+)\)", isomitted, body)
     values = {d[6:]: ('""' if a is None else a) for d, a in zip(decl, args)}
     return _expand_lets(body, values, scalar_cell)
