@@ -42,8 +42,8 @@ def write_workbook(data: BookData, selection: Selection, out: Path | str, *,
                    trap: bool = False, lambdas: bool = True, extra=None) -> Path:
     """Write the workbook for ``selection``. ``trap`` (tests only) adds =1+1 cached as 999 in
     Beregning!Z1, to prove a spreadsheet engine really recalculated. ``lambdas=False`` leaves out
-    the TRAPPE_* LAMBDA names (for a copy that uses the xlwings functions of the same names:
-    Excel finds a name before an add-in's function, docs/udf.md). ``extra(wb)`` (tests only) may
+    the TRAPPE_* LAMBDA names (for a copy that uses the xlwings functions of the same names: a
+    workbook name and a UDF with one name break Excel's function lookup, docs/udf.md). ``extra(wb)`` (tests only) may
     add sheets to the XlsxWriter workbook before it is closed.
 
     Raises SelectionError for a selection the data cannot have and SheetLimitError when a table
