@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synthetic import make_accounts, make_deflator, make_population  # noqa: E402  (after path setup)
 
-from trappe_xl import udf, udf_core  # noqa: E402
+from trappe_xl import udf  # noqa: E402
+from trappe_xl.udf import answers as udf_core  # noqa: E402
 from trappe_xl.dataset import Dataset  # noqa: E402
 from trappe_xl.key import load_key  # noqa: E402
 from trappe_xl.pipeline import prepare  # noqa: E402

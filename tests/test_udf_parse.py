@@ -8,9 +8,9 @@ import pytest
 
 from trappe_xl.errors import SelectionError
 from trappe_xl.reference import kommuner, members_of_kommunegruppe, members_of_region
-from trappe_xl.udf_parse import (I_ALT, parse_aar, parse_aar_periode, parse_enhed, parse_flag,
+from trappe_xl.udf.arguments import (I_ALT, parse_aar, parse_aar_periode, parse_enhed, parse_flag,
                                  parse_maal, parse_priser, parse_refusion, parse_trin)
-from trappe_xl.udf_places import Places, Sted
+from trappe_xl.udf.places import Places, Sted
 
 YEARS = tuple(range(2016, 2025))
 

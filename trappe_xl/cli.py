@@ -115,6 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=_xlsx, metavar="FIL.xlsx",
                    help="projektmappens filnavn; skal ende på .xlsx "
                         "(standard: workbooks/Indsatstrappens_Udgiftsmodel_<år>-<år>.xlsx)")
+    b.add_argument("--uden-lambda", action="store_true",
+                   help="udelad LAMBDA-navnene TRAPPE_* (kopien til xlwings-funktionerne)")
 
     c = sub.add_parser("check", parents=[common], help="kontrollér en bygget projektmappe mod modellen",
                        description="Læs en bygget projektmappe og sammenlign den med modellen.")
@@ -138,7 +140,8 @@ def cmd_import(args) -> int:
 
 def cmd_build(args) -> int:
     from .pipeline import build
-    build(args.data_dir, snapshot=args.snapshot, out=args.out, say=print)
+    build(args.data_dir, snapshot=args.snapshot, out=args.out, say=print,
+          lambdas=not args.uden_lambda)
     return 0
 
 

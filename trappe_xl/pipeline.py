@@ -59,7 +59,7 @@ def land_steps(ds: Dataset, key: Key):
 
 def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | str | None = None,
           say: Callable[[str], None] = print, *, selection: Selection | None = None,
-          synthetic: bool = False) -> Path:
+          synthetic: bool = False, lambdas: bool = True) -> Path:
     ds = load_dataset(data_dir, snapshot)
     say(f"snapshot: {ds.meta.get('name', '?')} ({len(ds.accounts):,} regnskabsrækker)")
     key = load_key()
@@ -69,7 +69,7 @@ def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | 
     say(f"model: {len(data.steps):,} trinrækker {first}-{last}; kontrol OK "
         f"({len(data.kontrol):,} summer)")
     out = Path(out) if out else WORKBOOK_DIR / workbook_name(first, last)
-    write_workbook(data, selection or Selection(), out)
+    write_workbook(data, selection or Selection(), out, lambdas=lambdas)
     say(f"skrevet: {out}")
     return out
 

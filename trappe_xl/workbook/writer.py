@@ -22,6 +22,7 @@ from .cells import absref
 from .datasheets import check_rows, column_ranges, data_sheet, write_table, year_ranges
 from .formats import make_formats
 from .inputs import input_lists, input_values
+from .lambdas import lambda_names, step_codes
 from .results import compute_cache
 from .selection import Selection, resolve
 
@@ -38,9 +39,12 @@ def _created(meta: dict) -> datetime:
 
 
 def write_workbook(data: BookData, selection: Selection, out: Path | str, *,
-                   trap: bool = False) -> Path:
+                   trap: bool = False, lambdas: bool = True, extra=None) -> Path:
     """Write the workbook for ``selection``. ``trap`` (tests only) adds =1+1 cached as 999 in
-    Beregning!Z1, to prove a spreadsheet engine really recalculated.
+    Beregning!Z1, to prove a spreadsheet engine really recalculated. ``lambdas=False`` leaves out
+    the TRAPPE_* LAMBDA names (for a copy that uses the xlwings functions of the same names: a
+    workbook name and a UDF with one name break Excel's function lookup, docs/udf.md). ``extra(wb)`` (tests only) may
+    add sheets to the XlsxWriter workbook before it is closed.
 
     Raises SelectionError for a selection the data cannot have and SheetLimitError when a table
     would not fit on a sheet (checked before anything is written)."""
@@ -54,9 +58,11 @@ def write_workbook(data: BookData, selection: Selection, out: Path | str, *,
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False, "in_memory": True})
     try:
-        _fill(wb, data, sel, cache, regnskab)
+        _fill(wb, data, sel, cache, regnskab, lambdas)
         if trap:
             wb.get_worksheet_by_name(layout.BEREGNING).write_formula(TRAP_CELL, "=1+1", None, 999)
+        if extra is not None:
+            extra(wb)
         wb.close()
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -119,7 +125,7 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tup
     return names, kpos
 
 
-def _fill(wb, data: BookData, sel: Selection, cache, regnskab) -> None:
+def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = True) -> None:
     fmt = make_formats(wb)
     _properties(wb, data)
     ws = {name: wb.add_worksheet(name) for name in (layout.FORSIDE, layout.ANALYSE, layout.VEJLEDNING)}
@@ -137,6 +143,9 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab) -> None:
     names.update(column_ranges(layout.BEREGNING, dk, dpos, "DK"))
     for name, ref in names.items():
         wb.define_name(name, ref)
+    if lambdas:     # the TRAPPE functions as LAMBDA names over the names above (lambdas.py)
+        for name, formula in lambda_names(data.value, data.years, step_codes(data.steps)).items():
+            wb.define_name(name, formula)
     # Analyse
     dash = dashboard.Dash(n=len(data.years), weighted=lay.weighted,
                           hidden=dashboard.hidden_steps(data.steps["trin"].unique()))

@@ -12,8 +12,8 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from .errors import SelectionError
-from .udf_parse import flatten, is_empty, show
+from ..errors import SelectionError
+from .arguments import flatten, is_empty, show
 
 HELE_LANDET_NAMES = ("hele landet", "landet", "danmark", "000", "hele danmark")
 

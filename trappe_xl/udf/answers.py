@@ -14,22 +14,29 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
+from datetime import date, datetime, timezone
 from collections.abc import Callable
 
-from . import model
-from .errors import SelectionError, TrappeError
-from .reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne
-from .udf_book import TRIN_INDEX, TrappeBook
-from .udf_parse import (ENHED_LABELS, I_ALT, I_ALT_PAA_TRIN, is_empty, parse_aar,
+from .. import model
+from ..errors import SelectionError, TrappeError
+from ..reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne
+from .arguments import combined_parts
+from .book import TrappeBook
+from .arguments import (ENHED_LABELS, I_ALT, I_ALT_PAA_TRIN, is_empty, parse_aar,
                         parse_aar_periode, parse_enhed, parse_flag, parse_maal, parse_priser,
                         parse_refusion, parse_trin, show)
-from .udf_places import Gruppe
+from .places import Gruppe
 
 log = logging.getLogger(__name__)
 PREFIX = "#TRAPPE: "
 TOTAL_TRIN = {I_ALT: model.TRIN_I_ALT, I_ALT_PAA_TRIN: model.TRIN_I_ALT_PAA_TRIN}
 TOTAL_LABEL = {model.TRIN_I_ALT: "I alt", model.TRIN_I_ALT_PAA_TRIN: "I alt på trin"}
-ROW_TRIN = (*ALLE_TRIN, model.TRIN_I_ALT)  # what TRAPPE_TRIN/SERIE show: 1–6, ikke fordelt, i alt
+
+
+def row_trin(book: TrappeBook) -> tuple[int, ...]:
+    """What TRAPPE_TRIN/SERIE show: 1–6 (and combined steps the data holds), ikke fordelt, i alt."""
+    return (*book.trin_codes, model.TRIN_I_ALT)
 
 
 def message(text: str) -> str:
@@ -55,8 +62,31 @@ def guarded(fn: Callable) -> Callable:
 def trin_label(trin: int) -> str:
     if trin in TOTAL_LABEL:
         return TOTAL_LABEL[trin]
-    name = trin_korte_navne()[trin]
+    parts = combined_parts(trin)
+    name = trin_korte_navne().get(trin)
+    if parts:
+        return name or f"Trin {parts[0]}–{parts[-1]}"
     return name if trin == IKKE_FORDELT else f"{trin} {name}"
+
+
+def trin_text(trin: int) -> str:
+    """'trin 3', 'trin 2–3', 'ikke fordelt', 'i alt' for messages."""
+    if trin in TOTAL_LABEL or trin == IKKE_FORDELT:
+        return trin_label(trin).lower()
+    parts = combined_parts(trin)
+    return f"trin {parts[0]}–{parts[-1]}" if parts else f"trin {trin}"
+
+
+def combined_only(book: TrappeBook, members: tuple[str, ...], who: str, aar: int, trin: int,
+                  maal: str) -> None:
+    """A single step asked for where the data only know it together with its neighbour (the key
+    keeps 5.28.21 at function level as trin 2–3): say so instead of answering a part as 0."""
+    if isinstance(trin, int) and trin in range(1, 7):
+        code = book.only_combined(members, aar, trin, maal)
+        if code is not None:
+            parts = combined_parts(code)
+            raise SelectionError(f"beløbet for {who} {aar} kendes kun samlet som trin "
+                                 f"{parts[0]}–{parts[-1]} – brug trin \"{parts[0]}-{parts[-1]}\"")
 
 
 def _trin_code(t: int | str) -> int:
@@ -88,9 +118,16 @@ def memo(book: TrappeBook, kind: str, fn: Callable, *args):
     return value
 
 
+NO_POPULATION = "ingen befolkningstal i projektmappen"
+
+
 def _valg(book: TrappeBook, maal: object, enhed: object, priser: object, refusion: object) -> model.Valg:
-    return model.Valg(maal=parse_maal(maal), enhed=parse_enhed(enhed, book.value),
-                      prisaar=parse_priser(priser, book.index_years), refusion=parse_refusion(refusion))
+    """Parse the four choices; a choice the workbook has no data for (per child without any
+    population, faste priser without a price index) is refused here with what is missing."""
+    m, e, r = parse_maal(maal), parse_enhed(enhed, book.value), parse_refusion(refusion)
+    if e in PER_CHILD and not book.has_population:
+        raise SelectionError(f"{NO_POPULATION} – vælg 1.000 kr.")
+    return model.Valg(maal=m, enhed=e, prisaar=parse_priser(priser, book.index_years), refusion=r)
 
 
 def valg(book: TrappeBook, maal: object, enhed: object, priser: object, refusion: object) -> model.Valg:
@@ -106,15 +143,24 @@ def _what(book: TrappeBook, who: str, aar: int | None = None, trin: int | None =
           v: model.Valg | None = None) -> str:
     parts = [who] + ([str(aar)] if aar is not None else [])
     if trin is not None:
-        parts.append(trin_label(trin).lower() if trin in TOTAL_LABEL or trin == IKKE_FORDELT
-                     else f"trin {trin}")
+        parts.append(trin_text(trin))
     if v is not None and v.enhed in ("pr_0_17", "pr_0_22"):
         parts.append(f"({ENHED_LABELS[v.enhed]})")
     return " ".join(parts)
 
 
+PER_CHILD = ("pr_0_17", "pr_0_22")
+
+
 def no_data(what: str) -> SelectionError:
     return SelectionError(f"ingen data for {what}")
+
+
+def _check_weights(book: TrappeBook, g: Gruppe, v: model.Valg) -> None:
+    """kr. pr. indbygger for a group is weighted by inhabitants: without any it cannot be made."""
+    if v.enhed == "kr_pr_indbygger" and len(g.members) > 1 and not book.has_population:
+        raise SelectionError(f"{NO_POPULATION} til at vægte kr. pr. indbygger for {g.label} – "
+                             "vælg én kommune")
 
 
 # -- one kommune (fast path) -------------------------------------------------------------------
@@ -122,15 +168,13 @@ def kommune_figures(book: TrappeBook, kode: str, aar: int, v: model.Valg) -> dic
     """Trin 1–6, 0, 7 (Σ 1–6) and 8 (Σ 0–6) for one kommune-year; NaN = missing."""
     _check_index(book, aar, v)
     row = book.kommune_row(kode, aar, v)
-    out = {t: float(row[TRIN_INDEX[t]]) for t in ALLE_TRIN}
+    out = {t: float(row[i]) for t, i in book.trin_index.items()}
     paa_trin = 0.0
-    for t in ALLE_TRIN[:6]:
-        paa_trin += out[t]
+    for t in book.trin_codes:
+        if t != IKKE_FORDELT:
+            paa_trin += out[t]
     out[model.TRIN_I_ALT_PAA_TRIN] = paa_trin
-    total = 0.0
-    for t in ALLE_TRIN:
-        total += out[t]
-    out[model.TRIN_I_ALT] = total
+    out[model.TRIN_I_ALT] = paa_trin + out[IKKE_FORDELT]
     return out
 
 
@@ -139,8 +183,10 @@ def trappe_step(book: TrappeBook, kommune, aar, trin, maal=None, enhed=None, pri
     """TRAPPE_STEP: one kommune's figure for one year and step (or 'i alt')."""
     kode = memo(book, "kommune", book.places.kommune, kommune)
     y = memo(book, "aar", lambda x: parse_aar(x, book.years), aar)
-    t = memo(book, "trin", parse_trin, trin)
+    t = memo(book, "trin", lambda x: parse_trin(x, codes=book.trin_codes), trin)
     v = valg(book, maal, enhed, priser, refusion)
+    if book.combined:
+        combined_only(book, (kode,), book.places.navn(kode), y, t, v.maal)
     if isinstance(t, str):
         value = kommune_figures(book, kode, y, v)[_trin_code(t)]
     else:
@@ -171,10 +217,11 @@ def trappe_trin(book: TrappeBook, kommune, aar, maal=None, enhed=None, priser=No
     row_wise = parse_flag(vandret, "vandret", False)
     labels = parse_flag(etiketter, "etiketter", False)
     figures = kommune_figures(book, kode, y, v)
-    values = [_num(figures[t]) for t in ROW_TRIN]
+    shown = row_trin(book)
+    values = [_num(figures[t]) for t in shown]
     if all(x is None for x in values):
         raise _missing(book, kode, y, None, v)
-    cols = [[trin_label(t) for t in ROW_TRIN], values] if labels else [values]
+    cols = [[trin_label(t) for t in shown], values] if labels else [values]
     return cols if row_wise else [list(r) for r in zip(*cols)]
 
 
@@ -191,8 +238,11 @@ def trappe_sammenlign(book: TrappeBook, gruppe, aar, trin, maal=None, enhed=None
     """TRAPPE_SAMMENLIGN: the figure of a group (Σ over members with data; per child Σ/Σ)."""
     g = book.places.gruppe(gruppe)
     y = parse_aar(aar, book.years)
-    t = _trin_code(parse_trin(trin))
+    t = _trin_code(parse_trin(trin, codes=book.trin_codes))
     v = valg(book, maal, enhed, priser, refusion)
+    _check_weights(book, g, v)
+    if book.combined:
+        combined_only(book, g.members, g.label, y, t, v.maal)
     value = group_figure(book, g, y, t, v)
     if math.isnan(value):
         raise no_data(_what(book, g.label, y, t, v))
@@ -207,8 +257,9 @@ def trappe_serie(book: TrappeBook, hvem, fra_aar, til_aar, trin=None, maal=None,
     lo, hi = parse_aar(fra_aar, book.years, "fra-år"), parse_aar(til_aar, book.years, "til-år")
     if lo > hi:
         raise SelectionError(f"fra-år {lo} ligger efter til-år {hi}")
-    shown = ROW_TRIN if is_empty(trin) else (_trin_code(parse_trin(trin)),)
+    shown = row_trin(book) if is_empty(trin) else (_trin_code(parse_trin(trin, codes=book.trin_codes)),)
     v = valg(book, maal, enhed, priser, refusion)
+    _check_weights(book, g, v)
     years = [y for y in book.years if lo <= y <= hi]
     rows: list[list] = [["År", *(trin_label(t) for t in shown)]]
     for y in years:
@@ -228,8 +279,11 @@ def trappe_andel(book: TrappeBook, hvem, aar, trin, maal=None, enhed=None, prise
     """TRAPPE_ANDEL: a step's share (0–1) of i alt (default) or of i alt på trin (af='trin 1-6')."""
     g = book.places.gruppe(hvem)
     y = parse_aar(aar, book.years)
-    t = parse_trin(trin, allow_total=False)
+    t = parse_trin(trin, allow_total=False, codes=book.trin_codes)
     v = valg(book, maal, enhed, priser, refusion)
+    _check_weights(book, g, v)
+    if book.combined:
+        combined_only(book, g.members, g.label, y, t, v.maal)
     column = "andel" if is_empty(af) or parse_trin(af) == I_ALT else "andel_paa_trin"
     if column == "andel_paa_trin" and parse_trin(af) != I_ALT_PAA_TRIN:
         raise SelectionError(f"af skal være 'i alt' eller 'i alt på trin', ikke {show(af)}")
@@ -248,10 +302,13 @@ def trappe_merudgift(book: TrappeBook, hvem, basisaar, aar, trin, maal=None, enh
     g = book.places.gruppe(hvem)
     basis = parse_aar_periode(basisaar, book.years)
     y = parse_aar(aar, book.years)
-    t = _trin_code(parse_trin(trin))
+    t = _trin_code(parse_trin(trin, codes=book.trin_codes))
     v = valg(book, maal, enhed, priser, refusion)
+    _check_weights(book, g, v)
     for year in (*basis, y):
         _check_index(book, year, v)
+        if book.combined:
+            combined_only(book, g.members, g.label, year, t, v.maal)
     value = book.merudgift(g.members, v, basis).get((y, t), math.nan)
     if math.isnan(value):
         span = f"{basis[0]}" if len(basis) == 1 else f"{basis[0]}–{basis[-1]}"
@@ -273,6 +330,22 @@ def trappe_info(book: TrappeBook, felt=None):
 
 
 def _cell(v: object) -> object:
+    """A ModelInfo value as Excel should show it: whole numbers as numbers, ISO dates and
+    timestamps ("2026-11-24T04:27:10Z") as dates (xlwings writes datetime as an Excel date)."""
     if isinstance(v, float) and v.is_integer():
         return int(v)
+    if isinstance(v, str):
+        text = v.strip()
+        if re.fullmatch(r"\d{1,9}", text):
+            return int(text)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
+            try:
+                when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return v
+            if when.tzinfo is not None:
+                when = when.astimezone(timezone.utc).replace(tzinfo=None)
+            return when
+    if isinstance(v, date) and not isinstance(v, datetime):
+        return datetime(v.year, v.month, v.day)
     return v

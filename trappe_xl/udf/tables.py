@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from .errors import ParseError
-from .frames import VALUE_COLUMNS
-from .udf_places import Places, Sted
-from .workbook import layout
+from ..errors import ParseError
+from ..frames import VALUE_COLUMNS
+from .places import Places, Sted
+from ..workbook import layout
 
 TABLES = ("TrinData", "Befolkning", "Prisindeks", "Kommuner", "ModelInfo")
 
@@ -62,13 +62,18 @@ def _num(x: object) -> float:
         return math.nan
 
 
-def _table(book: python_calamine.CalamineWorkbook, name: str, path: str) -> tuple[list[str], list[list]]:
+def _blank_row(row: list) -> bool:
+    return all(v is None or v == "" for v in row)
+
+
+def _table(book: python_calamine.CalamineWorkbook, name: str) -> tuple[list[str], list[list]]:
+    """Header and data rows of an Excel Table. An empty table (Excel keeps one blank data row
+    under the header, e.g. Prisindeks or Befolkning when the snapshot has none) has no rows."""
     try:
         table = book.get_table_by_name(name)
     except Exception as e:  # calamine raises its own TableNotFound & co.
-        raise ParseError(f"{path}: the workbook has no table {name!r} ({type(e).__name__}); "
-                         "is it a trappe-xl workbook?") from e
-    return [str(c) for c in table.columns], table.to_python()
+        raise ParseError(f"projektmappen har ingen tabel {name} – er den bygget af trappe-xl?") from e
+    return [str(c) for c in table.columns], [r for r in table.to_python() if not _blank_row(r)]
 
 
 class _Columns:
@@ -83,18 +88,22 @@ class _Columns:
         return [r[i] for r in self._rows]
 
 
-def _columns(cols: list[str], rows: list[list], name: str, path: str, value_column: str) -> _Columns:
+def _columns(cols: list[str], rows: list[list], name: str, value_column: str) -> _Columns:
     """The header must be exactly layout.py's column list."""
     expected = list(layout.columns(name, value_column))
     if cols != expected:
-        raise ParseError(f"{path}: table {name} has columns {cols}, expected {expected}")
+        missing = [c for c in expected if c not in cols]
+        what = f"mangler kolonnen {', '.join(missing)}" if missing else "har kolonnerne i en anden orden"
+        raise ParseError(f"tabellen {name} {what} – er projektmappen bygget af en anden version "
+                         "af trappe-xl?")
     return _Columns(cols, rows)
 
 
-def _value_column(cols: list[str], path: str) -> str:
+def _value_column(cols: list[str]) -> str:
     present = [c for c in VALUE_COLUMNS.values() if c in cols]
     if len(present) != 1:
-        raise ParseError(f"{path}: TrinData has no single value column ({cols})")
+        raise ParseError("tabellen TrinData har ikke præcis én beløbskolonne "
+                         f"({' eller '.join(VALUE_COLUMNS.values())})")
     return present[0]
 
 
@@ -104,11 +113,14 @@ def _codes(values: list, width: int = 0) -> np.ndarray:
     return np.array([seen[v] for v in values], dtype=object)
 
 
-def _ints(values: list) -> np.ndarray:
-    """Whole numbers (calamine gives floats); a blank or text cell is a ValueError."""
-    arr = np.array(values, dtype=float)
+def _ints(values: list, what: str) -> np.ndarray:
+    """Whole numbers (calamine gives floats); a blank or text cell is a ParseError naming ``what``."""
+    try:
+        arr = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        arr = np.array([math.nan])
     if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-        raise ValueError("expected whole numbers")
+        raise ParseError(f"kolonnen {what} skal rumme hele tal, men har en tom celle eller tekst")
     return arr.astype(int)
 
 
@@ -124,13 +136,15 @@ def _floats(values: list) -> np.ndarray:
 
 def _typed_trindata(c: _Columns, value: str) -> pd.DataFrame:
     """Only the step table's own columns; names and groups come from the Kommuner table."""
-    return pd.DataFrame({"aar": _ints(c["aar"]), "kommunekode": _codes(c["kommunekode"], 3),
-                         "trin": _ints(c["trin"]), "maal": _codes(c["maal"]),
+    return pd.DataFrame({"aar": _ints(c["aar"], "TrinData.aar"),
+                         "kommunekode": _codes(c["kommunekode"], 3),
+                         "trin": _ints(c["trin"], "TrinData.trin"), "maal": _codes(c["maal"]),
                          "dranst": _codes(c["dranst"]), value: _floats(c[value])})
 
 
 def _typed_befolkning(c: _Columns) -> pd.DataFrame:
-    out = pd.DataFrame({"aar": _ints(c["aar"]), "kommunekode": _codes(c["kommunekode"], 3)})
+    out = pd.DataFrame({"aar": _ints(c["aar"], "Befolkning.aar"),
+                        "kommunekode": _codes(c["kommunekode"], 3)})
     for col in ("pop_0_17", "pop_0_22", "pop_ialt"):
         out[col] = _floats(c[col])
     return out
@@ -154,16 +168,18 @@ def read_tables(path: str | os.PathLike) -> WorkbookTables:
     """Read the five tables of a built workbook; ParseError when it is not one."""
     path = str(Path(path).resolve())
     if not os.path.isfile(path):
-        raise ParseError(f"workbook not found: {path}")
+        raise ParseError("filen findes ikke (er projektmappen gemt?)")
     version = file_version(path)
     try:
         book = python_calamine.load_workbook(path, load_tables=True)
     except Exception as e:
-        raise ParseError(f"{path} cannot be read as a workbook: {e}") from e
-    raw = {name: _table(book, name, path) for name in TABLES}
-    value = _value_column(raw["TrinData"][0], path)
-    c = {name: _columns(cols, rows, name, path, value) for name, (cols, rows) in raw.items()}
-    prisindeks = pd.DataFrame({"aar": _ints(c["Prisindeks"]["aar"]),
+        raise ParseError("filen kan ikke læses som en Excel-projektmappe (.xlsx/.xlsm)") from e
+    raw = {name: _table(book, name) for name in TABLES}
+    value = _value_column(raw["TrinData"][0])
+    c = {name: _columns(cols, rows, name, value) for name, (cols, rows) in raw.items()}
+    if not c["TrinData"]["aar"]:
+        raise ParseError("tabellen TrinData er tom")
+    prisindeks = pd.DataFrame({"aar": _ints(c["Prisindeks"]["aar"], "Prisindeks.aar"),
                                "indeks": _floats(c["Prisindeks"]["indeks"])})
     info = {str(f).strip(): v for f, v in zip(c["ModelInfo"]["felt"], c["ModelInfo"]["vaerdi"])
             if str(f).strip()}
@@ -172,7 +188,8 @@ def read_tables(path: str | os.PathLike) -> WorkbookTables:
                               _typed_befolkning(c["Befolkning"]), prisindeks,
                               _typed_kommuner(c["Kommuner"]), info)
     except (TypeError, ValueError) as e:
-        raise ParseError(f"{path}: a table holds a value of the wrong kind: {e}") from e
+        raise ParseError("en tabel har en værdi af forkert slags (tal hvor der skal stå tekst "
+                         "eller omvendt)") from e
 
 
 class BookCache:

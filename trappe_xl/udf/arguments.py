@@ -13,8 +13,9 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from .errors import SelectionError
-from .reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne, trin_navne
+from ..errors import SelectionError
+from .. import reference
+from ..reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne, trin_navne
 
 #: ``parse_trin`` returns these for "i alt" (Σ trin 1–6 and ikke fordelt) and "i alt på trin" (Σ 1–6).
 I_ALT = "i_alt"
@@ -108,8 +109,22 @@ def _trin_names() -> dict[str, int]:
     return names
 
 
-def parse_trin(x: object, allow_total: bool = True) -> int | str:
-    """1–6, 0 = ikke fordelt, a step's (short) name, 'trin 3'; 'i alt' -> :data:`I_ALT`,
+def combined_parts(code: int) -> tuple[int, ...]:
+    """The steps a combined step code stands for (23 -> (2, 3)): reference.SAMLET_TRIN when the
+    key defines it, else the code's digits; () for a plain step."""
+    table = getattr(reference, "SAMLET_TRIN", None) or {}
+    if code in table:
+        return tuple(table[code])
+    digits = str(code)
+    if code > 9 and all(d in "123456" for d in digits):
+        return tuple(int(d) for d in digits)
+    return ()
+
+
+def parse_trin(x: object, allow_total: bool = True,
+               codes: Sequence[int] = ALLE_TRIN) -> int | str:
+    """1–6, 0 = ikke fordelt, a step's (short) name, 'trin 3'; a combined step of the data
+    ('2-3', 'Trin 2–3', 23 -> 23 when ``codes`` holds it); 'i alt' -> :data:`I_ALT`,
     'i alt på trin' -> :data:`I_ALT_PAA_TRIN` (when ``allow_total``)."""
     if is_empty(x):
         raise SelectionError("trin mangler")
@@ -120,13 +135,15 @@ def parse_trin(x: object, allow_total: bool = True) -> int | str:
         named = _trin_names().get(text)
         if named is not None:
             return named
-        m = re.fullmatch(r"(trin\s*)?(\d+)", text)
+        m = re.fullmatch(r"(trin\s*)?(\d+)(\s*[-–]\s*(\d+))?", text)
         if m is None:
             raise SelectionError(f"ukendt trin {show(x)} – brug 1–6, 0 (ikke fordelt) eller et trins navn")
-        x = m.group(2)
+        x = m.group(2) + (m.group(4) or "")
     t = whole_number(x, "trin")
-    if t not in ALLE_TRIN:
-        raise SelectionError(f"ukendt trin {t} – brug 1–6 eller 0 (ikke fordelt på trin)")
+    if t not in codes:
+        combined = [c for c in codes if combined_parts(c)]
+        also = "".join(f", {c // 10}-{c % 10}" for c in combined if c < 100)
+        raise SelectionError(f"ukendt trin {t} – brug 1–6{also} eller 0 (ikke fordelt på trin)")
     return t
 
 
@@ -168,6 +185,8 @@ def parse_priser(x: object, index_years: Sequence[int]) -> int | None:
             raise SelectionError(f"ukendte priser {show(x)} – brug 'løbende' eller et prisår som 2024")
         x = m.group(3)
     aar = whole_number(x, "prisår")
+    if not index_years:
+        raise SelectionError("projektmappen har intet prisindeks – brug løbende priser")
     if aar not in index_years:
         span = f" ({index_years[0]}–{index_years[-1]})" if index_years else ""
         raise SelectionError(f"prisår {aar} findes ikke i prisindekset{span}")

@@ -17,14 +17,22 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import model
-from .errors import MissingIndexYearError
-from .reference import ALLE_TRIN
-from .udf_data import WorkbookTables
-from .udf_places import Places
+from .. import model
+from ..errors import MissingIndexYearError
+from ..reference import ALLE_TRIN
+from .tables import WorkbookTables
+from .arguments import combined_parts
+from .places import Places
 
 STEP_COLUMNS = ["aar", "kommunekode", "trin", "maal", "dranst"]
-TRIN_INDEX = {t: i for i, t in enumerate(ALLE_TRIN)}  # 1..6 then 0
+TRIN_INDEX = {t: i for i, t in enumerate(ALLE_TRIN)}  # 1..6 then 0 (a book adds its combined steps)
+
+
+def step_codes(present) -> tuple[int, ...]:
+    """The step codes a workbook answers for: 1–6, 0 and any other code its TrinData holds
+    (the combined steps 23 = trin 2–3, 45 = trin 4–5), in the order 1–6, combined, 0."""
+    extra = sorted(int(t) for t in set(present) - set(ALLE_TRIN))
+    return (*ALLE_TRIN[:-1], *extra, ALLE_TRIN[-1])
 BASE_COLUMN = {"pr_0_17": "pop_0_17", "pr_0_22": "pop_0_22", "kr_pr_indbygger": "pop_ialt"}
 _ZERO_AGES = tuple(str(a) for a in range(1, 18)) + tuple(str(a) for a in range(19, 23))
 
@@ -60,6 +68,11 @@ class TrappeBook:
         self.indeks = dict(zip(self.deflator["aar"].astype(int), self.deflator["indeks"].astype(float)))
         self.index_years: tuple[int, ...] = tuple(sorted(self.indeks))
         self.kode_pos = {k.kode: i for i, k in enumerate(self.places.kommuner)}
+        self.trin_codes: tuple[int, ...] = step_codes(td["trin"].unique())
+        self.trin_index = {t: i for i, t in enumerate(self.trin_codes)}
+        self._rows: dict[str, np.ndarray] = {}
+        #: does TrinData hold combined steps (23 = trin 2–3, 45 = trin 4–5)?
+        self.combined = any(combined_parts(t) for t in self.trin_codes)
         self._amounts: dict[tuple[str, bool], np.ndarray] = {}
         self._results: dict[tuple, dict[tuple[int, int], float]] = {}
         self.memo: dict[tuple, object] = {}  # parsed arguments (see udf_core.memo)
@@ -68,6 +81,12 @@ class TrappeBook:
     def population(self) -> pd.DataFrame:
         """Canonical population for model runs (built on the first group/per-child query)."""
         return canonical_population(self.tables.befolkning)
+
+    @cached_property
+    def has_population(self) -> bool:
+        """Does the workbook hold any population figure (Befolkning is empty without FOLK1A)?"""
+        b = self.tables.befolkning
+        return bool(len(b)) and bool(b[["pop_0_17", "pop_0_22", "pop_ialt"]].notna().any().any())
 
     @property
     def info(self) -> dict[str, object]:
@@ -86,14 +105,14 @@ class TrappeBook:
         if not refusion:
             s = s[s["dranst"] != "2"]
         summed = s.groupby(["kommunekode", "aar", "trin"])[self.value].sum(skipna=False, min_count=1)
-        out = np.full((len(self.kode_pos), len(self.years), len(ALLE_TRIN)), np.nan)
+        out = np.full((len(self.kode_pos), len(self.years), len(self.trin_codes)), np.nan)
         present = np.zeros(out.shape[:2], dtype=bool)
         incomplete = np.zeros(out.shape[:2], dtype=bool)
         ki = summed.index.get_level_values("kommunekode").map(self.kode_pos)
         keep = ~pd.isna(ki)
         ki = np.asarray(ki[keep], dtype=int)
         yi = summed.index.get_level_values("aar")[keep].map(self.year_pos).to_numpy(dtype=int)
-        ti = summed.index.get_level_values("trin")[keep].map(TRIN_INDEX).to_numpy(dtype=int)
+        ti = summed.index.get_level_values("trin")[keep].map(self.trin_index).to_numpy(dtype=int)
         vals = summed.to_numpy()[keep]
         present[ki, yi] = True
         np.logical_or.at(incomplete, (ki, yi), np.isnan(vals))
@@ -101,6 +120,33 @@ class TrappeBook:
         out[ki, yi, ti] = vals
         out[incomplete] = np.nan
         return out
+
+    def has_rows(self, maal: str) -> np.ndarray:
+        """[kommune, år, trin] True where TrinData has a row (for the combined-step check)."""
+        if maal not in self._rows:
+            s = self.steps[self.steps["maal"] == maal]
+            out = np.zeros((len(self.kode_pos), len(self.years), len(self.trin_codes)), dtype=bool)
+            ki = s["kommunekode"].map(self.kode_pos)
+            ok = ki.notna().to_numpy()
+            out[ki[ok].astype(int).to_numpy(), s["aar"][ok].map(self.year_pos).to_numpy(dtype=int),
+                s["trin"][ok].map(self.trin_index).to_numpy(dtype=int)] = True
+            self._rows[maal] = out
+        return self._rows[maal]
+
+    def only_combined(self, members: tuple[str, ...], aar: int, trin: int, maal: str) -> int | None:
+        """The combined step (23, 45) whose amount holds ``trin`` for these members and year when
+        some member has rows only for the combined step, not for ``trin`` itself; else None."""
+        rows = self.has_rows(maal)
+        y = self.year_pos[aar]
+        for code in self.trin_codes:
+            parts = combined_parts(code)
+            if trin not in parts:
+                continue
+            for kode in members:
+                k = self.kode_pos[kode]
+                if rows[k, y, self.trin_index[code]] and not rows[k, y, self.trin_index[trin]]:
+                    return code
+        return None
 
     @cached_property
     def bases(self) -> dict[str, np.ndarray]:
@@ -133,14 +179,14 @@ class TrappeBook:
         if valg.enhed in ("pr_0_17", "pr_0_22"):
             b = self.bases[valg.enhed][self.kode_pos[kode], self.year_pos[aar]]
             if math.isnan(b) or b <= 0:
-                return np.full(len(ALLE_TRIN), np.nan)
+                return np.full(len(self.trin_codes), np.nan)
             row = row / b * 1000.0
         return row
 
     def kommune_value(self, kode: str, aar: int, trin: int, valg: model.Valg) -> float:
         """One figure (the TRAPPE_STEP fast path): plain float arithmetic, no arrays made."""
         a = float(self.amounts(valg.maal, valg.refusion)[self.kode_pos[kode], self.year_pos[aar],
-                                                          TRIN_INDEX[trin]])
+                                                          self.trin_index[trin]])
         if valg.prisaar is not None:
             a = a * self.price_factor(aar, valg.prisaar)
         if valg.enhed in ("pr_0_17", "pr_0_22"):

@@ -14,10 +14,10 @@ import os
 
 import xlwings as xw
 
-from . import udf_core as core
-from .errors import TrappeError
-from .udf_book import TrappeBook
-from .udf_data import BookCache
+from . import answers as core
+from ..errors import TrappeError
+from .book import TrappeBook
+from .tables import BookCache
 
 CATEGORY = "TRAPPE"
 _CACHE = BookCache(TrappeBook)

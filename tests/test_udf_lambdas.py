@@ -1,0 +1,368 @@
+"""The LAMBDA names give the xlwings functions' answers — checked by engines, not by reading XML.
+
+LibreOffice evaluates neither LAMBDA nor LET, so every call's body is expanded
+(``lambdas.expand``: arguments substituted, each scalar LET variable and each per-year vector
+computed once in helper cells of its own), written into the built workbook itself, recalculated
+by LibreOffice in ONE run for all calls, and compared with the xlwings function called with the
+same arguments on the same file. The workbooks are SYNTHETIC (tests/wb_fixtures.py: 1.000 kr.,
+population and price index, with holes) and the shipped real snapshot (kr. pr. indbygger, no
+population, no price index). The `formulas` package is a second engine: it evaluates a LAMBDA
+name itself (its parameters all required, LET expanded, since it returns #VALUE! for LET in a
+LAMBDA and for optional parameters) on a workbook it can compute.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from lo import recalc
+from wb_fixtures import synthetic_bookdata
+from trappe_xl import udf
+from trappe_xl.key import load_key
+from trappe_xl.pipeline import load_dataset, prepare
+from trappe_xl.workbook import lambdas as L
+from trappe_xl.workbook.cells import a1
+from trappe_xl.workbook.selection import Selection
+from trappe_xl.workbook.writer import write_workbook
+
+pytestmark = pytest.mark.libreoffice
+REPO = Path(__file__).resolve().parents[1]
+ARGS_SHEET, TEST_SHEET, HELP_SHEET = "LambdaArgs", "LambdaTest", "LambdaHjaelp"
+#: ranges a user would pass (written on ARGS_SHEET): name -> (cells, as xlwings sends them)
+RANGES = {
+    "gruppe_navne": (["Aarhus", "Odense", None], [["Aarhus"], ["Odense"], [None]]),
+    "gruppe_koder": ([155, 157, 159, 101], [[155.0], [157.0], [159.0], [101.0]]),
+    "gruppe_ukendt": (["Aarhus", "Arhus"], [["Aarhus"], ["Arhus"]]),
+    "basis_celler": ([2018, 2019], [[2018.0, 2019.0]]),
+}
+
+
+def _range_ref(name: str) -> str:
+    i = list(RANGES).index(name)
+    cells, _ = RANGES[name]
+    horizontal = name.startswith("basis")
+    last = (0, i + len(cells) - 1) if horizontal else (len(cells) - 1, i)
+    if horizontal:
+        return f"{ARGS_SHEET}!$A${10 + i}:${chr(64 + len(cells))}${10 + i}"
+    col = chr(65 + i)
+    return f"{ARGS_SHEET}!${col}$1:${col}${last[0] + 1}"
+
+
+class R:
+    """A range argument: its formula reference and what xlwings would send."""
+
+    def __init__(self, name):
+        self.name = name
+
+
+def _formula_arg(x) -> str | None:
+    if x is None:
+        return None
+    if isinstance(x, R):
+        return _range_ref(x.name)
+    if isinstance(x, str):
+        return '"' + x.replace('"', '""') + '"'
+    return repr(float(x)) if isinstance(x, float) else str(x)
+
+
+def _xlwings_arg(x):
+    if isinstance(x, R):
+        return RANGES[x.name][1]
+    return float(x) if isinstance(x, int) and not isinstance(x, bool) else x
+
+
+# -- the calls -------------------------------------------------------------------------------------
+KOMMUNER = ["Aarhus", 751, "751", "københavn", "Gladsaxe", 157, "Odense", 155]
+GROUPS = ["Hele landet", "Region Hovedstaden", "Hovedstaden", "Landkommuner", R("gruppe_navne"),
+          R("gruppe_koder"), "Aarhus", 159]
+TRIN = [1, 2, 3, 4, 5, 6, 0, "i alt", "i alt på trin", "Plejefamilie", "trin 3", "ikke fordelt"]
+MAAL = [None, "netto", "udgifter", "indtægter", "brutto"]
+ENHED = [None, "1.000 kr.", "pr. 0-17-årig", "pr. 0-22-årig", "kr. pr. 0-17-årig"]
+PRISER = [None, "løbende", 2019, 2021, "2020"]
+REFUSION = [None, "med", "uden"]
+
+
+def synthetic_calls(years) -> list[tuple[str, tuple]]:
+    """≥ 200 calls: every step, measure, unit, price basis, refusion and comparison form, plus
+    bad arguments. Choices are combined by a fixed stride so all values meet several others."""
+    y = list(years)
+    choices = list(itertools.product(MAAL, ENHED, PRISER, REFUSION))
+    pick = [choices[(i * 37) % len(choices)] for i in range(len(choices))]
+    calls = []
+    for i, c in enumerate(pick[:60]):
+        calls.append(("TRAPPE_STEP", (KOMMUNER[i % len(KOMMUNER)], y[i % len(y)], TRIN[i % len(TRIN)], *c)))
+    for i, c in enumerate(pick[60:100]):
+        calls.append(("TRAPPE_SAMMENLIGN", (GROUPS[i % len(GROUPS)], y[(i + 1) % len(y)],
+                                            TRIN[(i + 3) % len(TRIN)], *c)))
+    for i, c in enumerate(pick[100:140]):
+        af = [None, "i alt", "i alt på trin"][i % 3]
+        t = [1, 2, 3, 4, 5, 6, 0, "Institution"][i % 8]
+        calls.append(("TRAPPE_ANDEL", ((GROUPS + KOMMUNER)[i % 16], y[i % len(y)], t, *c, af)))
+    basis = [y[0], f"{y[0]}-{y[1]}", R("basis_celler"), y[1], f"{y[0]}–{y[2]}"]
+    for i, c in enumerate(pick[140:180]):
+        calls.append(("TRAPPE_MERUDGIFT", ((GROUPS + KOMMUNER)[(i * 3) % 16], basis[i % len(basis)],
+                                           y[-1 - i % 2], TRIN[i % len(TRIN)], *c)))
+    for i, c in enumerate(pick[180:196]):
+        trin = [None, 3, "i alt", "i alt på trin"][i % 4]
+        calls.append(("TRAPPE_SERIE", ((GROUPS + KOMMUNER)[(i * 5) % 16], y[i % 2], y[-1 - (i % 2)],
+                                       trin, *c)))
+    bad = [("TRAPPE_STEP", ("Arhus", y[1], 3)), ("TRAPPE_STEP", ("Aarhus", 2031, 3)),
+           ("TRAPPE_STEP", ("Aarhus", 2019.5, 3)), ("TRAPPE_STEP", ("Aarhus", y[1], 9)),
+           ("TRAPPE_STEP", ("Aarhus", y[1], "øverst")), ("TRAPPE_STEP", ("Aarhus", y[1], 3, "overskud")),
+           ("TRAPPE_STEP", ("Aarhus", y[1], 3, None, "euro")), ("TRAPPE_STEP", ("Aarhus", y[1], 3, None, None, "dyre")),
+           ("TRAPPE_STEP", ("Aarhus", y[1], 3, None, None, 1999)),
+           ("TRAPPE_STEP", ("Aarhus", y[1], 3, None, None, None, "måske")),
+           ("TRAPPE_STEP", ("Region Hovedstaden", y[1], 3)), ("TRAPPE_STEP", (None, y[1], 3)),
+           ("TRAPPE_SAMMENLIGN", (R("gruppe_ukendt"), y[1], 3)), ("TRAPPE_SAMMENLIGN", ("Region Atlantis", y[1], 3)),
+           ("TRAPPE_ANDEL", ("Aarhus", y[1], "i alt")), ("TRAPPE_ANDEL", ("Aarhus", y[1], 2, None, None, None, None, "halvdelen")),
+           ("TRAPPE_ANDEL", ("Aarhus", y[1], 0, None, None, None, None, "i alt på trin")),
+           ("TRAPPE_MERUDGIFT", ("Aarhus", f"{y[2]}-{y[0]}", y[-1], 3)), ("TRAPPE_MERUDGIFT", ("Aarhus", 2000, y[-1], 3)),
+           ("TRAPPE_SERIE", ("Aarhus", y[2], y[0])), ("TRAPPE_SERIE", ("Aarhus", 2000, y[0])),
+           ("TRAPPE_SERIE", ("Aarhus", y[0], y[1], 9))]
+    return calls + bad
+
+
+def shipped_calls(years) -> list[tuple[str, tuple]]:
+    """kr. pr. indbygger data without population or price index."""
+    y = list(years)
+    calls = []
+    for i, t in enumerate(TRIN):
+        calls.append(("TRAPPE_STEP", (KOMMUNER[i % len(KOMMUNER)], y[i % len(y)], t)))
+    calls += [("TRAPPE_STEP", ("Odense", y[-1], 2, "netto", "kr. pr. indbygger", "løbende", "med")),
+              ("TRAPPE_STEP", ("Odense", y[-1], 2, None, "1.000 kr.")),
+              ("TRAPPE_STEP", ("Odense", y[-1], 2, None, None, y[-1])),
+              ("TRAPPE_STEP", ("Odense", y[-1], 2, "udgifter")),
+              ("TRAPPE_SAMMENLIGN", ("Hele landet", y[-1], 2)), ("TRAPPE_SAMMENLIGN", ("Aarhus", y[-1], 3)),
+              ("TRAPPE_ANDEL", ("Odense", y[-1], 2)), ("TRAPPE_ANDEL", ("Region Syddanmark", y[-1], 5)),
+              ("TRAPPE_MERUDGIFT", ("Odense", y[0], y[-1], "i alt")),
+              ("TRAPPE_MERUDGIFT", ("Odense", f"{y[0]}-{y[2]}", y[-1], 5)),
+              ("TRAPPE_SERIE", ("Odense", y[0], y[3])), ("TRAPPE_SERIE", ("Odense", y[1], y[4], 2)),
+              ("TRAPPE_SERIE", ("Hele landet", y[1], y[4], 2))]
+    return calls
+
+
+# -- writing the expanded calls into the workbook -----------------------------------------------------
+def _serie_shape(fn: str, args: tuple, answer) -> tuple[int, int]:
+    if fn == "TRAPPE_SERIE" and isinstance(answer, list):
+        return len(answer), len(answer[0])
+    return 1, 1
+
+
+class Writer:
+    """Puts each call's expanded body into LambdaTest (one area per call) and its LET variables
+    into LambdaHjaelp; remembers where each answer lands."""
+
+    def __init__(self, names: dict[str, str], n_years: int):
+        self.names, self.n_years = names, n_years
+        self.cells: list[tuple[int, int, int, int, str]] = []   # helper array formulas
+        self.tests: list[tuple[int, int, int, int, str]] = []
+        self.where: list[tuple[int, int, int, int]] = []
+        self.hrow = 0
+        self.trow = 0
+
+    def _helper(self, var: str, expr: str) -> str | None:
+        shape = L.VAR_SHAPES.get(var)
+        if var in L.ARRAY_VARS and shape != "years":
+            return None                         # members and TrinData/Daekning rows: inline
+        width = self.n_years if shape == "years" else 1
+        r = self.hrow
+        self.hrow += 1
+        self.cells.append((r, 0, r, width - 1, "=" + expr))
+        ref = f"{HELP_SHEET}!${'A'}${r + 1}" if width == 1 else \
+            f"{HELP_SHEET}!$A${r + 1}:${_col(width - 1)}${r + 1}"
+        return ref
+
+    def add(self, fn: str, args: tuple, shape: tuple[int, int]) -> None:
+        body = L.expand(self.names[fn], [_formula_arg(a) for a in args], self._helper)
+        r0 = self.trow
+        self.tests.append((r0, 0, r0 + shape[0] - 1, shape[1] - 1, "=" + body))
+        self.where.append((r0, 0, r0 + shape[0] - 1, shape[1] - 1))
+        self.trow += shape[0] + 1
+
+    def __call__(self, wb) -> None:
+        args = wb.add_worksheet(ARGS_SHEET)
+        for i, (name, (cells, _)) in enumerate(RANGES.items()):
+            for j, v in enumerate(cells):
+                r, c = (9 + i, j) if name.startswith("basis") else (j, i)
+                if isinstance(v, str):
+                    args.write_string(r, c, v)
+                elif v is not None:
+                    args.write_number(r, c, v)
+        for sheet, formulas in ((HELP_SHEET, self.cells), (TEST_SHEET, self.tests)):
+            ws = wb.add_worksheet(sheet)
+            for r0, c0, r1, c1, f in formulas:
+                ws.write_array_formula(r0, c0, r1, c1, "{" + f + "}")
+
+
+def _col(c: int) -> str:
+    return a1(0, c)[:-1]
+
+
+def _answers(path, calls):
+    udf.use_workbook(path)
+    udf.clear_cache()
+    try:
+        return [getattr(udf, fn)(*[_xlwings_arg(a) for a in args]) for fn, args in calls]
+    finally:
+        udf.use_workbook(None)
+
+
+def _read(path: Path, where) -> list:
+    from python_calamine import CalamineWorkbook
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(TEST_SHEET).to_python(skip_empty_area=False)
+    out = []
+    for r0, c0, r1, c1 in where:
+        block = [[rows[r][c] if r < len(rows) and c < len(rows[r]) else "" for c in range(c0, c1 + 1)]
+                 for r in range(r0, r1 + 1)]
+        out.append(block[0][0] if (r1, c1) == (r0, c0) else block)
+    return out
+
+
+def _same(lam, want) -> bool:
+    if isinstance(want, str):
+        return isinstance(lam, str) and lam.startswith("#TRAPPE: ") and want.startswith("#TRAPPE: ")
+    if isinstance(want, list):
+        if not isinstance(lam, list) or len(lam) != len(want) or len(lam[0]) != len(want[0]):
+            return False
+        return all(_same_cell(a, b) for ra, rb in zip(lam, want) for a, b in zip(ra, rb))
+    return isinstance(lam, (int, float)) and math.isclose(lam, want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _same_cell(lam, want) -> bool:
+    if want is None:
+        return lam in ("", None)
+    if isinstance(want, str):
+        return lam == want
+    return isinstance(lam, (int, float)) and math.isclose(lam, want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory, soffice):
+    root = tmp_path_factory.mktemp("lambdas")
+    synthetic = synthetic_bookdata()
+    shipped = prepare(load_dataset(REPO / "data", None), load_key())
+    out = {}
+    for kind, data, calls_of in (("synthetic", synthetic, synthetic_calls),
+                                 ("shipped", shipped, shipped_calls)):
+        plain = write_workbook(data, Selection(), root / f"{kind}_plain.xlsx")
+        calls = calls_of(data.years)
+        want = _answers(plain, calls)
+        names = L.lambda_names(data.value, data.years, L.step_codes(data.steps))
+        w = Writer(names, len(data.years))
+        for (fn, args), answer in zip(calls, want):
+            w.add(fn, args, _serie_shape(fn, args, answer))
+        path = write_workbook(data, Selection(), root / f"{kind}.xlsx", extra=w)
+        out[kind] = (path, calls, want, w.where)
+    recalculated = recalc([v[0] for v in out.values()], root / "lo", soffice)
+    return {kind: (lo_path, *rest[1:]) for (kind, rest), lo_path in zip(out.items(), recalculated)}
+
+
+@pytest.mark.parametrize("kind", ["synthetic", "shipped"])
+def test_lambda_bodies_equal_the_xlwings_functions(recalculated, kind):
+    path, calls, want, where = recalculated[kind]
+    got = _read(path, where)
+    bad = [(fn, args, g, w) for (fn, args), g, w in zip(calls, got, want) if not _same(g, w)]
+    assert not bad, f"{len(bad)} of {len(calls)} differ, e.g. {bad[:4]}"
+    numbers = sum(isinstance(w, float) for w in want)
+    if kind == "synthetic":
+        assert len(calls) >= 200 and numbers >= 120
+        assert sum(isinstance(w, str) for w in want) >= 30          # bad arguments and holes
+        assert sum(isinstance(w, list) for w in want) >= 8
+
+
+def test_every_call_kind_is_covered():
+    calls = synthetic_calls((2018, 2019, 2020, 2021))
+    used = {a for _, args in calls for a in args if not isinstance(a, R)}
+    for values in (TRIN, MAAL[1:], ENHED[1:], PRISER[1:], REFUSION[1:], GROUPS[:4]):
+        assert set(v for v in values if not isinstance(v, R)) <= used
+    assert {fn for fn, _ in calls} == set(L.NAMES)
+
+
+def test_the_workbook_carries_the_lambda_names(tmp_path):
+    data = synthetic_bookdata()
+    path = write_workbook(data, Selection(), tmp_path / "navne.xlsx")
+    import zipfile
+    xml = zipfile.ZipFile(path).read("xl/workbook.xml").decode("utf-8")
+    for name in L.NAMES:
+        m = re.search(rf'<definedName name="{name}">(.*?)</definedName>', xml)
+        assert m, name
+        text = m.group(1)
+        assert text.startswith("_xlfn.LAMBDA(_xlpm.") and "_xlop.maal" in text
+        assert "_xlfn.LET(" in text and "_xlfn.ISOMITTED(_xlpm.maal)" in text
+        assert len(html.unescape(text)) <= L.MAX_NAME_FORMULA
+        # every function newer than the file format carries its prefix
+        assert not re.search(r"(?<![._A-Za-z])(LET|LAMBDA|ISOMITTED)\(", text)
+    without = write_workbook(data, Selection(), tmp_path / "uden.xlsx", lambdas=False)
+    xml = zipfile.ZipFile(without).read("xl/workbook.xml").decode("utf-8")
+    assert "TRAPPE_STEP" not in xml and "TD_vaerdi" in xml
+
+
+def test_formulas_package_evaluates_the_expanded_bodies(tmp_path):
+    """A second engine: `formulas` computes TRAPPE_STEP's and TRAPPE_SAMMENLIGN's bodies with the
+    arguments put in (it returns #VALUE! for LET inside LAMBDA and for optional parameters, so the
+    name itself is not called), on a small SYNTHETIC workbook with the same defined names; the
+    expected figures are summed by hand."""
+    formulas = pytest.importorskip("formulas")
+    import xlsxwriter
+    names = L.lambda_names("beloeb_1000kr", (2019, 2020), (1, 2, 3, 4, 5, 6, 0))
+
+    def call(name, *args):
+        return "=" + L.expand(names[name], [None if a is None else a for a in args])
+    path = tmp_path / "formulas.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("D")
+    # SYNTHETIC: two kommuner, one year, two steps, netto, dranst 1 and 2; gyldig 10 = data with
+    # and without refusion, both population bases (layout.GYLDIG_DOC)
+    rows = [(2019, "751", "Aarhus", 3, "netto", "1", 100.0, 10), (2019, "751", "Aarhus", 3, "netto", "2", -10.0, 10),
+            (2019, "751", "Aarhus", 5, "netto", "1", 40.0, 10), (2019, "461", "Odense", 3, "netto", "1", 7.0, 10)]
+    cols = ["aar", "kommunekode", "kommune", "trin", "maal", "dranst", "vaerdi", "gyldig"]
+    for j, c in enumerate(cols):
+        for i, r in enumerate(rows):
+            ws.write(i, j, r[j])
+        wb.define_name(f"TD_{c}", f"=D!${_col(j)}$1:${_col(j)}${len(rows)}")
+    dk = [(k, "netto", ref, 1, 2019, p17, p22, pia) for ref in ("med", "uden")
+          for k, p17, p22, pia in (("751", 5000, 6000, 300000), ("461", 4000, 5000, 200000))]
+    for j, c in enumerate(["kommunekode", "maal", "refusion", "har_data", "aar", "pop_0_17", "pop_0_22", "pop_ialt"]):
+        for i, r in enumerate(dk):
+            ws.write(10 + i, j, r[j])
+        wb.define_name(f"DK_{c}", f"=D!${_col(j)}$11:${_col(j)}$14")
+    for j, c in enumerate(["kommunekode", "kommune", "region", "kommunegruppe"]):
+        for i, r in enumerate([("751", "Aarhus", "Region Midtjylland", "Storbykommuner"),
+                               ("461", "Odense", "Region Syddanmark", "Storbykommuner")]):
+            ws.write_string(20 + i, j, r[j])
+        wb.define_name(f"KOM_{c}", f"=D!${_col(j)}$21:${_col(j)}$22")
+    ws.write_column(30, 0, [2019, 2020])
+    ws.write_column(30, 1, [100.0, 102.0])
+    wb.define_name("PI_aar", "=D!$A$31:$A$32")
+    wb.define_name("PI_indeks", "=D!$B$31:$B$32")
+    wb.define_name("TRAPPE_AARENE", names["TRAPPE_AARENE"])
+    t = wb.add_worksheet("T")
+    calls = [call("TRAPPE_STEP", '"Aarhus"', "2019", "3"),
+             call("TRAPPE_STEP", "751", "2019", "3", None, None, None, '"uden"'),
+             call("TRAPPE_STEP", '"Aarhus"', "2019", '"i alt"'),
+             call("TRAPPE_STEP", '"Aarhus"', "2019", "3", None, '"pr. 0-17-årig"'),
+             call("TRAPPE_STEP", '"Aarhus"', "2019", "3", None, None, "2020"),
+             call("TRAPPE_STEP", '"Arhus"', "2019", "3"),
+             call("TRAPPE_SAMMENLIGN", "D!$B$21:$B$22", "2019", "3", None, '"pr. 0-17-årig"')]
+    for i, f in enumerate(calls):
+        t.write_formula(i, 0, f)
+    wb.close()
+    sol = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    got = {}
+    for k, v in sol.items():
+        m = re.search(r"'\[[^\]]+\]T'!A(\d+)$", k)
+        if m:
+            got[int(m.group(1))] = v.value[0][0] if hasattr(v, "value") else v
+    assert got[1] == pytest.approx(90.0)
+    assert got[2] == pytest.approx(100.0)
+    assert got[3] == pytest.approx(130.0)
+    assert got[4] == pytest.approx(90.0 / 5000 * 1000)
+    assert got[5] == pytest.approx(90.0 * 102.0 / 100.0)
+    assert str(got[6]).startswith("#TRAPPE: ukendt kommune")
+    assert got[7] == pytest.approx((90.0 + 7.0) / (5000 + 4000) * 1000)
