@@ -5,7 +5,7 @@ shipped, never to be read as a municipality's accounts. Frames carry ``attrs["sy
     from bench.synthetic import make_accounts    # from the repository root
 
 make_accounts(level="grouping") -> 98 municipalities × 2007–2024 × functions 5.28.20–5.28.26 ×
-8–15 groupings per function (plus 999) × dranst 1, 2 × art TOT/UE/I (TOT = UE + I), about 0.1 %
+the key's named groupings (else 8–15 plus 999) per function × dranst 1, 2 × art TOT/UE/I (TOT = UE + I), about 0.1 %
 missing (NaN). level="function" gives the same with gruppering "*" (REGK31 shape).
 """
 
@@ -22,7 +22,19 @@ MISSING_SHARE = 0.001
 
 
 def _groupings(rng: np.random.Generator) -> dict[str, list[str]]:
-    return {f: [f"{i:03d}" for i in range(1, int(rng.integers(8, 16)) + 1)] + ["999"] for f in FUNCTIONS}
+    """Grouping codes per function: the codes the packaged key names where it places groupings one
+    by one (a code it does not name would stop the build, as it should), else 8–15 codes + 999."""
+    from trappe_xl.key import load_key
+    rules = load_key().rules
+    out = {}
+    for f in FUNCTIONS:
+        r = rules[rules["funktion"] == f]
+        named = sorted(set(r["gruppering"]) - {"*", "funktion"})
+        if (r["gruppering"] == "*").any() or not named:
+            out[f] = [f"{i:03d}" for i in range(1, int(rng.integers(8, 16)) + 1)] + ["999"]
+        else:
+            out[f] = named
+    return out
 
 
 def make_accounts(level: str = "grouping", seed: int = 0, years=YEARS) -> pd.DataFrame:

@@ -89,6 +89,22 @@ def combined_only(book: TrappeBook, members: tuple[str, ...], who: str, aar: int
                                  f"{parts[0]}–{parts[-1]} – brug trin \"{parts[0]}-{parts[-1]}\"")
 
 
+def no_source(book: TrappeBook, aar: int, trin, maal: str) -> None:
+    """A step the key placed nothing of the data on that year (trin 1 always: tidlige indsatser
+    are booked outside 5.28) has no figure: say so instead of answering 0."""
+    if isinstance(trin, int) and trin in book.trin_index and not book.sourced(aar, maal)[trin]:
+        raise SelectionError(f"{trin_text(trin)} har ingen kilde i data for {aar} – intet i "
+                             "regnskabet hører til trinnet (vises som – i Analyse)")
+
+
+def check_step(book: TrappeBook, members: tuple[str, ...], who: str, aar: int, trin, maal: str) -> None:
+    """The step can be answered for these members and year: not only known combined, not
+    without a source."""
+    if book.combined:
+        combined_only(book, members, who, aar, trin, maal)
+    no_source(book, aar, trin, maal)
+
+
 def _trin_code(t: int | str) -> int:
     return TOTAL_TRIN.get(t, t) if isinstance(t, str) else t
 
@@ -168,13 +184,14 @@ def kommune_figures(book: TrappeBook, kode: str, aar: int, v: model.Valg) -> dic
     """Trin 1–6, 0, 7 (Σ 1–6) and 8 (Σ 0–6) for one kommune-year; NaN = missing."""
     _check_index(book, aar, v)
     row = book.kommune_row(kode, aar, v)
-    out = {t: float(row[i]) for t, i in book.trin_index.items()}
-    paa_trin = 0.0
-    for t in book.trin_codes:
-        if t != IKKE_FORDELT:
-            paa_trin += out[t]
+    source = book.sourced(aar, v.maal)
+    # a step without a source is missing and adds nothing to the totals (as model.serie)
+    out = {t: float(row[i]) if source[t] else math.nan for t, i in book.trin_index.items()}
+    on = [out[t] for t in book.trin_codes if t != IKKE_FORDELT and source[t]]
+    paa_trin = sum(on) if on else math.nan
     out[model.TRIN_I_ALT_PAA_TRIN] = paa_trin
-    out[model.TRIN_I_ALT] = paa_trin + out[IKKE_FORDELT]
+    alle = on + ([out[IKKE_FORDELT]] if source[IKKE_FORDELT] else [])
+    out[model.TRIN_I_ALT] = sum(alle) if alle else math.nan
     return out
 
 
@@ -185,8 +202,7 @@ def trappe_step(book: TrappeBook, kommune, aar, trin, maal=None, enhed=None, pri
     y = memo(book, "aar", lambda x: parse_aar(x, book.years), aar)
     t = memo(book, "trin", lambda x: parse_trin(x, codes=book.trin_codes), trin)
     v = valg(book, maal, enhed, priser, refusion)
-    if book.combined:
-        combined_only(book, (kode,), book.places.navn(kode), y, t, v.maal)
+    check_step(book, (kode,), book.places.navn(kode), y, t, v.maal)
     if isinstance(t, str):
         value = kommune_figures(book, kode, y, v)[_trin_code(t)]
     else:
@@ -241,8 +257,7 @@ def trappe_sammenlign(book: TrappeBook, gruppe, aar, trin, maal=None, enhed=None
     t = _trin_code(parse_trin(trin, codes=book.trin_codes))
     v = valg(book, maal, enhed, priser, refusion)
     _check_weights(book, g, v)
-    if book.combined:
-        combined_only(book, g.members, g.label, y, t, v.maal)
+    check_step(book, g.members, g.label, y, t, v.maal)
     value = group_figure(book, g, y, t, v)
     if math.isnan(value):
         raise no_data(_what(book, g.label, y, t, v))
@@ -282,8 +297,7 @@ def trappe_andel(book: TrappeBook, hvem, aar, trin, maal=None, enhed=None, prise
     t = parse_trin(trin, allow_total=False, codes=book.trin_codes)
     v = valg(book, maal, enhed, priser, refusion)
     _check_weights(book, g, v)
-    if book.combined:
-        combined_only(book, g.members, g.label, y, t, v.maal)
+    check_step(book, g.members, g.label, y, t, v.maal)
     column = "andel" if is_empty(af) or parse_trin(af) == I_ALT else "andel_paa_trin"
     if column == "andel_paa_trin" and parse_trin(af) != I_ALT_PAA_TRIN:
         raise SelectionError(f"af skal være 'i alt' eller 'i alt på trin', ikke {show(af)}")
@@ -307,8 +321,7 @@ def trappe_merudgift(book: TrappeBook, hvem, basisaar, aar, trin, maal=None, enh
     _check_weights(book, g, v)
     for year in (*basis, y):
         _check_index(book, year, v)
-        if book.combined:
-            combined_only(book, g.members, g.label, year, t, v.maal)
+        check_step(book, g.members, g.label, year, t, v.maal)
     value = book.merudgift(g.members, v, basis).get((y, t), math.nan)
     if math.isnan(value):
         span = f"{basis[0]}" if len(basis) == 1 else f"{basis[0]}–{basis[-1]}"

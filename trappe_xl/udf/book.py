@@ -133,6 +133,12 @@ class TrappeBook:
             self._rows[maal] = out
         return self._rows[maal]
 
+    def sourced(self, aar: int, maal: str) -> dict[int, bool]:
+        """Per step code: does TrinData hold any row for it that year and measure? A step
+        without one has no source in the data (model.covered): missing, never 0."""
+        have = self.has_rows(maal)[:, self.year_pos[aar], :].any(axis=0)
+        return {t: bool(have[i]) for t, i in self.trin_index.items()}
+
     def only_combined(self, members: tuple[str, ...], aar: int, trin: int, maal: str) -> int | None:
         """The combined step (23, 45) whose amount holds ``trin`` for these members and year when
         some member has rows only for the combined step, not for ``trin`` itself; else None."""

@@ -24,6 +24,8 @@ of kommuner, a region, a DST kommunegruppe or "Hele landet"; trin number, name, 
 
 from __future__ import annotations
 
+import logging
+
 import re
 
 from ..errors import TrappeError
@@ -31,6 +33,7 @@ from ..reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne, trin_navne
 
 PREFIX = "#TRAPPE: "
 #: the public names, in the order they are defined
+log = logging.getLogger(__name__)
 NAMES = ("TRAPPE_STEP", "TRAPPE_SAMMENLIGN", "TRAPPE_ANDEL", "TRAPPE_MERUDGIFT", "TRAPPE_SERIE")
 #: parameters of each name, as the xlwings functions have them; the optional ones (in [ ])
 PARAMS = {
@@ -396,20 +399,26 @@ MAX_NAME_FORMULA = 8192    # Excel's limit on a defined name's formula
 
 
 def step_codes(steps) -> tuple[int, ...]:
-    """1–6, the combined steps the step table holds (23, 45), then 0."""
-    present = {int(t) for t in steps["trin"].unique()}
-    extra = sorted(present - set(ALLE_TRIN))
-    return (*ALLE_TRIN[:-1], *extra, ALLE_TRIN[-1])
+    """The step codes the dashboard shows for these data, in its order (1–6 and the combined
+    steps less the columns the data can never fill, dashboard.hidden_steps; then 0)."""
+    from .dashboard import hidden_steps
+    hidden = hidden_steps(steps["trin"].unique())
+    return tuple(t for t in ALLE_TRIN if t not in hidden)
 
 
-def lambda_names(value_column: str, years, trin_codes) -> dict[str, str]:
-    """{name: formula} for XlsxWriter's define_name: the years constant and the LAMBDA names."""
+def lambda_names(value_column: str, years, trin_codes, strict: bool = True) -> dict[str, str]:
+    """{name: formula} for XlsxWriter's define_name: the years constant and the LAMBDA names.
+    A name longer than Excel allows raises (``strict``) or is left out (the build then says so:
+    only data that mix grouping and function level need every step code in TRAPPE_SERIE)."""
     out = {YEARS_NAME: "=" + _arr([int(y) for y in years])}
     out.update({n: "=" + _lambda(n, body) for n, body in bodies(value_column, years, trin_codes).items()})
     too_long = [n for n, f in out.items() if len(f) - 1 > MAX_NAME_FORMULA]
-    if too_long:
+    if too_long and strict:
         raise TrappeError(f"LAMBDA-navnene {', '.join(too_long)} bliver længere end Excels "
                           f"{MAX_NAME_FORMULA} tegn")
+    for n in too_long:
+        log.warning("LAMBDA-navnet %s er længere end Excels %d tegn og udelades", n, MAX_NAME_FORMULA)
+        del out[n]
     return out
 
 

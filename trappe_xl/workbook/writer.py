@@ -144,7 +144,8 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     for name, ref in names.items():
         wb.define_name(name, ref)
     if lambdas:     # the TRAPPE functions as LAMBDA names over the names above (lambdas.py)
-        for name, formula in lambda_names(data.value, data.years, step_codes(data.steps)).items():
+        for name, formula in lambda_names(data.value, data.years, step_codes(data.steps),
+                                          strict=False).items():
             wb.define_name(name, formula)
     # Analyse
     dash = dashboard.Dash(n=len(data.years), weighted=lay.weighted,
