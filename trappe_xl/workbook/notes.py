@@ -38,8 +38,8 @@ def coverage_note(data: BookData) -> list[str]:
     present = sorted(set(data.detail["funktion"].astype(str)))
     missing = sorted(set(data.key_rules["funktion"].astype(str)) - set(present))
     if missing:
-        out.append(f"OBS: data dækker kun funktion {', '.join(present)} – mangler "
-                   f"{', '.join(missing)}: trin uden kilde vises som –; \"I alt\" = de dækkede.")
+        out.append(f"OBS: data dækker kun {_span(present)} – mangler {_span(missing)}: trin uden "
+                   "kilde vises som –, \"I alt\" er de dækkede.")
     placed = bookdata.placering(data)
     netto = placed[placed["maal"] == "netto"]
     total = netto["kilde_i_alt"].sum()
@@ -55,6 +55,19 @@ def coverage_note(data: BookData) -> list[str]:
             first, last = data.period
             out.append(f"Nøglen {first}–{last}, netto: " + "; ".join(parts) + " – se Kontrol.")
     return out
+
+
+def _span(funktioner: list[str]) -> str:
+    """"5.28.20, 5.28.23–26": consecutive functions of one hovedfunktion as a range."""
+    runs: list[list[str]] = []
+    for f in sorted(funktioner):
+        head, _, last = f.rpartition(".")
+        prev = runs[-1][-1] if runs else None
+        if prev and prev.rpartition(".")[0] == head and int(prev.rpartition(".")[2]) + 1 == int(last):
+            runs[-1].append(f)
+        else:
+            runs.append([f])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1].rpartition('.')[2]}" for r in runs)
 
 
 def _pct(x: float) -> str:

@@ -53,7 +53,7 @@ def source_notes(notes: list[str]) -> list[str]:
 def kontrol_sheet(wb, fmt, data: BookData) -> None:
     k = bookdata.kontrol(data)
     ws, pos = data_sheet(wb, layout.KONTROL, k, "Kontrol", fmt,
-                         title="Kontrol: kildetotal = Σ trin 1-6 + ikke fordelt",
+                         title="Kontrol: kildetotal = Σ trin (1-6 og samlet 2–3/4–5) + ikke fordelt",
                          note=f"{int(k['ok'].sum())} af {len(k)} kontroller OK")
     col = pos[3] + 2
     ws.write_string(0, col, "Dækning (år × funktion: antal kommuner med data)", fmt["h2"])
