@@ -110,7 +110,9 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tup
     rules = data.key_rules[list(layout.TABLES["Noegle"][1])]
     data_sheet(wb, layout.NOEGLE, rules, "Noegle", fmt,
                title=f"Oversættelsesnøgle, version {data.key_version}",
-               note="Regler med status 'foreløbig' er rekonstruerede (se kolonnen grundlag).")
+               note="Regler med status 'foreløbig' er rekonstruerede (se kolonnen grundlag). "
+                    "gruppering 'funktion' = regnskab uden grupperinger; trin 23/45 = trin 2–3/4–5 "
+                    "samlet; trin 0 = ikke fordelt. Ændringer: arket Rettelser.")
     kom = bookdata.kommuner_frame()
     _, kpos = data_sheet(wb, layout.KOMMUNER, kom, "Kommuner", fmt, title="Kommuner",
                          note="Kilde: Danmarks Statistik (områdekoder, regioner, kommunegrupper)")
