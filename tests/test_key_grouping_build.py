@@ -40,9 +40,9 @@ def _regk100(year: int) -> tuple[str, dict]:
     return "\n".join(lines) + "\n", expected
 
 
-def _regk31(year: int) -> str:
+def _regk31(year: int, kommuner=KOMMUNER) -> str:
     lines = ["OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD"]
-    for k, kode in enumerate(KOMMUNER):
+    for k, kode in enumerate(kommuner):
         lines += [f"{kode};52821;1;TOT;LOBM;{year};{300 + k}", f"{kode};52822;1;TOT;LOBM;{year};{200 + k}"]
     return "\n".join(lines) + "\n"
 
@@ -54,6 +54,8 @@ def built(tmp_path_factory):
     text19, exp19 = _regk100(2019)
     (tmp / "in" / "regk100_2019.csv").write_text(text19, encoding="utf-8")
     (tmp / "in" / "regk31_2020.csv").write_text(_regk31(2020), encoding="utf-8")
+    # Odense has only function-level data for 2019, the year the others have groupings for
+    (tmp / "in" / "regk31_2019.csv").write_text(_regk31(2019, ("461",)), encoding="utf-8")
     snap = run_import(tmp / "data", sorted((tmp / "in").iterdir()), out=lambda s: None,
                       now=lambda: datetime(2026, 12, 4, tzinfo=timezone.utc))
     out = pipeline.build(tmp / "data", snapshot=snap, out=tmp / "g.xlsx", say=lambda s: None)
@@ -63,7 +65,10 @@ def built(tmp_path_factory):
     head = rows[head_at]
     td = [dict(zip(head, r)) for r in rows[head_at + 1:] if r and r[0] is not None]
     kontrol = list(wb[layout.KONTROL].values)
-    return td, exp19, kontrol
+    rows = list(wb[layout.REGNSKAB].values)
+    at = next(i for i, r in enumerate(rows) if r and r[0] == "aar")
+    regnskab = [dict(zip(rows[at], r)) for r in rows[at + 1:] if r and r[0] is not None]
+    return td, exp19, kontrol, regnskab
 
 
 def _netto(td, aar):
@@ -76,12 +81,13 @@ def _netto(td, aar):
 
 
 def test_every_settled_grouping_lands_on_its_step_summed_over_ejer(built):
-    td, expected, _ = built
-    assert _netto(td, 2019) == pytest.approx(expected)
+    td, expected, _, _ = built
+    got = {k: v for k, v in _netto(td, 2019).items() if k[0] != "461"}
+    assert got == pytest.approx(expected)
 
 
 def test_function_level_year_stays_on_combined_steps(built):
-    td, _, _ = built
+    td, _, _, _ = built
     got = _netto(td, 2020)
     assert {t for _, t in got} == {23, 45}
     assert got[("147", 23)] == 301 and got[("147", 45)] == 201
@@ -92,9 +98,25 @@ def test_function_level_year_stays_on_combined_steps(built):
 
 
 def test_conservation_to_the_krone_in_the_workbook(built):
-    _, _, kontrol = built
+    _, _, kontrol, _ = built
     head_at = next(i for i, r in enumerate(kontrol) if r and r[0] == "aar")
     head = kontrol[head_at]
     rows = [dict(zip(head, r)) for r in kontrol[head_at + 1:] if r and r[0] is not None]
     assert rows and all(r["ok"] in (True, 1, "ja", "JA", "OK") for r in rows)
     assert all(abs(r["forskel"]) < 1e-9 for r in rows)
+
+
+def test_function_level_is_split_by_the_same_years_groupings_with_the_basis_on_the_row(built):
+    td, expected, _, regnskab = built
+    got = _netto(td, 2019)
+    # the groupings of all municipalities with grouping data in 2019 (by the law-based steps)
+    g21 = {t: sum(v for (k, tt), v in expected.items() if tt == t) for t in (2, 3)}
+    g21[0] = sum(v for (k, tt), v in expected.items() if tt == 0)
+    total = sum(g21.values())
+    assert got[("461", 2)] == pytest.approx(300 * g21[2] / total)
+    assert got[("461", 3)] == pytest.approx(300 * g21[3] / total)
+    assert ("461", 23) not in got and ("461", 45) not in got
+    rows = [r for r in regnskab if r["kommunekode"] == "461" and r["aar"] == 2019]
+    assert rows and all(r["andel_grundlag"] == "delt efter alle kommuners grupperinger i data 2019"
+                        for r in rows)
+    assert sum(r["netto_beloeb_1000kr"] for r in rows) == pytest.approx(300 + 200)
