@@ -16,6 +16,8 @@ log = logging.getLogger("trappe_xl")
 
 DEFAULT_DATA_DIR = Path("data")
 DEFAULT_YEARS = "2007-2024"
+#: what ``import --table`` accepts (PL = a user's own two-column price index)
+IMPORT_TABLES = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "PL")
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -44,9 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--tables", nargs="+", help="subset of tables to fetch (default: all)")
     f.add_argument("--dry-run", action="store_true", help="print every request, send nothing")
 
-    i = sub.add_parser("import", parents=[common], help="import hand-downloaded Statistikbanken exports")
+    i = sub.add_parser("import", parents=[common],
+                       help="import hand-downloaded exports (accounts, population, price index)",
+                       description="Files given together make one new snapshot; a file given alone "
+                                   "is added to a new snapshot that keeps the newest snapshot's "
+                                   "other tables.")
     i.add_argument("files", nargs="+", type=Path)
-    i.add_argument("--table", default=None, help="table the exports come from (default: detect)")
+    i.add_argument("--table", default=None, type=str.upper, choices=IMPORT_TABLES,
+                   help="table every file comes from (default: recognised from the content)")
+    i.add_argument("--alone", action="store_true",
+                   help="a single file: make the snapshot of that file only, keep nothing")
 
     b = sub.add_parser("build", parents=[common], help="build the workbook from a snapshot")
     b.add_argument("--snapshot", type=Path, help="snapshot folder (default: the newest in data-dir)")
@@ -66,7 +75,7 @@ def cmd_fetch(args) -> int:
 
 def cmd_import(args) -> int:
     from .sources.imports import run_import
-    run_import(args.data_dir, args.files, table=args.table, out=print)
+    run_import(args.data_dir, args.files, table=args.table, out=print, alone=args.alone)
     return 0
 
 
