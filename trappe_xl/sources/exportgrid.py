@@ -223,6 +223,9 @@ def _fill_right(heading: dict[int, str], value_cols: list[int]) -> dict[int, str
 def _label_roles(frame: pd.DataFrame, label_cols: list[int], named: dict[int, str],
                  variables: tuple[Variable, ...], name: str) -> dict[int, str]:
     roles = {j: named[j] for j in label_cols if named.get(j) not in (None, VALUE)}
+    if len(set(roles.values())) < len(roles):
+        twice = sorted({r for r in roles.values() if list(roles.values()).count(r) > 1})
+        raise ParseError(f"{name}: to kolonner hedder begge {', '.join(twice)}")
     for j in label_cols:
         if j in roles:
             continue
@@ -275,11 +278,11 @@ def first_row(long: pd.DataFrame, mask: pd.Series) -> int:
 
 # -- variables shared by several tables ------------------------------------------------------------
 
-def _norm(cell: str) -> str:
-    return labels.norm(cell)
+norm = labels.norm
 
 
-def _tid(cell: str) -> str | None:
+def tid_code(cell: str) -> str | None:
+    """"2019", "2019K1" (any case, spaces) -> DST's time code; else None."""
     m = re.fullmatch(r"((?:19|20)\d\d)\s*(?:([Kk])\s*([1-4]))?", cell.strip())
     if not m:
         return None
@@ -295,7 +298,7 @@ KOMMUNEGRUPPER = {"hovedstadskommuner": "910", "storbykommuner": "920", "provins
 def area(cell: str) -> str | None:
     """Area code for a cell (code, "101 København", DST name, region, Hele landet, kommunegruppe),
     if it is a municipality or a known aggregate; else None."""
-    n = _norm(cell)
+    n = norm(cell)
     if n in KOMMUNEGRUPPER:
         return KOMMUNEGRUPPER[n]
     try:
@@ -311,6 +314,6 @@ def _area_column(values: list[str]) -> bool:
     return bool(values) and all(area(v) is not None and (not v.isdigit() or len(v) == 3) for v in values)
 
 
-TID = Variable("TID", frozenset({"tid", "år", "aar", "kvartal", "periode"}), _tid)
+TID = Variable("TID", frozenset({"tid", "år", "aar", "kvartal", "periode"}), tid_code)
 OMRAADE = Variable("OMRÅDE", frozenset({"område", "omraade", "omrade", "kommune", "region"}), area,
                    detect=_area_column, unknown=UnknownAreaError)

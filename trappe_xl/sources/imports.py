@@ -165,7 +165,7 @@ def _key_row(item: Imported, key: dict) -> int | None:
             continue
         if not any(_funktion(c) == key["funktion"] for c in cells):
             continue
-        years = [c for c in cells if eg._tid(c)]
+        years = [c for c in cells if eg.tid_code(c)]
         if not years or year in years:
             return n
     return None

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import frames
 from ..errors import DuplicateRowsError, ParseError, PopulationAgesError, WrongTableError
 from . import exportgrid as eg
-from .parse import POPULATION_TABLES, ParsedFrame, ParseReport, population_from_raw
+from .parse import POPULATION_TABLES, ParseReport, population_from_raw
 
 AGES = tuple(str(a) for a in range(23))          # what the model needs (0–17 and 0–22)
 ALL_AGES = tuple(str(a) for a in range(126))     # DST's full list 0–125
@@ -36,11 +36,11 @@ def _koen(cell: str) -> str | None:
     if s.upper() in ("TOT", "1", "2", "M", "K"):
         return s.upper()
     return {"i alt": "TOT", "køn i alt": "TOT", "begge køn": "TOT", "mænd": "M", "mand": "M",
-            "kvinder": "K", "kvinde": "K"}.get(eg._norm(s))
+            "kvinder": "K", "kvinde": "K"}.get(eg.norm(s))
 
 
 def _alder(cell: str) -> str | None:
-    s = eg._norm(cell)
+    s = eg.norm(cell)
     if s in ("ialt", "alder i alt", "alder, i alt", "alle aldre"):
         return TOTAL
     m = re.fullmatch(r"(0|[1-9]\d{0,2})(?:\s*år(?:\s+og\s+derover)?)?", s)
@@ -57,7 +57,7 @@ def _civilstand(cell: str) -> str | None:
     s = cell.strip()
     if s.upper() in ("TOT", *set(CIVILSTAND_LABELS.values())):
         return s.upper()
-    return CIVILSTAND_LABELS.get(eg._norm(s))
+    return CIVILSTAND_LABELS.get(eg.norm(s))
 
 
 KOEN = eg.Variable("KØN", frozenset({"køn", "koen", "kon", "kön"}), _koen)
@@ -90,7 +90,7 @@ def looks_like(grid: eg.Grid) -> bool:
         return True
     for _, cells in grid.rows[:eg.MAX_HEAD]:
         for c in cells:
-            n = eg._norm(c)
+            n = eg.norm(c)
             if n in ALDER.headers | KOEN.headers | CIVILSTAND.headers or n in ("alder i alt", "ialt"):
                 return True
             if re.fullmatch(r"\d{1,3} år", n) or re.fullmatch(r"(?:19|20)\d\dk[1-4]", n):
@@ -99,8 +99,8 @@ def looks_like(grid: eg.Grid) -> bool:
 
 
 def parse_population_export(data: bytes, name: str, *, table: str | None = None) -> PopulationExport:
-    grid = eg.read_grid(data, name)
-    long = eg.to_codes(eg.long_table(grid, VARIABLES), VARIABLES, name)
+    """One hand-downloaded FOLK1A / BEF1A07 file -> PopulationExport; ``table`` when known."""
+    long = eg.to_codes(eg.long_table(eg.read_grid(data, name), VARIABLES), VARIABLES, name)
     for var in (eg.OMRAADE, eg.TID):
         if var.id not in long:
             raise ParseError(f"{name}: kolonnen {var.id.capitalize()} mangler – vælg den i "
@@ -109,36 +109,35 @@ def parse_population_export(data: bytes, name: str, *, table: str | None = None)
     if table is not None and table.upper() != found:
         raise WrongTableError(f"{name}: filen ser ud til at være fra {found}, ikke {table}")
     _check_ages(long, name)
-    notes = []
-    used = long["TID"].str.endswith("K1") if found == "FOLK1A" else long["TID"] != ""
-    if not used.any():
+    january = long["TID"].str.endswith("K1") if found == "FOLK1A" else pd.Series(True, index=long.index)
+    if not january.any():
         raise ParseError(f"{name}, række {int(long[eg.ROW].min())}: ingen tal for 1. kvartal "
                          "(K1 = 1. januar) – vælg kvartalerne <år>K1 i Statistikbanken")
     _check_duplicates(long, name)
-    for var in ("KØN", "CIVILSTAND"):
-        if var in long and long[var].nunique() > 1:
-            has_total = (long[var] == "TOT").any()
-            notes.append(f"{var.lower()}: {'kun i alt brugt, delene udeladt' if has_total else 'delene lagt sammen'}")
-    full = set(ALL_AGES) <= set(long["ALDER"]) and TOTAL not in set(long["ALDER"])
-    if not full:
-        dropped = ~long["ALDER"].isin((*AGES, TOTAL))
-        if dropped.any():
-            notes.append(f"alder over 22 år udeladt ({int(dropped.sum())} tal)")
-        long = long[~dropped]
+    notes = [f"{var.lower()}: " + ("kun i alt brugt, delene udeladt" if (long[var] == "TOT").any()
+                                   else "delene lagt sammen")
+             for var in ("KØN", "CIVILSTAND") if var in long and long[var].nunique() > 1]
+    ages = set(long["ALDER"])
+    total_from_ages = set(ALL_AGES) <= ages and TOTAL not in ages
+    if not total_from_ages:
+        over = ~long["ALDER"].isin((*AGES, TOTAL))
+        if over.any():
+            notes.append(f"alder over 22 år udeladt ({int(over.sum())} tal)")
+        long = long[~over]
     eg.numbers(long[eg.VALUE], long[eg.ROW], name, "antal")  # names the row of a bad figure
-    raw = long.drop(columns=[eg.ROW]).astype(str).reset_index(drop=True)
-    parsed = population_from_raw(found, raw, name)
+    parsed = population_from_raw(found, long.drop(columns=[eg.ROW]).reset_index(drop=True), name)
     frame = parsed.frame
-    if full:
+    if total_from_ages:
         frame, note = _total_from_all_ages(frame)
         notes.append(note)
     frame = frame.sort_values(["aar", "kommunekode", "alder"], kind="stable").reset_index(drop=True)
-    firsts = long[used[long.index]].assign(aar=lambda d: d["TID"].str[:4].astype(int)).groupby("aar")[eg.ROW].min()
+    used = long[january.loc[long.index]]
+    first_rows = used.groupby(used["TID"].str[:4].astype(int))[eg.ROW].min()
     report = ParseReport(table=found, rows=len(frame), kommuner=parsed.report.kommuner,
                          years=parsed.report.years, missing_values=int(frame["antal"].isna().sum()),
                          notes=(*parsed.report.notes, *notes))
     return PopulationExport(frame[frames.POPULATION_COLUMNS], report, found,
-                            {int(y): int(r) for y, r in firsts.items()})
+                            {int(y): int(r) for y, r in first_rows.items()})
 
 
 def _table(long: pd.DataFrame, name: str) -> str:
@@ -202,9 +201,3 @@ def _total_from_all_ages(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     out = pd.concat([keep, total[frames.POPULATION_COLUMNS]], ignore_index=True)
     return out, "alder i alt = summen af alle aldre 0–125; alder over 22 år ellers udeladt"
 
-
-def check_table(table: str) -> str:
-    t = table.upper()
-    if t not in POPULATION_TABLES:
-        raise ParseError(f"{table} er ikke en befolkningstabel ({', '.join(POPULATION_TABLES)})")
-    return t

@@ -35,7 +35,7 @@ def _transakt(cell: str) -> str | None:
     """P.3 Offentlige forbrugsudgifter (code or label) -> P3S13D; any other transaction is kept
     as its text (only P.3 is used)."""
     s = cell.strip()
-    n = eg._norm(s)
+    n = eg.norm(s)
     if s.upper() == NAN1_TRANSAKT or n.startswith("p.3 offentlige forbrugsudgifter") \
             or n == "offentlige forbrugsudgifter":
         return NAN1_TRANSAKT
@@ -51,7 +51,7 @@ def _prisenhed(cell: str) -> str | None:
     s = cell.strip()
     if s.upper() in ("V_M", "LAN_M", "L_V", "V_C", "LAN_C", "L_VB"):
         return s.upper()
-    n = eg._norm(s)
+    n = eg.norm(s)
     per_capita = "indbygger" in n
     if n.startswith("løbende priser"):
         return "V_C" if per_capita else NAN1_CURRENT
@@ -113,7 +113,7 @@ def looks_like_nan1(grid: eg.Grid) -> bool:
         return True
     for _, cells in grid.rows[:eg.MAX_HEAD]:
         for c in cells:
-            n = eg._norm(c)
+            n = eg.norm(c)
             if n in TRANSAKT.headers or _transakt(c) == NAN1_TRANSAKT or "kædede værdier" in n \
                     or c.strip().upper() in ("V_M", "LAN_M"):
                 return True
