@@ -329,3 +329,29 @@ def test_dsts_real_export_held_by_the_project_reimports_identically(tmp_path):
     assert len(new.accounts) == 1764 and new.accounts.equals(shipped.accounts)
     assert new.aggregates.equals(shipped.aggregates) and set(new.aggregates["kommunekode"]) == {"000"}
     assert "98 kommuner, år 2016–2024, funktioner 5.28.21, 5.28.22" in lines[-2]
+
+
+def test_single_file_onto_a_fetched_snapshot_keeps_its_parts_and_tableinfo(tmp_path):
+    """A fetch snapshot (SYNTHETIC fake Statistikbanken): an own PL index alone replaces NAN1 (data
+    and tableinfo) and keeps every other table's raw answers, requests and DST stamps."""
+    from statbank_fake import FakeStatbank
+    from trappe_xl.sources.fetch import run_fetch
+    data = tmp_path / "data"
+    fetched = run_fetch(data, years=(2008, 2009), tables=["REGK31", "FOLK1A", "NAN1"], out=quiet,
+                        client=FakeStatbank().client(), now=T0)
+    before = tree_hash(fetched)
+    pl = write(tmp_path / "in" / "pl.csv", b"2008;100\r\n2009;101,5\r\n")
+    snap = run_import(data, [pl], out=quiet, now=Clock())
+    assert tree_hash(fetched) == before
+    old = json.loads((fetched / "manifest.json").read_text(encoding="utf-8"))
+    new = json.loads((snap / "manifest.json").read_text(encoding="utf-8"))
+    kept = [p for p in old["parts"] if p["table"] != "NAN1"]
+    assert new["parts"] == [*kept, {"kind": "index-export", "table": "PL", "file": "import/pl.csv",
+                                    "options": {"name": "pl.csv"}}]
+    for p in kept:
+        for rel in filter(None, (p.get("file"), p.get("request_file"))):
+            assert (snap / rel).read_bytes() == (fetched / rel).read_bytes()
+    assert new["tables"]["REGK31"] == old["tables"]["REGK31"] and "NAN1" not in new["tables"]
+    a, b = load_snapshot(fetched), load_snapshot(snap)
+    assert b.accounts.equals(a.accounts) and b.population.equals(a.population)
+    assert dict(zip(b.deflator["aar"], b.deflator["indeks"])) == {2008: 100.0, 2009: 101.5}

@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 import pytest
+import xlsxwriter
 
 import statbank_exports as X
 from trappe_xl.errors import (DuplicateRowsError, ParseError, PopulationAgesError, UnknownAreaError,
@@ -186,3 +187,52 @@ def test_years_without_quarters_after_2007_are_not_bef1a07():
 def test_asked_table_must_match():
     with pytest.raises(WrongTableError, match="FOLK1A, ikke BEF1A07"):
         parse_population_export(X.long_csv(X.folk1a((2019,), K)), "folk.csv", table="BEF1A07")
+
+
+def test_bef1a07_with_civil_status_parts_is_summed_once():
+    t = X.bef1a07(K)
+    t.variables = ("OMRÅDE", "KOEN", "ALDER", "CIVILSTAND", "TID")
+    split = []
+    for r in t.records:
+        v = int(r["value"])
+        split += [dict(r, CIVILSTAND=("U", "Ugift"), value=v - v // 3), dict(r, CIVILSTAND=("G", "Gift/separeret"), value=v // 3)]
+    t.records = split
+    p = parse_population_export(X.long_csv(t, labels=True), "bef.csv")
+    assert as_dict(p.frame) == expected((2007,), with_total=False)
+    assert "civilstand: delene lagt sammen" in p.report.notes and "køn: delene lagt sammen" in p.report.notes
+
+
+def test_single_quarter_without_time_column_takes_it_from_the_title(tmp_path):
+    t = X.folk1a((2019,), K, quarters=("K1",), parts=False)
+    t.variables = ("OMRÅDE", "ALDER", "KØN", "CIVILSTAND")  # Tid only in the title
+    rows, _ = X.wide_rows(t, labels=True, across="KØN")
+    rows[0] = ["Folketal den 1. i kvartalet efter område, alder og civilstand, 2019K1 (SYNTETISKE TAL)"]
+    data = "\r\n".join(";".join(r) for r in rows).encode()
+    p = parse_population_export(data, "folk.csv")
+    assert as_dict(p.frame) == expected((2019,)) and "tid 2019K1 taget fra titlen/filnavnet" in p.report.notes
+
+
+def test_two_variables_across_with_merged_headings(tmp_path):
+    """Statistikbanken's table view with Tid and Køn both in the columns: the quarter heads a merged
+    cell over its three sexes (blank to the right), the sexes are the row below."""
+    t = X.folk1a(YEARS, K, quarters=("K1", "K2"))
+    down = ("OMRÅDE", "ALDER", "CIVILSTAND")
+    heads, cells = [], {}
+    for r in t.records:
+        h = (r["TID"][1], r["KØN"][1])
+        if h not in heads:
+            heads.append(h)
+        cells.setdefault(tuple(r[v][1] for v in down), {})[h] = str(r["value"])
+    top = [h[0] if i == 0 or heads[i - 1][0] != h[0] else "" for i, h in enumerate(heads)]
+    path = tmp_path / "folk.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    ws.write(0, 0, "Folketal den 1. i kvartalet (SYNTETISKE TAL)")
+    ws.write_row(2, 3, top)
+    ws.write_row(3, 3, [h[1] for h in heads])
+    for i, (key, vals) in enumerate(cells.items(), start=4):
+        ws.write_row(i, 0, list(key))
+        ws.write_row(i, 3, [int(vals[h]) for h in heads])
+    wb.close()
+    p = parse_population_export(path.read_bytes(), "folk.xlsx")
+    assert as_dict(p.frame) == expected()

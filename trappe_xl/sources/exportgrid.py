@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -262,6 +263,20 @@ def to_codes(long: pd.DataFrame, variables: tuple[Variable, ...], name: str) -> 
                               f"{var.id.lower()}")
         out[var.id] = out[var.id].map(mapping)
     return out
+
+
+def time_outside_table(grid: Grid) -> str | None:
+    """The one time code (2019 or 2019K1) in the title lines or the file name, when the table has
+    no time column (a download of a single year or quarter); None when there is none or several."""
+    pattern = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*([Kk])\s*([1-4]))?(?!\d)")
+    titles = [cells[0] for _, cells in grid.rows[:5] if cells[0] and not any(cells[1:])]
+    for text in (*titles, Path(grid.name).stem):
+        found = {m.group(1) + (f"K{m.group(3)}" if m.group(2) else "") for m in pattern.finditer(text)}
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            return None
+    return None
 
 
 def span(years) -> str:

@@ -100,7 +100,12 @@ def looks_like(grid: eg.Grid) -> bool:
 
 def parse_population_export(data: bytes, name: str, *, table: str | None = None) -> PopulationExport:
     """One hand-downloaded FOLK1A / BEF1A07 file -> PopulationExport; ``table`` when known."""
-    long = eg.to_codes(eg.long_table(eg.read_grid(data, name), VARIABLES), VARIABLES, name)
+    grid = eg.read_grid(data, name)
+    long = eg.to_codes(eg.long_table(grid, VARIABLES), VARIABLES, name)
+    notes = []
+    if "TID" not in long and (tid := eg.time_outside_table(grid)):
+        long["TID"] = tid
+        notes.append(f"tid {tid} taget fra titlen/filnavnet")
     for var in (eg.OMRAADE, eg.TID):
         if var.id not in long:
             raise ParseError(f"{name}: kolonnen {var.id.capitalize()} mangler – vælg den i "
@@ -114,9 +119,9 @@ def parse_population_export(data: bytes, name: str, *, table: str | None = None)
         raise ParseError(f"{name}, række {int(long[eg.ROW].min())}: ingen tal for 1. kvartal "
                          "(K1 = 1. januar) – vælg kvartalerne <år>K1 i Statistikbanken")
     _check_duplicates(long, name)
-    notes = [f"{var.lower()}: " + ("kun i alt brugt, delene udeladt" if (long[var] == "TOT").any()
-                                   else "delene lagt sammen")
-             for var in ("KØN", "CIVILSTAND") if var in long and long[var].nunique() > 1]
+    notes += [f"{var.lower()}: " + ("kun i alt brugt, delene udeladt" if (long[var] == "TOT").any()
+                                    else "delene lagt sammen")
+              for var in ("KØN", "CIVILSTAND") if var in long and long[var].nunique() > 1]
     ages = set(long["ALDER"])
     total_from_ages = set(ALL_AGES) <= ages and TOTAL not in ages
     if not total_from_ages:
