@@ -122,7 +122,7 @@ def read_file(path: Path, table: str | None = None) -> Imported:
     if kind == ACCOUNTS:
         p = parse_export(data, path.name, table=table)
         return Imported(path, data, grid, kind, p.table, p.parsed.report.summary(), accounts=p,
-                        options={k: v for k, v in p.options.items()})
+                        options=dict(p.options))
     if kind == POPULATION:
         pop = population_export.parse_population_export(data, path.name, table=table)
         return Imported(path, data, grid, kind, pop.table, pop.summary(), population=pop)
