@@ -16,6 +16,8 @@ log = logging.getLogger("trappe_xl")
 
 DEFAULT_DATA_DIR = Path("data")
 DEFAULT_YEARS = "2007-2024"
+#: what ``import --table`` accepts (PL = a user's own two-column price index)
+IMPORT_TABLES = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "PL")
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -102,11 +104,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="vis hver forespørgsel (URL og JSON), men send intet")
 
     i = sub.add_parser("import", parents=[common], help="læs manuelt hentede eksportfiler fra "
-                       "Statistikbanken", description="Læs eksportfiler (CSV eller XLSX), som er "
-                       "hentet manuelt fra Statistikbanken, ind i et nyt snapshot.")
+                       "Statistikbanken (regnskab, befolkning, prisindeks)",
+                       description="Læs eksportfiler (CSV eller XLSX), som er hentet manuelt fra "
+                                   "Statistikbanken, ind i et nyt snapshot. Filer, der gives "
+                                   "sammen, bliver ét snapshot; en enkelt fil lægges i et nyt "
+                                   "snapshot, der beholder det nyeste snapshots andre tabeller.")
     i.add_argument("files", nargs="+", type=Path, metavar="FIL", help="eksportfilerne")
-    i.add_argument("--table", default=None, metavar="TABEL",
-                   help="tabellen, filerne kommer fra (standard: genkendes)")
+    i.add_argument("--table", default=None, type=str.upper, choices=IMPORT_TABLES, metavar="TABEL",
+                   help="tabellen, alle filerne kommer fra (standard: genkendes af indholdet)")
+    i.add_argument("--alone", action="store_true",
+                   help="en enkelt fil: lav snapshot af kun den fil, behold intet andet")
 
     b = sub.add_parser("build", parents=[common], help="byg projektmappen fra et snapshot",
                        description="Byg projektmappen (.xlsx) fra et snapshot.")
@@ -134,7 +141,7 @@ def cmd_fetch(args) -> int:
 
 def cmd_import(args) -> int:
     from .sources.imports import run_import
-    run_import(args.data_dir, args.files, table=args.table, out=print)
+    run_import(args.data_dir, args.files, table=args.table, out=print, alone=args.alone)
     return 0
 
 

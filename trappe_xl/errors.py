@@ -44,6 +44,22 @@ class WrongTableError(ParseError):
     """An export belongs to another table/unit than the one expected."""
 
 
+class PopulationAgesError(ParseError):
+    """A population export holds one age only, or not every age 0–22 (per-child figures need them)."""
+
+
+class DuplicateTableYearError(DuplicateRowsError):
+    """Two imported files hold figures for the same table and year (the same key twice)."""
+
+
+class PriceIndexGapError(ParseError):
+    """A price index skips a year, or a year has no value: fixed prices would be wrong there."""
+
+
+class MixedUnitsError(ParseError):
+    """Accounts in kr. pr. indbygger and in 1.000 kr. (or two price indexes) would be mixed."""
+
+
 class KeyValidationError(TrappeError):
     """The translation key (kontoplan -> trin) breaks one of its rules; the message names the rows."""
 

@@ -7,6 +7,8 @@ Every part in ``manifest.json`` says how its file is parsed again:
   are passed to the parse function, e.g. ``{"transakt": "P3S13D"}`` for NAN1)
 - ``{"kind": "tableinfo", "table": ..., "file": ...}``: DST's tableinfo JSON (``updated``, ``text``)
 - ``{"kind": "export", "table": ..., "file": ..., "options": {"name", "year", "art"}}``
+- ``{"kind": "population-export" | "index-export", "table": "FOLK1A"|"BEF1A07" | "NAN1"|"PL",
+  "file": ..., "options": {"name"}}``: hand-downloaded population / price-index files
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ..dataset import Dataset
 from ..errors import ParseError, SnapshotError
 from . import parse
 from .exports import parse_export
+from .population_export import parse_population_export
+from .price_export import parse_index_export
 from .snapshot import latest_snapshot, read_bytes, read_manifest, snapshots_root
 
 STATBANK_FORMATS = ("BULK", "CSV")
@@ -132,7 +136,22 @@ def _export(part: dict, body: bytes, c: _Collected) -> None:
     c.tables.setdefault(p.report.table, {}).setdefault("source", "eksport hentet manuelt")
 
 
-READERS = {"statbank": _statbank, "tableinfo": _tableinfo, "export": _export}
+def _population_export(part: dict, body: bytes, c: _Collected) -> None:
+    name = (part.get("options") or {}).get("name", Path(part["file"]).name)
+    p = parse_population_export(body, name, table=part.get("table"))
+    c.population.append(p.frame)
+    c.note(p.report)
+
+
+def _index_export(part: dict, body: bytes, c: _Collected) -> None:
+    name = (part.get("options") or {}).get("name", Path(part["file"]).name)
+    p = parse_index_export(body, name, table=part.get("table"))
+    c.deflator.append(p.frame)
+    c.note(p.report)
+
+
+READERS = {"statbank": _statbank, "tableinfo": _tableinfo, "export": _export,
+           "population-export": _population_export, "index-export": _index_export}
 
 
 def load_snapshot(path: Path | str) -> Dataset:

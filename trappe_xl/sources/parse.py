@@ -33,7 +33,7 @@ LAYOUTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "REGK100": (frozenset({"OMRÅDE", "FUNKTION", "DRANST", "GRUPPERING", "ART", "PRISENHED", "TID"}),
                 frozenset({"EJER"})),
     "FOLK1A": (frozenset({"OMRÅDE", "ALDER", "TID"}), frozenset({"KØN", "CIVILSTAND"})),
-    "BEF1A07": (frozenset({"OMRÅDE", "ALDER", "TID"}), frozenset({"KØN", "KOEN"})),
+    "BEF1A07": (frozenset({"OMRÅDE", "ALDER", "TID"}), frozenset({"KØN", "KOEN", "CIVILSTAND"})),
     "PRIS8": (frozenset({"TID"}), frozenset({"TYPE"})),
     "NAN1": (frozenset({"TRANSAKT", "PRISENHED", "TID"}), frozenset()),
 }
@@ -299,7 +299,12 @@ def parse_population(table: str, body: bytes, *, quarter: str = "K1") -> ParsedF
     if table not in POPULATION_TABLES:
         raise ParseError(f"{table} er ikke en befolkningstabel ({', '.join(POPULATION_TABLES)})")
     what = f"{table}-svaret"
-    raw = read_statbank_csv(body, what)
+    return population_from_raw(table, read_statbank_csv(body, what), what, quarter=quarter)
+
+
+def population_from_raw(table: str, raw: pd.DataFrame, what: str, *, quarter: str = "K1") -> ParsedFrame:
+    """:func:`parse_population` on a frame of coded text columns (API ids + INDHOLD): the one
+    population parser, shared by API bodies and hand-downloaded exports (population_export.py)."""
     check_layout(list(raw.columns), table)
     notes = []
     tid = raw["TID"].str.strip()
@@ -345,7 +350,15 @@ def parse_deflator(table: str, body: bytes, *, pris8_type: str = PRIS8_TYPE,
     if table not in DEFLATOR_TABLES:
         raise ParseError(f"{table} er ikke en prisindekstabel ({', '.join(DEFLATOR_TABLES)})")
     what = f"{table}-svaret"
-    raw = read_statbank_csv(body, what)
+    return deflator_from_raw(table, read_statbank_csv(body, what), what, pris8_type=pris8_type,
+                             transakt=transakt, current=current, chained=chained)
+
+
+def deflator_from_raw(table: str, raw: pd.DataFrame, what: str, *, pris8_type: str = PRIS8_TYPE,
+                      transakt: str = NAN1_TRANSAKT, current: str = NAN1_CURRENT,
+                      chained: str = NAN1_CHAINED) -> ParsedFrame:
+    """:func:`parse_deflator` on a frame of coded text columns: the one price-index parser, shared
+    by API bodies and hand-downloaded exports (price_export.py)."""
     check_layout(list(raw.columns), table)
     if table == "PRIS8":
         if "TYPE" in raw:
