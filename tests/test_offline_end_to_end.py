@@ -69,7 +69,7 @@ CASES = {
 
 
 def expected_cells(sel: Selection, kommune, group) -> dict[str, float]:
-    """Section A, "I alt" and trin 2+3 / 4+5 (= 5.28.21 / 5.28.22 whatever the key's split), for the
+    """Section A, "I alt" and trin 2–3 / 4–5 samlet (= 5.28.21 / 5.28.22 at function level), for the
     kommune block and the comparison block, every year."""
     dash = D.Dash(n=len(YEARS))
     enhed = sel.enhed or "1000kr"
@@ -77,9 +77,10 @@ def expected_cells(sel: Selection, kommune, group) -> dict[str, float]:
     for i, y in enumerate(YEARS):
         for c0, members in ((D.K0, kommune), (D.C0, group)):
             out[a1(dash.a_rows()[i], c0 + ORDER.index(8))] = figure(y, members, enhed, sel.prisaar)
-            out[f"{a1(dash.a_rows()[i], c0 + ORDER.index(2))}+{a1(dash.a_rows()[i], c0 + ORDER.index(3))}"] = \
+            # function-level accounts: each function once, on its combined step (key 1.0)
+            out[a1(dash.a_rows()[i], c0 + ORDER.index(23))] = \
                 figure(y, members, enhed, sel.prisaar, ("52821",))
-            out[f"{a1(dash.a_rows()[i], c0 + ORDER.index(4))}+{a1(dash.a_rows()[i], c0 + ORDER.index(5))}"] = \
+            out[a1(dash.a_rows()[i], c0 + ORDER.index(45))] = \
                 figure(y, members, enhed, sel.prisaar, ("52822",))
         out[a1(dash.a_rows()[i], D.COUNT_COL)] = len(group)
     return out
