@@ -1,6 +1,7 @@
 """``build.py import FILES``: hand-downloaded Statistikbanken exports -> one new snapshot.
 
-Every file is parsed first; only when all parse and together hold no duplicate keys is ONE
+Every file is parsed first, strictly (a row that cannot be read exactly is an error naming file,
+line and value; see ``exports.py``); only when all parse and together hold no duplicate keys is ONE
 snapshot published, holding each file's bytes unchanged under ``import/<name>`` and a manifest
 part saying how to parse it again. Any error -> nothing is written.
 """
@@ -14,6 +15,7 @@ from typing import Callable, Iterable
 from .. import frames
 from ..errors import ParseError
 from .exports import ParsedExport, parse_export
+from . import limits
 from .load import combine_accounts, coverage
 from .snapshot import SnapshotWriter
 
@@ -28,9 +30,7 @@ def _read_all(files: list[Path], table: str | None) -> list[tuple[Path, bytes, P
         raise ParseError(f"flere filer hedder det samme: {', '.join(dup)}")
     out = []
     for f in files:
-        if not f.is_file():
-            raise ParseError(f"{f}: filen findes ikke")
-        data = f.read_bytes()
+        data = limits.check_file(f)   # a regular file under the size cap, else a named error
         out.append((f, data, parse_export(data, f.name, table=table)))
     return out
 
