@@ -10,9 +10,10 @@ refused with an error naming the file, the line and the value: a value that is n
 (``12x4``, ``1234 kr``, ``NaN``), an empty value, a missing or extra field, a blank label in a CSV,
 a text line amid the data, a CSV that ends in the middle of a line (cut off). Only title lines
 before and footnote lines after the data (one text cell each) and blank lines are passed over.
-Numbers go through the one reader :func:`trappe_xl.sources.parse.read_numbers`; the decimal
-convention comes from the values themselves, else from Danish labels in the file (Statistikbanken's
-Danish settings write ``1.234,5``), and a value that could mean two things is refused. Size and
+Numbers go through the one reader :func:`trappe_xl.sources.parse.read_numbers`. An export with
+Danish labels comes from Statistikbanken's Danish settings and is read with their convention
+(``1.234,5``: '1.234' is 1234, '1.23' is refused); in an export of codes only, the values
+themselves show the convention, and a value that could mean two things is refused. Size and
 shape limits (``limits.py``) are checked before a file is read.
 
 What the export does not state is filled in visibly and reported: dranst "*" = "ikke angivet i
@@ -37,7 +38,7 @@ from . import labels, limits
 from .parse import (DANISH, NOT_STATED, ParsedAccounts, build_accounts, read_numbers,
                     single_unit)
 
-YEAR = re.compile(r"(?:19|20)\d\d")
+YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 POPULATION_HEADERS = {"køn", "koen", "alder", "civilstand", "kon"}
 
 
@@ -316,11 +317,38 @@ def _long_frame(t: Table) -> tuple[pd.DataFrame, str | None]:
         values = df[c]
         if (values == "").all():
             continue
-        role = role or labels.detect_role(values.unique(), name)
+        role = role or _detect_role(values, name)
         if role in out:
             raise ParseError(f"{name}: to kolonner ligner begge {role!r}")
         out[role] = values
     return out, value_header
+
+
+def _detect_role(values: pd.Series, name: str) -> str:
+    """The role of an unnamed column. When one bad value keeps every role from accepting the whole
+    column, the role most of its values fit is taken, so that the bad value is then named with its
+    line by the mapping (instead of a vague "cannot tell what the column holds")."""
+    distinct = [v for v in values.unique() if v != ""]
+    try:
+        return labels.detect_role(distinct, name)
+    except ParseError as e:
+        best, score = None, 0
+        for role, fn in labels.ROLE_TESTS:
+            ok = 0
+            for v in distinct:
+                try:
+                    fn(v)
+                    ok += 1
+                except (ParseError, ValueError):
+                    pass
+            if ok > score:
+                best, score = role, ok
+        if best is not None and score * 2 >= len(distinct):
+            return best
+        if any("pris" in labels.norm(v) for v in distinct):
+            return "prisenhed"          # named by prisenhed_code: only løbende priser are read
+        at = values.index[int(np.argmax((values != "").to_numpy()))]
+        raise ParseError(f"{name}, {at}: {e}".replace(f"{name}: ", "", 1)) from None
 
 
 # -- public ------------------------------------------------------------------------------------
@@ -368,7 +396,7 @@ def parse_export(data: bytes, name: str, *, table: str | None = None, year: int 
         "gruppering": (_map(long["gruppering"], labels.gruppering_code, name)
                        if "gruppering" in long else frames.FUNCTION_LEVEL),
         "art": _map(long["art"], labels.art_code, name),
-        "value": read_numbers(long["value"], hint=DANISH if _danish_labels(long) else None, what=name),
+        "value": read_numbers(long["value"], decimal=DANISH if _danish_labels(long) else None, what=name),
     }, index=long.index)
     if "ejer" in long:
         canon["ejer"] = long["ejer"]
@@ -403,7 +431,8 @@ def _year(text: str) -> int:
 
 
 #: words only Statistikbanken's Danish settings write in the label columns: such an export writes
-#: numbers with a decimal comma (1.234,5), so '1.234' there is 1234.
+#: numbers with a decimal comma and thousands points (1.234,5), so '1.234' there is 1234 and a
+#: number in another format ('1.23', '7.25') is refused.
 DANISH_WORDS = ("løbende", "indbygger", "i alt", "hele landet", "driftskonti", "statsrefusion",
                 "bruttoudgifter", "indtægter", "region ")
 

@@ -184,8 +184,8 @@ _MINUS = "-\u2212"                     # hyphen-minus, minus sign
 _MAX_DIGITS = 15                        # more significant digits than a float holds exactly
 _NUMBER = {
     dec: re.compile(
-        r"(?P<int>[1-9]\d{0,2}(?P<sep>[" + re.escape(thou + _SPACES) + r"])\d{3}(?:(?P=sep)\d{3})*"
-        r"|\d+)(?:" + re.escape(dec) + r"(?P<frac>\d+))?")
+        r"(?P<int>[1-9][0-9]{0,2}(?P<sep>[" + re.escape(thou + _SPACES) + r"])[0-9]{3}(?:(?P=sep)[0-9]{3})*"
+        r"|[0-9]+)(?:" + re.escape(dec) + r"(?P<frac>[0-9]+))?")
     for dec, thou in ((DANISH, "."), (ENGLISH, ","))}
 
 
@@ -194,10 +194,9 @@ def _read_as(text: str, decimal: str) -> float | None:
     m = _NUMBER[decimal].fullmatch(text)
     if m is None:
         return None
-    digits = re.sub(r"\D", "", m.group("int"))
+    digits = re.sub(r"[^0-9]", "", m.group("int"))
     frac = m.group("frac") or ""
-    significant = (digits + frac).lstrip("0")
-    if len(significant.rstrip("0") if not frac else significant) > _MAX_DIGITS:
+    if len((digits + frac).strip("0")) > _MAX_DIGITS:
         raise NumberError(f"{_short(text)} har flere cifre, end et tal kan holde præcist")
     value = float(f"{digits}.{frac}" if frac else digits)
     if not math.isfinite(value):
@@ -383,7 +382,7 @@ def classify_areas(codes: pd.Series, what: str | None = None) -> pd.Series:
 
 def years(tid: pd.Series, what: str = "TID") -> pd.Series:
     s = tid.astype(str).str.strip()
-    bad = ~s.str.fullmatch(r"\d{4}")
+    bad = ~s.str.fullmatch(r"[0-9]{4}")
     if bad.any():
         at = _location(s.index[int(np.argmax(bad.to_numpy()))])
         raise ParseError(f"{what}, {at}: forventede årstal, fik {_short(s[bad].iloc[0])}")

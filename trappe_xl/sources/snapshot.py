@@ -175,6 +175,9 @@ class SnapshotWriter:
                     os.fsync(fh.fileno())
                 for d in sorted({(self._tmp / rel).parent for rel in self.manifest["files"]}, reverse=True):
                     fsync_dir(d)
+                mask = os.umask(0o022)
+                os.umask(mask)
+                os.chmod(self._tmp, 0o777 & ~mask)     # mkdtemp made it private
                 fsync_dir(self._tmp)
             except OSError as e:
                 raise SnapshotError(f"kan ikke skrive snapshottet {self.final.name}: "
