@@ -17,6 +17,7 @@ manifest.json::
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -187,6 +188,9 @@ class SnapshotWriter:
             try:
                 os.rename(self._tmp, self.final)
             except OSError as e:
+                if e.errno in (errno.ENOTEMPTY, errno.EEXIST):   # another run published it meanwhile
+                    raise SnapshotError(f"snapshot {self.final} dukkede op undervejs; det overskrives "
+                                        "ikke") from None
                 raise SnapshotError(f"kan ikke udgive snapshottet {self.final}: {describe_oserror(e)}") from None
             self._tmp = None
             fsync_dir(self.root)
