@@ -20,8 +20,8 @@ def body(*lines: str, head: str = REGK31_HEAD, bom: bool = True) -> bytes:
     return ((BOM if bom else "") + "\r\n".join([head, *lines]) + "\r\n").encode("utf-8")
 
 
-SYNTHETIC = ["101;52821;1;TOT;LOBM;2019;1234,5", "147;52822;2;I;LOBM;2019;-7.25",
-             "0;52821;1;TOT;LOBM;2019;5000", "84;52821;1;TOT;LOBM;2019;900", "910;52821;1;TOT;LOBM;2019;1"]
+SYNTHETIC = ["101;52821;1;TOT;LOBM;2019;1234,5", "147;52822;2;I;LOBM;2019;-7,25",
+             "0;52821;1;TOT;LOBM;2019;5000", "84;52821;1;TOT;LOBM;2019;900", "85;52821;1;TOT;LOBM;2019;1"]
 
 
 def test_bom_and_no_bom_give_the_same_rows():
@@ -36,11 +36,27 @@ def test_codes_stay_strings_and_values_are_read_exactly():
     acc = p.accounts.set_index("kommunekode")
     assert acc.loc["101", "funktion"] == "5.28.21" and acc.loc["147", "funktion"] == "5.28.22"
     assert acc.loc["101", "beloeb_1000kr"] == 1234.5          # decimal comma
-    assert acc.loc["147", "beloeb_1000kr"] == -7.25           # decimal point
+    assert acc.loc["147", "beloeb_1000kr"] == -7.25
     assert acc.loc["147", "dranst"] == "2" and acc.loc["101", "gruppering"] == "*"
     assert p.accounts["aar"].dtype.kind == "i"
-    assert sorted(p.aggregates["kommunekode"]) == ["000", "084", "910"]  # kept apart, 3-digit
-    assert p.report.unit == "beloeb_1000kr" and p.report.aggregates == ("000", "084", "910")
+    assert sorted(p.aggregates["kommunekode"]) == ["000", "084", "085"]  # kept apart, 3-digit
+    assert p.report.unit == "beloeb_1000kr" and p.report.aggregates == ("000", "084", "085")
+
+
+def test_a_body_with_decimal_points_only_reads_them_as_points():
+    p = parse.parse_accounts("REGK31", body("101;52821;1;TOT;LOBM;2019;1.234", "147;52822;2;I;LOBM;2019;-7.25"))
+    assert p.accounts["beloeb_1000kr"].tolist() == [1.234, -7.25]
+
+
+def test_a_body_mixing_decimal_comma_and_point_is_refused():
+    with pytest.raises(ParseError, match="både dansk.*linje 2.*engelsk.*linje 3"):
+        parse.parse_accounts("REGK31", body("101;52821;1;TOT;LOBM;2019;1234,5", "147;52822;2;I;LOBM;2019;-7.25"))
+
+
+@pytest.mark.parametrize("code", ["950", "999", "910"])
+def test_unknown_9xx_area_codes_are_named_not_dropped(code):
+    with pytest.raises(UnknownAreaError, match=f"'{code}' \\(linje 3\\)"):
+        parse.parse_accounts("REGK31", body("101;52821;1;TOT;LOBM;2019;1", f"{code};52821;1;TOT;LOBM;2019;2"))
 
 
 @pytest.mark.parametrize("marker", ["..", ".", ""])
@@ -122,7 +138,7 @@ def test_regk100_duplicate_ejer_rows_are_refused():
 
 
 def test_non_numeric_value_is_refused():
-    with pytest.raises(ParseError, match="ikke tal"):
+    with pytest.raises(ParseError, match="linje 2: 'abc' er ikke et tal"):
         parse.parse_accounts("REGK31", body("101;52821;1;TOT;LOBM;2019;abc"))
 
 
@@ -202,5 +218,5 @@ def test_dst_symbols_dots_are_missing_dash_is_zero():
     out = parse.to_numbers(pd.Series(["..", ".", "", "-", "12,5", "-3"]))
     assert [math.isnan(v) for v in out[:3]] == [True, True, True]
     assert out[3:].tolist() == [0.0, 12.5, -3.0]
-    with pytest.raises(ParseError, match="ikke tal"):
+    with pytest.raises(ParseError, match="'n/a' er ikke et tal"):
         parse.to_numbers(pd.Series(["12", "n/a"]))

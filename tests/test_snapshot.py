@@ -52,13 +52,13 @@ def test_nothing_is_visible_before_the_with_block_ends(tmp_path):
 
 def test_existing_snapshot_is_never_overwritten(tmp_path):
     path = _write(tmp_path)
-    with pytest.raises(SnapshotError, match="never overwritten"):
+    with pytest.raises(SnapshotError, match="overskrives aldrig"):
         _write(tmp_path, files={"REGK31/part-001.csv": b"other"})
     assert (path / "REGK31/part-001.csv").read_bytes() == BODY
 
 
 def test_snapshot_appearing_while_writing_is_not_overwritten(tmp_path):
-    with pytest.raises(SnapshotError, match="appeared"):
+    with pytest.raises(SnapshotError, match="dukkede op"):
         with SnapshotWriter(tmp_path, "s1", source="fetch", created=CREATED) as w:
             w.add("a.csv", BODY)
             (w.final / "x").mkdir(parents=True)   # someone else published meanwhile
@@ -79,13 +79,13 @@ def test_failed_rename_leaves_nothing(tmp_path, monkeypatch):
     def broken_rename(src, dst):
         raise OSError("disk full")
     monkeypatch.setattr(snapshot.os, "rename", broken_rename)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SnapshotError, match="disk full"):
         _write(tmp_path)
     assert _entries(tmp_path) == []
 
 
 def test_empty_snapshot_is_refused(tmp_path):
-    with pytest.raises(SnapshotError, match="empty"):
+    with pytest.raises(SnapshotError, match="tomt snapshot"):
         with SnapshotWriter(tmp_path, "s1", source="fetch", created=CREATED):
             pass
     assert _entries(tmp_path) == []
@@ -106,7 +106,7 @@ def test_invalid_file_names_are_refused(tmp_path, rel):
 
 
 def test_same_file_twice_is_refused(tmp_path):
-    with pytest.raises(SnapshotError, match="twice"):
+    with pytest.raises(SnapshotError, match="to gange"):
         with SnapshotWriter(tmp_path, "s1", source="fetch", created=CREATED) as w:
             w.add("a.csv", BODY)
             w.add("a.csv", BODY)
@@ -123,18 +123,18 @@ def test_checksum_verify_detects_changed_and_missing_files(tmp_path):
     with pytest.raises(SnapshotError, match="checksum"):
         read_bytes(path, "REGK31/part-001.csv", manifest=manifest)
     f.unlink()
-    with pytest.raises(SnapshotError, match="missing"):
+    with pytest.raises(SnapshotError, match="mangler"):
         read_manifest(path)
 
 
 def test_read_manifest_refuses_non_snapshots(tmp_path):
-    with pytest.raises(SnapshotError, match="no manifest"):
+    with pytest.raises(SnapshotError, match="ikke et snapshot"):
         read_manifest(tmp_path)
     (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(SnapshotError, match="not valid JSON"):
+    with pytest.raises(SnapshotError, match="ikke gyldig JSON"):
         read_manifest(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"format": 99}), encoding="utf-8")
-    with pytest.raises(SnapshotError, match="unknown snapshot format"):
+    with pytest.raises(SnapshotError, match="ukendt snapshot-format"):
         read_manifest(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"format": 1}), encoding="utf-8")
     with pytest.raises(SnapshotError, match="files"):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
-from .errors import TrappeError
+from .errors import TrappeError, describe_oserror
 
 log = logging.getLogger("trappe_xl")
 
@@ -175,6 +176,40 @@ COMMANDS = {"fetch": cmd_fetch, "import": cmd_import, "build": cmd_build, "check
             None: cmd_default}
 
 
+#: exit codes: 2 = a named error (bad input, bad path, refused), 3 = an unexpected error, 130 = Ctrl-C
+EXIT_ERROR, EXIT_UNEXPECTED, EXIT_INTERRUPTED = 2, 3, 130
+MAX_MESSAGE = 600
+
+
+def _one_line(text: str) -> str:
+    """A message as one line of at most MAX_MESSAGE characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= MAX_MESSAGE else line[:MAX_MESSAGE - 1] + "…"
+
+
+def _report(e: BaseException) -> int:
+    """Every error ends as ONE Danish line on stderr and a non-zero exit code, never a traceback
+    (set TRAPPE_DEBUG=1 to get the traceback of an unexpected error)."""
+    if isinstance(e, TrappeError):
+        print(_one_line(f"fejl ({type(e).__name__}): {e}"), file=sys.stderr)
+        return EXIT_ERROR
+    if isinstance(e, KeyboardInterrupt):
+        print("afbrudt: intet er gemt halvt (snapshots og projektmapper skrives færdige eller slet ikke)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if isinstance(e, OSError):
+        print(_one_line(f"fejl (filsystem): {describe_oserror(e)}"), file=sys.stderr)
+        return EXIT_ERROR
+    if isinstance(e, MemoryError):
+        print("fejl: ikke nok hukommelse til opgaven", file=sys.stderr)
+        return EXIT_ERROR
+    if os.environ.get("TRAPPE_DEBUG"):
+        raise e
+    print(_one_line(f"uventet fejl ({type(e).__name__}: {e}) – kør igen med TRAPPE_DEBUG=1 for "
+                    "detaljer, og meld fejlen"), file=sys.stderr)
+    return EXIT_UNEXPECTED
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = _parser().parse_args(argv)
@@ -182,9 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         args.data_dir = DEFAULT_DATA_DIR
     try:
         return COMMANDS[args.command](args)
-    except TrappeError as e:
-        print(f"fejl ({type(e).__name__}): {e}", file=sys.stderr)
-        return 2
+    except (Exception, KeyboardInterrupt) as e:  # noqa: BLE001 – see _report
+        return _report(e)
 
 
 if __name__ == "__main__":

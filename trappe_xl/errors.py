@@ -1,5 +1,7 @@
 """Named errors. Every failure a user can meet has its own class and a message that says what to do."""
 
+import errno as _errno
+
 
 class TrappeError(Exception):
     """Base class for every error trappe-xl raises on purpose."""
@@ -60,6 +62,20 @@ class MixedUnitsError(ParseError):
     """Accounts in kr. pr. indbygger and in 1.000 kr. (or two price indexes) would be mixed."""
 
 
+class NumberError(ParseError):
+    """A value is not a number that can be read exactly (``12x4``, ``1234 kr``, ``NaN``)."""
+
+
+class AmbiguousNumberError(NumberError):
+    """A value reads as two different numbers (``1.234``: 1234 with Danish settings, 1.234 with
+    English ones) and nothing in the file says which; it is refused, never guessed."""
+
+
+class LimitError(ParseError):
+    """An input is larger or of a stranger shape than any Statistikbanken export (file size, sheet
+    dimensions, decompressed size); refused before it is read."""
+
+
 class KeyValidationError(TrappeError):
     """The translation key (kontoplan -> trin) breaks one of its rules; the message names the rows."""
 
@@ -84,5 +100,31 @@ class SelectionError(TrappeError):
     """An analysis selection (kommune, group, year, unit ...) is not valid."""
 
 
+class OutputError(TrappeError):
+    """The workbook cannot be written where asked (a folder, a device, no access, busy)."""
+
+
 class SheetLimitError(TrappeError):
     """A table would not fit on one worksheet (1,048,576 rows); nothing is written."""
+
+
+_ERRNO_DA = {
+    _errno.ENOENT: "findes ikke", _errno.EACCES: "ingen adgang", _errno.EPERM: "ikke tilladt",
+    _errno.EISDIR: "er en mappe", _errno.ENOTDIR: "en del af stien er ikke en mappe",
+    _errno.EROFS: "skrivebeskyttet filsystem", _errno.ENOSPC: "disken er fuld",
+    _errno.EDQUOT: "diskkvoten er brugt op", _errno.EEXIST: "findes allerede",
+    _errno.ENAMETOOLONG: "navnet er for langt", _errno.EBUSY: "er optaget",
+    _errno.EXDEV: "ligger på et andet drev", _errno.ELOOP: "for mange symbolske links",
+    _errno.ENXIO: "ingen sådan enhed", _errno.ENODEV: "ingen sådan enhed", _errno.EIO: "I/O-fejl",
+    _errno.EMFILE: "for mange åbne filer", _errno.ENOTEMPTY: "mappen er ikke tom",
+    _errno.EINVAL: "ugyldigt navn eller argument", _errno.ETXTBSY: "filen er i brug",
+}
+
+
+def describe_oserror(e: OSError) -> str:
+    """An OSError as Danish text: '<path>: ingen adgang' (the path when the error has one)."""
+    text = _ERRNO_DA.get(e.errno) or e.strerror or str(e) or type(e).__name__
+    path = e.filename
+    if path is not None and e.filename2 is not None:
+        return f"{path} → {e.filename2}: {text}"
+    return f"{path}: {text}" if path is not None else text

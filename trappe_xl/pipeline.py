@@ -1,17 +1,32 @@
 """build: snapshot -> key -> model -> workbook; check: a built workbook against the model.
 
 Reads top to bottom as named steps; every step says one line through ``say``.
+
+Writing the workbook is safe against crashes and concurrent runs (``_output``): ``--out`` is checked
+first (a folder, a device or an unwritable place is refused before anything is built); one lock per
+output file (``.<name>.lock`` beside it, held with flock, removed when done) lets one run at a time
+write it, and the lock holder removes the temporary files that killed runs left; the workbook is
+written under a unique temporary name in the same folder, fsynced, renamed over the output, the
+folder fsynced, and "skrevet" is said only after checking that the output is the file this run
+wrote.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import math
+import os
+import stat
+import tempfile
+import zipfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+from xml.etree import ElementTree
 
 from . import model
 from .dataset import Dataset
-from .errors import TrappeError
+from .errors import OutputError, SnapshotError, TrappeError, describe_oserror
 from .key import Key, load_key
 from .reference import HELE_LANDET
 from .workbook import layout
@@ -60,32 +75,227 @@ def land_steps(ds: Dataset, key: Key):
 def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | str | None = None,
           say: Callable[[str], None] = print, *, selection: Selection | None = None,
           synthetic: bool = False, lambdas: bool = True) -> Path:
-    ds = load_dataset(data_dir, snapshot)
-    say(f"snapshot: {ds.meta.get('name', '?')} ({len(ds.accounts):,} regnskabsrækker)")
-    key = load_key()
-    say(f"nøgle: {key.stamp}")
-    data = prepare(ds, key, synthetic=synthetic)
-    first, last = data.period
-    say(f"model: {len(data.steps):,} trinrækker {first}-{last}; kontrol OK "
-        f"({len(data.kontrol):,} summer)")
-    out = Path(out) if out else WORKBOOK_DIR / workbook_name(first, last)
-    write_workbook(data, selection or Selection(), out, lambdas=lambdas)
-    say(f"skrevet: {out}")
+    with contextlib.ExitStack() as stack:
+        # an explicit --out is checked and locked before the work: a folder, a device, an
+        # unwritable place or a busy output is refused at once
+        tmp = stack.enter_context(_output(Path(out), say)) if out else None
+        ds = load_dataset(data_dir, snapshot)
+        _remove_stale_snapshots(data_dir, say)
+        say(f"snapshot: {ds.meta.get('name', '?')} ({len(ds.accounts):,} regnskabsrækker)")
+        key = load_key()
+        say(f"nøgle: {key.stamp}")
+        data = prepare(ds, key, synthetic=synthetic)
+        first, last = data.period
+        say(f"model: {len(data.steps):,} trinrækker {first}-{last}; kontrol OK "
+            f"({len(data.kontrol):,} summer)")
+        out = Path(out) if out else WORKBOOK_DIR / workbook_name(first, last)
+        if tmp is None:
+            tmp = stack.enter_context(_output(out, say))
+        write_workbook(data, selection or Selection(), tmp, lambdas=lambdas)
+    say(f"skrevet: {out}")        # only after the rename of this run's own file succeeded
     return out
+
+
+def _remove_stale_snapshots(data_dir: Path | str, say: Callable[[str], None]) -> None:
+    from .sources.snapshot import remove_stale_temporaries
+    if removed := remove_stale_temporaries(data_dir):
+        say(f"ryddet op efter afbrudte kørsler: {', '.join(removed)}")
+
+
+# -- the output file -------------------------------------------------------------------------------
+
+def check_out(out: Path) -> None:
+    """Refuse an output path that cannot become a workbook file, with a Danish message."""
+    try:
+        st = out.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise OutputError(f"--out {out}: {describe_oserror(e)}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"--out {out} er en mappe; angiv et filnavn, fx {out / 'model.xlsx'}")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise OutputError(f"--out {out} er ikke en almindelig fil (fx en enhed); angiv et filnavn")
+    parent = out.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"--out {out}: {parent} er ikke en mappe")
+
+
+def _temp_names(out: Path) -> tuple[str, str]:
+    """Prefixes of this output's temporary files: ours ``.<name>.<random>.tmp`` and the writer's
+    own ``..<name>.<random>.tmp.tmp`` inside it (and the old fixed ``.<name>.tmp``)."""
+    return f".{out.name}.", f"..{out.name}."
+
+
+def _lock(out: Path) -> int:
+    """Take the output's lock file exclusively or refuse at once; the lock file is unlinked by
+    its holder when done, so after getting it we check it is still the one at the path."""
+    path = out.with_name(f".{out.name}.lock")
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise OutputError(f"kan ikke skrive i {out.parent}: {describe_oserror(e)}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(f"en anden kørsel skriver allerede {out}; prøv igen, når den er færdig") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _output(out: Path, say: Callable[[str], None]) -> Iterator[Path]:
+    """Yield a unique temporary path next to ``out``; on a clean exit make it ``out`` durably."""
+    check_out(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"kan ikke oprette mappen {out.parent}: {describe_oserror(e)}") from None
+    fd = _lock(out)
+    lock_path = out.with_name(f".{out.name}.lock")
+    tmp: Path | None = None
+    try:
+        stale = _remove_stale_outputs(out)
+        if stale:
+            say(f"ryddet op efter afbrudte kørsler: {', '.join(stale)}")
+        try:
+            handle, name = tempfile.mkstemp(prefix=_temp_names(out)[0], suffix=".tmp", dir=out.parent)
+            os.close(handle)
+        except OSError as e:
+            raise OutputError(f"kan ikke skrive i {out.parent}: {describe_oserror(e)}") from None
+        tmp = Path(name)
+        yield tmp
+        try:
+            with open(tmp, "rb+") as fh:
+                os.fchmod(fh.fileno(), 0o666 & ~_umask())   # mkstemp made it private
+                os.fsync(fh.fileno())
+                written = os.fstat(fh.fileno())
+            os.replace(tmp, out)
+            tmp = None
+            from .sources.snapshot import fsync_dir
+            fsync_dir(out.parent)
+            now = os.stat(out)
+        except OSError as e:
+            raise OutputError(f"kan ikke skrive {out}: {describe_oserror(e)}") from None
+        if not os.path.samestat(written, now):
+            raise OutputError(f"{out} er ikke den fil, denne kørsel skrev; en anden proces har "
+                              "skrevet den samtidig")
+    except OSError as e:
+        raise OutputError(f"kan ikke skrive {out}: {describe_oserror(e)}") from None
+    finally:
+        if tmp is not None:
+            for p in (tmp, tmp.with_name(f".{tmp.name}.tmp")):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_outputs(out: Path) -> list[str]:
+    """Temporary files of this output left by killed runs (safe: we hold the output's lock, and
+    only a lock holder makes them)."""
+    removed = []
+    ours, writers = _temp_names(out)
+    for p in out.parent.iterdir():
+        if p.name.startswith((ours, writers)) and p.name.endswith(".tmp") and p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p.name)
+    return removed
+
+
+# -- check -----------------------------------------------------------------------------------------
+
+#: a workbook read back by ``check`` may unpack to at most this much (a built one is far smaller)
+MAX_CHECK_UNCOMPRESSED = 2 * 2**30
+
+
+def workbook_snapshot(workbook: Path) -> str | None:
+    """The snapshot a built workbook names (its custom document property ``Snapshot``)."""
+    try:
+        with zipfile.ZipFile(workbook) as zf:
+            names = set(zf.namelist())
+            total = sum(i.file_size for i in zf.infolist())
+            if total > MAX_CHECK_UNCOMPRESSED:
+                raise TrappeError(f"{workbook} fylder udpakket {total // 2**20} MB; det er ikke en "
+                                  "projektmappe fra trappe-xl")
+            if "docProps/custom.xml" not in names:
+                return None
+            with zf.open("docProps/custom.xml") as fh:
+                xml = fh.read(1_000_000)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise TrappeError(f"kan ikke læse projektmappen {workbook}: den er ikke en .xlsx-fil ({e})") from None
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError:
+        return None
+    for prop in root:
+        if prop.get("name") == "Snapshot":
+            text = "".join(prop.itertext()).strip()
+            return text or None
+    return None
+
+
+def _check_workbook_path(workbook: Path) -> None:
+    try:
+        st = workbook.stat()
+    except OSError as e:
+        raise TrappeError(f"projektmappen {describe_oserror(e)}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise TrappeError(f"projektmappen {workbook} er ikke en almindelig fil")
 
 
 def check(workbook: Path | str, data_dir: Path | str, snapshot: Path | str | None = None,
           say: Callable[[str], None] = print) -> bool:
     """Compare a built workbook's TrinData, Kontrol and the cached values of Analyse (for the
-    choices its input cells hold) with the model."""
+    choices its input cells hold) with the model of the snapshot the workbook names: found in
+    ``data_dir`` by name, or ``snapshot`` if given (which must then be that snapshot)."""
     import openpyxl
-    ds = load_dataset(data_dir, snapshot)
+    workbook = Path(workbook)
+    _check_workbook_path(workbook)
+    named = workbook_snapshot(workbook)
+    if snapshot is None:
+        if not named:
+            raise SnapshotError(f"projektmappen {workbook} nævner ikke, hvilket snapshot den er "
+                                "bygget af; angiv det med --snapshot MAPPE")
+        from .sources.snapshot import snapshots_root
+        snapshot = snapshots_root(data_dir) / named
+        try:
+            ds = load_dataset(data_dir, snapshot)
+        except SnapshotError as e:
+            raise SnapshotError(f"projektmappen er bygget af snapshot {named}, som ikke kan læses i "
+                                f"{snapshots_root(data_dir)} ({e}); angiv det med --snapshot MAPPE") from None
+    else:
+        ds = load_dataset(data_dir, snapshot)
+        if named and ds.meta.get("name") != named:
+            raise SnapshotError(f"projektmappen er bygget af snapshot {named}, ikke af "
+                                f"{ds.meta.get('name')} ({snapshot}); check sammenligner kun med "
+                                "det snapshot, projektmappen er bygget af")
+    say(f"sammenligner med snapshot {ds.meta.get('name', '?')}")
     data = prepare(ds, load_key())
     try:
         wb = openpyxl.load_workbook(workbook, data_only=True, read_only=False)
     except Exception as e:  # openpyxl raises many kinds for a bad file
         raise TrappeError(f"kan ikke læse projektmappen {workbook}: {e}") from e
-    problems = _check_trindata(wb, data) + _check_kontrol(wb) + analyse_differences(wb, data)
+    try:
+        problems = _check_trindata(wb, data) + _check_kontrol(wb) + analyse_differences(wb, data)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as e:
+        raise TrappeError(f"projektmappen {workbook} har ikke en trappe-xl-projektmappes opbygning "
+                          f"({type(e).__name__}: {e})") from None
     for p in problems[:20]:
         say(f"AFVIGELSE: {p}")
     say("check OK: projektmappen stemmer med modellen" if not problems

@@ -15,7 +15,9 @@ same table — or any price index, there is one — is replaced), and the output
 
 Nothing is written until every file parses, the files agree with each other (no table and year
 twice, one unit of accounts, one kind of price index without gaps) and the new snapshot, staged
-in a temporary folder, loads exactly as the build will load it. Snapshots are never changed:
+in a temporary folder, loads exactly as the build will load it. Every file is read strictly (a row
+that cannot be read exactly is an error naming file, line and value; see ``exports.py``) and
+within the size limits of ``limits.py``. Snapshots are never changed:
 the newest good one stays as it was whatever happens.
 """
 
@@ -35,6 +37,7 @@ from ..errors import DuplicateTableYearError, MixedUnitsError, ParseError, Price
 from . import exportgrid as eg
 from . import labels, population_export, price_export
 from .exports import ParsedExport, parse_export
+from . import limits
 from .load import load_snapshot
 from .parse import ACCOUNT_TABLES, DEFLATOR_TABLES, POPULATION_TABLES
 from .snapshot import SnapshotWriter, latest_snapshot, read_bytes, read_manifest, snapshots_root
@@ -114,9 +117,7 @@ def kind_of(grid: eg.Grid, table: str | None) -> str:
 
 
 def read_file(path: Path, table: str | None = None) -> Imported:
-    if not path.is_file():
-        raise ParseError(f"{path}: filen findes ikke")
-    data = path.read_bytes()
+    data = limits.check_file(path)   # a regular file under the size cap, else a named error
     grid = eg.read_grid(data, path.name)
     kind = kind_of(grid, table)
     if kind == ACCOUNTS:

@@ -102,6 +102,10 @@ def _statbank(part: dict, body: bytes, c: _Collected) -> None:
     fmt = str(part.get("format", "BULK")).upper()
     if fmt not in STATBANK_FORMATS:
         raise SnapshotError(f"del {part['file']}: format {fmt!r} kan ikke læses (kun BULK/CSV)")
+    allowed = {"FOLK1A": {"quarter"}, "BEF1A07": {"quarter"}, "PRIS8": {"pris8_type"},
+               "NAN1": {"transakt", "current", "chained"}}.get(table, set())
+    if bad := sorted(set(options) - allowed) or [k for k, v in options.items() if not isinstance(v, str)]:
+        raise SnapshotError(f"del {part['file']}: ukendte eller ugyldige 'options' {bad} i manifest.json")
     if table in parse.ACCOUNT_TABLES:
         p = parse.parse_accounts(table, body)
         c.accounts.setdefault(table, []).append(p.accounts)
@@ -122,12 +126,17 @@ def _tableinfo(part: dict, body: bytes, c: _Collected) -> None:
         info = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise SnapshotError(f"del {part['file']}: tableinfo er ikke gyldig JSON ({e})") from e
+    if not isinstance(info, dict):
+        raise SnapshotError(f"del {part['file']}: tableinfo er ikke et JSON-objekt")
     c.tables.setdefault(part["table"], {}).update(
         {k: info[k] for k in ("updated", "text", "unit") if k in info})
 
 
 def _export(part: dict, body: bytes, c: _Collected) -> None:
     o = part.get("options") or {}
+    if (not isinstance(o.get("name", ""), str) or not isinstance(o.get("year") or 0, int)
+            or not isinstance(o.get("art") or "", str) or not isinstance(o.get("table") or "", str)):
+        raise SnapshotError(f"del {part['file']}: ugyldige 'options' i manifest.json: {o!r}")
     p = parse_export(body, o.get("name", Path(part["file"]).name), table=o.get("table", part.get("table")),
                      year=o.get("year"), art=o.get("art")).parsed
     c.accounts.setdefault(f"export:{p.report.table}", []).append(p.accounts)
@@ -163,6 +172,9 @@ def load_snapshot(path: Path | str) -> Dataset:
         reader = READERS.get(part.get("kind"))
         if reader is None:
             raise SnapshotError(f"{path}: ukendt del-type {part.get('kind')!r} i manifest.json")
+        if not isinstance(part.get("table"), str) or not isinstance(part.get("options") or {}, dict):
+            raise SnapshotError(f"{path}: delen {part['file']!r} i manifest.json mangler 'table' "
+                                "eller har ugyldige 'options'")
         reader(part, read_bytes(path, part["file"], manifest=manifest), c)
     what = f"snapshot {path.name}"
     accounts = prefer_groupings({t: combine_accounts(fs, what) for t, fs in c.accounts.items()},

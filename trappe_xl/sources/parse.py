@@ -4,21 +4,26 @@ A body is UTF-8 with a BOM, ';'-separated, CRLF, and its header is the variable 
 e.g. ``OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD``. Every field is read as text, so codes
 such as "101" or "001" stay strings; INDHOLD ".."/"."/"" becomes NaN, never 0.
 
-The area and value rules (:func:`normalise_area`, :func:`to_numbers`) and the canonical builder
-(:func:`build_accounts`) are shared with ``exports.py``.
+The area and value rules (:func:`normalise_area`, :func:`read_number` / :func:`read_numbers`,
+the one number reader of every export) and the canonical builder (:func:`build_accounts`) are shared
+with ``exports.py``. Nothing is dropped silently: a value, year, code or area that cannot be read
+exactly is an error naming its line and the value.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .. import frames, reference
-from ..errors import DuplicateRowsError, ParseError, UnknownAreaError, WrongTableError
+from ..errors import (AmbiguousNumberError, DuplicateRowsError, LimitError, NumberError, ParseError,
+                      UnknownAreaError, WrongTableError)
 
 MISSING_MARKERS = frozenset({"..", ".", ""})
 #: DST's symbol table: "-" = nul (the figure is zero), unlike ".." (confidential/uncertain) and
@@ -89,22 +94,61 @@ def decode(body: bytes, what: str = "svaret") -> str:
                          "Statistikbanken i UTF-8") from e
 
 
+#: the largest API body or file read at all (a REGK100 BULK part under DST's 1,000,000-cell cap is
+#: about 40 MB); larger ones are refused before they are decoded.
+MAX_BODY_BYTES = 256 * 2**20
+#: fields in one line: no Statistikbanken table has more than a handful of variables.
+MAX_FIELDS = 1000
+
+
+def check_size(n_bytes: int, what: str, limit: int = MAX_BODY_BYTES) -> None:
+    if n_bytes > limit:
+        raise LimitError(f"{what} fylder {n_bytes / 2**20:,.0f} MB; grænsen er {limit // 2**20} MB "
+                         "(del eksporten op, fx ét år pr. fil)".replace(",", "."))
+
+
 def read_statbank_csv(body: bytes, what: str = "svaret") -> pd.DataFrame:
-    """A BULK/CSV body as a frame of strings; refuses ragged or truncated bodies."""
-    rows = [r for r in csv.reader(io.StringIO(decode(body, what), newline=""), delimiter=";") if r]
+    """A BULK/CSV body as a frame of strings indexed by line number; refuses ragged or truncated
+    bodies (every line must have the header's fields, and the body must end with a line break)."""
+    check_size(len(body), what)
+    text = decode(body, what)
+    if "\x00" in text:
+        raise ParseError(f"{what} indeholder NUL-tegn: det er ikke en tekstfil fra Statistikbanken")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    rows, lines = [], []
+    try:
+        for r in reader:
+            if len(r) > MAX_FIELDS:
+                raise LimitError(f"{what}, linje {reader.line_num}: {len(r)} felter; grænsen er {MAX_FIELDS}")
+            if r:
+                rows.append(r)
+                lines.append(reader.line_num)
+    except csv.Error as e:
+        raise ParseError(f"{what}, linje {reader.line_num}: kan ikke læses som CSV ({e})") from None
     if not rows:
         raise ParseError(f"{what} er tomt: ingen kolonneoverskrift")
     header = [h.strip() for h in rows[0]]
     if "INDHOLD" not in header:
         raise ParseError(f"{what} mangler kolonnen INDHOLD (overskrift: {';'.join(header)})")
-    for i, row in enumerate(rows[1:], start=2):
+    if dup := sorted({h for h in header if header.count(h) > 1}):
+        raise ParseError(f"{what}: kolonnen {', '.join(dup)} står flere gange i overskriften")
+    for i, row in enumerate(rows[1:], start=1):
         if len(row) != len(header):
-            last = " – sidste linje, svaret ser afkortet ud" if i == len(rows) else ""
-            raise ParseError(f"{what}, linje {i}: {len(row)} felter, overskriften har "
-                             f"{len(header)}{last}: {';'.join(row)!r}")
+            last = " – sidste linje, svaret ser afkortet ud" if i == len(rows) - 1 else ""
+            raise ParseError(f"{what}, linje {lines[i]}: {len(row)} felter, overskriften har "
+                             f"{len(header)}{last}: {_short(';'.join(row))}")
     if len(rows) == 1:
-        raise ParseError(f"{what} har ingen datarækker")
-    return pd.DataFrame(rows[1:], columns=header, dtype=str)
+        raise ParseError(f"{what} har ingen datarækker (kun en overskrift)")
+    if not text.endswith(("\n", "\r")):
+        raise ParseError(f"{what}, linje {lines[-1]}: ingen linjeskift efter sidste linje – svaret ser "
+                         "afkortet ud")
+    return pd.DataFrame(rows[1:], columns=header, index=lines[1:], dtype=str)
+
+
+def _short(text, n: int = 60) -> str:
+    """repr of a value, cut to ``n`` characters for a message."""
+    r = repr(text)
+    return r if len(r) <= n else r[:n - 1] + "…"
 
 
 def check_layout(columns: list[str], table: str) -> None:
@@ -125,23 +169,176 @@ def check_layout(columns: list[str], table: str) -> None:
     raise ParseError(f"{table}: uventede kolonne(r) {', '.join(sorted(cols - required - optional))}")
 
 
+# -- numbers ------------------------------------------------------------------------------------
+#
+# ONE reader for every value of every export and API body. Statistikbanken writes numbers in two
+# settings: Danish (decimal comma, thousands point: ``1.234,5``) and English (decimal point,
+# thousands comma: ``1,234.5``); either may also group thousands with a space. A value is read
+# exactly under one convention or refused; a value that reads as two different numbers
+# (``1.234`` = 1234 or 1.234) is accepted only when the convention is known.
+
+DANISH = ","    #: decimal comma, thousands point or space
+ENGLISH = "."   #: decimal point, thousands comma or space
+_SPACES = " \u00a0\u202f\u2009"       # space, no-break space, narrow no-break space, thin space
+_MINUS = "-\u2212"                     # hyphen-minus, minus sign
+_MAX_DIGITS = 15                        # more significant digits than a float holds exactly
+_NUMBER = {
+    dec: re.compile(
+        r"(?P<int>[1-9][0-9]{0,2}(?P<sep>[" + re.escape(thou + _SPACES) + r"])[0-9]{3}(?:(?P=sep)[0-9]{3})*"
+        r"|[0-9]+)(?:" + re.escape(dec) + r"(?P<frac>[0-9]+))?")
+    for dec, thou in ((DANISH, "."), (ENGLISH, ","))}
+
+
+def _read_as(text: str, decimal: str) -> float | None:
+    """``text`` (already stripped, no sign) under one convention; None if it does not fit."""
+    m = _NUMBER[decimal].fullmatch(text)
+    if m is None:
+        return None
+    digits = re.sub(r"[^0-9]", "", m.group("int"))
+    frac = m.group("frac") or ""
+    if len((digits + frac).strip("0")) > _MAX_DIGITS:
+        raise NumberError(f"{_short(text)} har flere cifre, end et tal kan holde præcist")
+    value = float(f"{digits}.{frac}" if frac else digits)
+    if not math.isfinite(value):
+        raise NumberError(f"{_short(text)} er for stort")
+    return value
+
+
+def read_number(text, *, decimal: str | None) -> float | None:
+    """One value -> float; None for DST's missing markers ('..', '.', ''); '-' (DST's "nul") -> 0.
+
+    ``decimal`` is the file's convention: ``","`` (Danish settings), ``"."`` (English settings) or
+    None (unknown: a value is accepted only if it reads the same under both). Numbers already typed
+    (an XLSX number cell) are taken as they are if finite. Anything else raises NumberError
+    (AmbiguousNumberError for a value that reads two ways), e.g. '12x4', '1234 kr', 'NaN', '1e5',
+    '1.23' with Danish settings (a thousands group must have 3 digits).
+    """
+    if decimal not in (DANISH, ENGLISH, None):
+        raise ValueError(f"decimal must be ',', '.' or None, not {decimal!r}")
+    if isinstance(text, bool):
+        raise NumberError(f"{_short(text)} er ikke et tal")
+    if isinstance(text, (int, float)):
+        if not math.isfinite(text):
+            raise NumberError(f"{_short(text)} er ikke et endeligt tal")
+        return float(text)
+    if not isinstance(text, str):
+        raise NumberError(f"{_short(text)} er ikke et tal")
+    s = text.strip(_SPACES + "\t")
+    if s in MISSING_MARKERS:
+        return None
+    if s == NIL_MARKER:
+        return 0.0
+    sign = 1.0
+    if s[:1] in _MINUS:
+        sign, s = -1.0, s[1:]
+    elif s[:1] == "+":
+        s = s[1:]
+    if decimal is not None:
+        value = _read_as(s, decimal)
+        if value is None:
+            setting = "danske" if decimal == DANISH else "engelske"
+            raise NumberError(f"{_short(text)} er ikke et tal (filen bruger {setting} talformater: "
+                              f"decimaltegn {decimal!r})")
+        return sign * value
+    da, en = _read_as(s, DANISH), _read_as(s, ENGLISH)
+    if da is None and en is None:
+        raise NumberError(f"{_short(text)} er ikke et tal")
+    if da is not None and en is not None and da != en:
+        raise AmbiguousNumberError(
+            f"{_short(text)} kan betyde både {_show(sign * da)} (danske indstillinger) og "
+            f"{_show(sign * en)} (engelske indstillinger), og intet andet i filen afgør hvilket")
+    return sign * (da if da is not None else en)
+
+
+def _show(v: float) -> str:
+    return repr(int(v)) if v.is_integer() else repr(v)
+
+
+def number_convention(text) -> str | None:
+    """DANISH or ENGLISH if ``text`` reads under only that convention, else None."""
+    if not isinstance(text, str):
+        return None
+    s = text.strip(_SPACES + "\t").lstrip(_MINUS + "+")
+    try:
+        da, en = _read_as(s, DANISH), _read_as(s, ENGLISH)
+    except NumberError:
+        return None
+    if (da is None) == (en is None):
+        return None
+    return DANISH if da is not None else ENGLISH
+
+
+def infer_decimal(values, *, hint: str | None = None, what: str = "INDHOLD") -> str | None:
+    """The decimal convention the values themselves show, else ``hint``.
+
+    A value that fits only one convention (``12,5`` Danish; ``7.25``, ``0.123`` English;
+    ``1.234.567`` Danish) decides; values deciding both ways -> NumberError naming one of each.
+    ``hint`` (e.g. Danish labels in the file, or an API body asked for with lang=da) is used only
+    when no value decides; None leaves ambiguous values to be refused by :func:`read_number`.
+    """
+    found: dict[str, object] = {}
+    for v in values:
+        conv = number_convention(v)
+        if conv is not None:
+            found.setdefault(conv, v)
+            if len(found) == 2:
+                e = NumberError(f"{what}: tallene bruger både dansk ({_short(found[DANISH])}) og "
+                                f"engelsk ({_short(found[ENGLISH])}) decimaltegn")
+                e.examples = (found[DANISH], found[ENGLISH])
+                raise e
+    return next(iter(found)) if found else hint
+
+
+def _location(idx) -> str:
+    return idx if isinstance(idx, str) else f"linje {idx}"
+
+
+def read_numbers(values, *, decimal: str | None = None, hint: str | None = None,
+                 what: str = "INDHOLD") -> pd.Series:
+    """A column of values -> float Series (NaN for missing markers), one convention for all.
+
+    ``decimal`` fixes the convention; without it, it is inferred from the values
+    (:func:`infer_decimal` with ``hint``). The index of ``values`` locates an error: a string
+    index (``"linje 7"``, ``"række 5, kolonne 2019"``) is used as it is, an int as a line number.
+    The first value that cannot be read raises NumberError naming ``what``, its line and itself.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object,
+                                                               index=[f"værdi nr. {i + 1}" for i in range(len(values))])
+    uniques = pd.unique(s.to_numpy(dtype=object))
+    if decimal is None:
+        try:
+            decimal = infer_decimal((v for v in uniques if isinstance(v, str)), hint=hint, what=what)
+        except NumberError as e:
+            da, en = e.examples
+            raise NumberError(f"{what}: tallene bruger både dansk decimalkomma ({_short(da)}, "
+                              f"{_location(s.index[_first(s, da)])}) og engelsk decimalpunktum "
+                              f"({_short(en)}, {_location(s.index[_first(s, en)])}); hvilket der "
+                              "gælder, kan ikke afgøres") from None
+    out: dict = {}
+    for v in uniques:
+        try:
+            out[v] = read_number(v, decimal=decimal)
+        except NumberError as e:
+            raise type(e)(f"{what}, {_location(s.index[_first(s, v)])}: {e}") from None
+    return s.map(out).astype(float)
+
+
+def _first(s: pd.Series, v) -> int:
+    """Position of the first element of ``s`` equal to ``v`` (NaN matches NaN)."""
+    for i, x in enumerate(s.to_numpy(dtype=object)):
+        if x is v or (type(x) is type(v) and (x == v or (isinstance(x, float) and x != x and v != v))):
+            return i
+    return 0
+
+
+def to_numbers(text: pd.Series, what: str = "INDHOLD", *, decimal: str | None = None,
+               hint: str | None = DANISH) -> pd.Series:
+    """Text -> float through :func:`read_numbers` ('..', '.', '' -> NaN; '-' -> 0). API bodies are
+    asked for with lang=da, hence the Danish ``hint``; values that show a convention decide."""
+    return read_numbers(text, decimal=decimal, hint=hint, what=what)
+
+
 # -- field rules -------------------------------------------------------------------------------
-
-def to_numbers(text: pd.Series, what: str = "INDHOLD") -> pd.Series:
-    """Text -> float. '..', '.', '' -> NaN; '-' -> 0 (DST's symbol for "nul", a real zero);
-    decimal comma or point; anything else -> ParseError."""
-    s = text.astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "")
-    s = s.mask(s == NIL_MARKER, "0")
-    missing = s.isin(MISSING_MARKERS)
-    both = s.str.contains(".", regex=False) & s.str.contains(",", regex=False)
-    s = s.where(~both, s.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
-    out = pd.to_numeric(s.where(~missing), errors="coerce").astype(float)
-    bad = out.isna() & ~missing
-    if bad.any():
-        examples = ", ".join(repr(v) for v in text[bad].unique()[:5])
-        raise ParseError(f"{what}: {int(bad.sum())} værdi(er) er ikke tal: {examples}")
-    return out
-
 
 def normalise_area(code: str) -> str:
     """DST area code -> 3-digit string: "0" -> "000", "84" -> "084", "101" -> "101"."""
@@ -149,19 +346,30 @@ def normalise_area(code: str) -> str:
     return c.zfill(3) if c.isdigit() and len(c) <= 3 else c
 
 
+#: DST's area codes for its municipality-type groups in the REGK tables (Statistikbanken's code
+#: list, ../shared/docs/key-groupings.md "Source 2"): aggregates, kept apart, never a municipality
+DST_GROUP_AREAS = ("910", "920", "930", "940", "960")
+KNOWN_AGGREGATES = ("000 (Hele landet), 081–085 (regionerne) og 910, 920, 930, 940, 960 "
+                    "(Danmarks Statistiks kommunegrupper)")
+
+
 def area_kind(code: str) -> str:
-    """'kommune', 'aggregate' (000, regions, 9xx groups) or 'christiansoe'; else UnknownAreaError."""
+    """'kommune', 'aggregate' (000 Hele landet, 081–085 regions, DST's group areas 910–960) or
+    'christiansoe'; any other code (e.g. 950, 999) -> UnknownAreaError: it is named, never dropped
+    as if it were an aggregate."""
     if code in reference.kommunekoder():
         return "kommune"
     if code == reference.CHRISTIANSOE:
         return "christiansoe"
-    if code == reference.HELE_LANDET or code in reference.REGION_CODES or re.fullmatch(r"9\d\d", code):
+    if code == reference.HELE_LANDET or code in reference.REGION_CODES or code in DST_GROUP_AREAS:
         return "aggregate"
     raise UnknownAreaError(f"ukendt områdekode {code!r}: hverken en af de 98 kommuner eller et kendt "
-                           "aggregat (000, 081–085, 9xx)")
+                           f"aggregat ({KNOWN_AGGREGATES})")
 
 
-def classify_areas(codes: pd.Series) -> pd.Series:
+def classify_areas(codes: pd.Series, what: str | None = None) -> pd.Series:
+    """Area codes -> kinds; every unknown code is named (with its first line when the index holds
+    line numbers) in one UnknownAreaError."""
     kinds: dict[str, str] = {}
     unknown = []
     for c in codes.unique():
@@ -170,26 +378,30 @@ def classify_areas(codes: pd.Series) -> pd.Series:
         except UnknownAreaError:
             unknown.append(c)
     if unknown:
-        raise UnknownAreaError(f"ukendte områdekoder {', '.join(map(repr, sorted(unknown)[:10]))}: "
-                               "hverken blandt de 98 kommuner eller kendte aggregater (000, 081–085, 9xx)")
+        shown = ", ".join(f"{c!r} ({_location(codes.index[_first(codes, c)])})" for c in sorted(unknown)[:10])
+        more = f" og {len(unknown) - 10} andre" if len(unknown) > 10 else ""
+        raise UnknownAreaError(f"{what + ': ' if what else ''}ukendte områdekoder {shown}{more}: hverken "
+                               f"blandt de 98 kommuner eller kendte aggregater ({KNOWN_AGGREGATES})")
     return codes.map(kinds)
 
 
 def years(tid: pd.Series, what: str = "TID") -> pd.Series:
     s = tid.astype(str).str.strip()
-    bad = ~s.str.fullmatch(r"\d{4}")
+    bad = ~s.str.fullmatch(r"[0-9]{4}")
     if bad.any():
-        raise ParseError(f"{what}: forventede årstal, fik {', '.join(map(repr, s[bad].unique()[:5]))}")
+        at = _location(s.index[int(np.argmax(bad.to_numpy()))])
+        raise ParseError(f"{what}, {at}: forventede årstal, fik {_short(s[bad].iloc[0])}")
     return s.astype(int)
 
 
-def funktioner(codes: pd.Series) -> pd.Series:
+def funktioner(codes: pd.Series, what: str = "FUNKTION") -> pd.Series:
     out = {}
     for c in codes.unique():
         try:
             out[c] = frames.funktion_code(c)
         except ValueError:
-            raise ParseError(f"FUNKTION: {c!r} er ikke en DST-funktionskode (fx 52821)") from None
+            raise ParseError(f"{what}, {_location(codes.index[_first(codes, c)])}: {_short(c)} er "
+                             "ikke en DST-funktionskode (fx 52821)") from None
     return codes.map(out)
 
 
@@ -211,7 +423,13 @@ def check_duplicates(frame: pd.DataFrame, keys: list[str], what: str) -> None:
     dup = frame.duplicated(keys, keep=False)
     if dup.any():
         ex = frame.loc[dup, keys].drop_duplicates().head(5).to_dict("records")
-        raise DuplicateRowsError(f"{what}: {int(dup.sum())} rækker med samme nøgle, fx {ex}")
+        where = ""
+        if frame.index.dtype == object or frame.index.dtype.kind in "iu":
+            first = frame.loc[dup, keys].iloc[0]
+            same = frame.index[(frame[keys] == first).all(axis=1).to_numpy()][:2]
+            if not isinstance(frame.index, pd.RangeIndex):
+                where = f" ({' og '.join(_location(i) for i in same)})"
+        raise DuplicateRowsError(f"{what}: {int(dup.sum())} rækker med samme nøgle{where}, fx {ex}")
 
 
 def build_accounts(long: pd.DataFrame, *, table: str, unit: str, what: str,
@@ -221,14 +439,16 @@ def build_accounts(long: pd.DataFrame, *, table: str, unit: str, what: str,
     municipalities from aggregates and drops Christiansø with a note."""
     bad_art = sorted(set(long["art"]) - set(ARTS))
     if bad_art:
-        raise ParseError(f"{what}: ukendt ART {bad_art}; kendte: {', '.join(ARTS)}")
+        at = _location(long.index[_first(long["art"], bad_art[0])])
+        raise ParseError(f"{what}, {at}: ukendt ART {bad_art}; kendte: {', '.join(ARTS)}")
+    classify_areas(long["kommunekode"], what)          # unknown areas named with their lines
     long = long.rename(columns={"value": unit})
     if "ejer" in long.columns:
         long = (long.groupby(frames.ACCOUNT_KEYS, sort=False, as_index=False)[unit]
                 .sum(min_count=1))
     else:
         check_duplicates(long, frames.ACCOUNT_KEYS, what)
-    kinds = classify_areas(long["kommunekode"])
+    kinds = classify_areas(long["kommunekode"], what)
     notes = list(notes)
     if (kinds == "christiansoe").any():
         notes.append(f"Christiansø (411) udeladt: {int((kinds == 'christiansoe').sum())} rækker")
@@ -260,13 +480,13 @@ def parse_accounts(table: str, body: bytes) -> ParsedAccounts:
     raw = read_statbank_csv(body, f"{table}-svaret")
     check_layout(list(raw.columns), table)
     long = pd.DataFrame({
-        "aar": years(raw["TID"]),
+        "aar": years(raw["TID"], f"{table}-svaret: TID"),
         "kommunekode": raw["OMRÅDE"].map(normalise_area),
-        "funktion": funktioner(raw["FUNKTION"].str.strip()),
+        "funktion": funktioner(raw["FUNKTION"].str.strip(), f"{table}-svaret: FUNKTION"),
         "dranst": raw["DRANST"].str.strip(),
         "gruppering": raw["GRUPPERING"].str.strip() if "GRUPPERING" in raw else frames.FUNCTION_LEVEL,
         "art": raw["ART"].str.strip(),
-        "value": to_numbers(raw["INDHOLD"]),
+        "value": to_numbers(raw["INDHOLD"], f"{table}-svaret: INDHOLD"),
     })
     if "EJER" in raw:
         long["ejer"] = raw["EJER"].str.strip()
@@ -317,12 +537,14 @@ def population_from_raw(table: str, raw: pd.DataFrame, what: str, *, quarter: st
     breakdown = [c for c in ("KØN", "KOEN", "CIVILSTAND") if c in raw]
     for c in breakdown:
         raw = _keep_total(raw, c)
-    long = pd.DataFrame({"aar": years(raw["TID"]), "kommunekode": raw["OMRÅDE"].map(normalise_area),
-                         "alder": raw["ALDER"].str.strip(), "antal": to_numbers(raw["INDHOLD"])})
+    long = pd.DataFrame({"aar": years(raw["TID"], f"{what}: TID"),
+                         "kommunekode": raw["OMRÅDE"].map(normalise_area),
+                         "alder": raw["ALDER"].str.strip(),
+                         "antal": to_numbers(raw["INDHOLD"], f"{what}: INDHOLD")})
     for c in breakdown:
         long[c] = raw[c].str.strip()
     check_duplicates(long, ["aar", "kommunekode", "alder", *breakdown], what)
-    kinds = classify_areas(long["kommunekode"])
+    kinds = classify_areas(long["kommunekode"], what)
     if (kinds != "kommune").any():
         notes.append(f"{int((kinds != 'kommune').sum())} rækker for landet/regioner/Christiansø udeladt")
     pop = (long[kinds == "kommune"].groupby(["aar", "kommunekode", "alder"], as_index=False)["antal"]
@@ -363,13 +585,15 @@ def deflator_from_raw(table: str, raw: pd.DataFrame, what: str, *, pris8_type: s
     if table == "PRIS8":
         if "TYPE" in raw:
             raw = _only(raw, "TYPE", pris8_type, what)
-        out = pd.DataFrame({"aar": years(raw["TID"]), "indeks": to_numbers(raw["INDHOLD"])})
+        out = pd.DataFrame({"aar": years(raw["TID"], f"{what}: TID"),
+                            "indeks": to_numbers(raw["INDHOLD"], f"{what}: INDHOLD")})
         check_duplicates(out, ["aar"], what)
         notes = (f"PRIS8 {pris8_type}",)
     else:
         raw = _only(raw, "TRANSAKT", transakt, what)
-        long = pd.DataFrame({"aar": years(raw["TID"]), "enhed": raw["PRISENHED"].str.strip(),
-                             "v": to_numbers(raw["INDHOLD"])})
+        long = pd.DataFrame({"aar": years(raw["TID"], f"{what}: TID"),
+                             "enhed": raw["PRISENHED"].str.strip(),
+                             "v": to_numbers(raw["INDHOLD"], f"{what}: INDHOLD")})
         check_duplicates(long, ["aar", "enhed"], what)
         wide = long.pivot(index="aar", columns="enhed", values="v")
         for unit in (current, chained):

@@ -17,20 +17,26 @@ manifest.json::
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import SnapshotError
+from ..errors import SnapshotError, describe_oserror
 
 SNAPSHOT_DIR = "snapshots"
 MANIFEST = "manifest.json"
 FORMAT = 1
 KILDE = "Danmarks Statistik, Statistikbanken (CC BY 4.0)"
+TMP_PREFIX = ".tmp-"
+#: the largest file a snapshot may hold (checked before it is read)
+MAX_FILE_BYTES = 256 * 2**20
 
 
 def sha256(data: bytes) -> str:
@@ -41,47 +47,118 @@ def snapshots_root(data_dir: Path | str) -> Path:
     return Path(data_dir) / SNAPSHOT_DIR
 
 
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new entry in ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    for p in (data_dir, data_dir / SNAPSHOT_DIR):
+        if p.exists() and not p.is_dir():
+            raise SnapshotError(f"data-mappen {p} er ikke en mappe (--data-dir skal pege på en mappe)")
+
+
+def _remove_stale(root: Path) -> list[str]:
+    """Remove the temporary folders of killed writers. Call only while holding the lock on
+    ``root`` exclusively: then no writer is alive, so every temporary folder is stale."""
+    removed = []
+    for p in root.iterdir():
+        if p.name.startswith(TMP_PREFIX):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    return removed
+
+
+def remove_stale_temporaries(data_dir: Path | str) -> list[str]:
+    """Remove what killed writers left in ``data_dir/snapshots`` when no writer is at work (the
+    folder's lock is free); returns the names removed. Never raises: a read-only or missing data
+    folder simply has nothing to clean."""
+    root = snapshots_root(data_dir)
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return []
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return _remove_stale(root)
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+
+
 class SnapshotWriter:
     """Collects files for one snapshot; publishes them atomically on a clean ``with`` exit.
 
     >>> with SnapshotWriter(data_dir, "2026-11-24T041300Z_fetch", source="fetch") as w:
     ...     w.add("REGK31/part-001.csv", body)
     ...     w.manifest["parts"].append({...})
+
+    Files are written and fsynced in a hidden folder ``.tmp-<name>-*`` beside the final place,
+    then the manifest, then the folder is renamed and the rename fsynced. Every writer holds a
+    shared lock (flock) on the ``snapshots`` folder itself while it writes; one that gets it
+    exclusively first removes the temporary folders that killed runs left behind (the kernel
+    drops a killed process's lock, so a folder nobody holds a lock for is stale).
     """
 
     def __init__(self, data_dir: Path | str, name: str, *, source: str, created: str):
-        if not name or "/" in name or name.startswith("."):
-            raise SnapshotError(f"invalid snapshot name {name!r}")
+        if not name or "/" in name or "\\" in name or name.startswith(".") or name in ("..",):
+            raise SnapshotError(f"ugyldigt snapshot-navn {name!r}")
+        self.data_dir = Path(data_dir)
         self.root = snapshots_root(data_dir)
         self.final = self.root / name
         self.manifest: dict[str, Any] = {"format": FORMAT, "name": name, "created": created,
                                          "source": source, "kilde": KILDE, "tables": {},
                                          "parts": [], "files": {}}
         self._tmp: Path | None = None
+        self._lock: int | None = None
+        self.removed_stale: list[str] = []
 
     def __enter__(self) -> "SnapshotWriter":
+        _check_data_dir(self.data_dir)
         if self.final.exists():
-            raise SnapshotError(f"snapshot {self.final} exists already; snapshots are never overwritten")
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{self.final.name}-", dir=self.root))
+            raise SnapshotError(f"snapshot {self.final} findes allerede; snapshots overskrives aldrig")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.removed_stale = _remove_stale(self.root)
+            except BlockingIOError:
+                pass                    # another writer is at work: its temporary folder is live
+            fcntl.flock(self._lock, fcntl.LOCK_SH)
+            self._tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{self.final.name}-", dir=self.root))
+        except OSError as e:
+            self._release()
+            raise SnapshotError(f"kan ikke skrive i data-mappen {self.root}: {describe_oserror(e)}") from None
         return self
 
     def add(self, relpath: str, data: bytes) -> None:
         if self._tmp is None:
-            raise SnapshotError("SnapshotWriter.add outside its with-block")
-        rel = Path(relpath)
-        # only plain relative names, written exactly as stored ("./x", "a//b" would dodge the checks)
-        if (rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.as_posix() != relpath
-                or relpath == MANIFEST):
-            raise SnapshotError(f"invalid file name in snapshot: {relpath!r}")
+            raise SnapshotError("SnapshotWriter.add uden for sin with-blok")
+        check_relpath(relpath)
+        if relpath == MANIFEST:
+            raise SnapshotError(f"ugyldigt filnavn i snapshot: {relpath!r}")
         if relpath in self.manifest["files"]:
-            raise SnapshotError(f"file {relpath!r} added twice to snapshot")
-        target = self._tmp / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            raise SnapshotError(f"filen {relpath!r} er lagt i snapshottet to gange")
+        target = self._tmp / relpath
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as e:
+            raise SnapshotError(f"kan ikke skrive snapshot-filen {relpath}: {describe_oserror(e)}") from None
         self.manifest["files"][relpath] = {"sha256": sha256(data), "bytes": len(data)}
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -90,19 +167,53 @@ class SnapshotWriter:
             if exc_type is not None:
                 return
             if not self.manifest["files"]:
-                raise SnapshotError("refusing to publish an empty snapshot")
+                raise SnapshotError("et tomt snapshot udgives ikke")
             data = json.dumps(self.manifest, indent=2, ensure_ascii=False, sort_keys=True).encode()
-            with open(self._tmp / MANIFEST, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                with open(self._tmp / MANIFEST, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                for d in sorted({(self._tmp / rel).parent for rel in self.manifest["files"]}, reverse=True):
+                    fsync_dir(d)
+                mask = os.umask(0o022)
+                os.umask(mask)
+                os.chmod(self._tmp, 0o777 & ~mask)     # mkdtemp made it private
+                fsync_dir(self._tmp)
+            except OSError as e:
+                raise SnapshotError(f"kan ikke skrive snapshottet {self.final.name}: "
+                                    f"{describe_oserror(e)}") from None
             if self.final.exists():
-                raise SnapshotError(f"snapshot {self.final} appeared while writing; not overwritten")
-            os.rename(self._tmp, self.final)
+                raise SnapshotError(f"snapshot {self.final} dukkede op undervejs; det overskrives ikke")
+            try:
+                os.rename(self._tmp, self.final)
+            except OSError as e:
+                if e.errno in (errno.ENOTEMPTY, errno.EEXIST):   # another run published it meanwhile
+                    raise SnapshotError(f"snapshot {self.final} dukkede op undervejs; det overskrives "
+                                        "ikke") from None
+                raise SnapshotError(f"kan ikke udgive snapshottet {self.final}: {describe_oserror(e)}") from None
             self._tmp = None
+            fsync_dir(self.root)
         finally:
             if self._tmp is not None and self._tmp.exists():
                 shutil.rmtree(self._tmp, ignore_errors=True)
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)        # closing drops the flock
+            self._lock = None
+
+
+def check_relpath(relpath) -> PurePosixPath:
+    """A file name inside a snapshot: relative, '/'-separated, written exactly as stored, without
+    '..' ('./x', 'a//b', '/etc/x', '../x', 'a\\b' would dodge the checks or leave the snapshot)."""
+    if not isinstance(relpath, str) or not relpath or "\x00" in relpath or "\\" in relpath:
+        raise SnapshotError(f"ugyldigt filnavn i snapshot: {relpath!r}")
+    rel = PurePosixPath(relpath)
+    if rel.is_absolute() or ".." in rel.parts or rel.as_posix() != relpath or relpath.startswith("./"):
+        raise SnapshotError(f"ugyldigt filnavn i snapshot: {relpath!r} (kun filer inde i snapshottet)")
+    return rel
 
 
 def list_snapshots(data_dir: Path | str) -> list[Path]:
@@ -120,35 +231,74 @@ def latest_snapshot(data_dir: Path | str) -> Path | None:
 
 
 def read_manifest(path: Path | str, *, verify: bool = True) -> dict[str, Any]:
-    """Read a snapshot's manifest; with ``verify`` check every file's size and sha256."""
+    """Read a snapshot's manifest and check its shape: every file it names lies inside the
+    snapshot and every part names one of its files; with ``verify`` check each file's size and
+    sha256 too."""
     path = Path(path)
     mf = path / MANIFEST
+    if not path.is_dir():
+        raise SnapshotError(f"{path} er ikke et snapshot: mappen findes ikke")
     if not mf.is_file():
-        raise SnapshotError(f"{path} is not a snapshot: no {MANIFEST}")
+        raise SnapshotError(f"{path} er ikke et snapshot: ingen {MANIFEST}")
     try:
         manifest = json.loads(mf.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise SnapshotError(f"{mf} is not valid JSON: {e}") from e
-    if manifest.get("format") != FORMAT:
-        raise SnapshotError(f"{mf}: unknown snapshot format {manifest.get('format')!r}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SnapshotError(f"{mf} er ikke gyldig JSON: {e}") from None
+    except OSError as e:
+        raise SnapshotError(f"{mf} kan ikke læses: {describe_oserror(e)}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise SnapshotError(f"{mf}: ukendt snapshot-format "
+                            f"{manifest.get('format') if isinstance(manifest, dict) else manifest!r}")
     if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("parts"), list):
-        raise SnapshotError(f"{mf}: manifest lacks its 'files'/'parts' lists")
+        raise SnapshotError(f"{mf}: manifestet mangler sine lister 'files'/'parts'")
+    for key in ("name", "created", "source"):
+        if not isinstance(manifest.get(key), str):
+            raise SnapshotError(f"{mf}: manifestet mangler feltet {key!r}")
+    for rel, info in manifest["files"].items():
+        check_relpath(rel)
+        if (not isinstance(info, dict) or not isinstance(info.get("bytes"), int)
+                or not isinstance(info.get("sha256"), str)):
+            raise SnapshotError(f"{mf}: filen {rel!r} mangler 'bytes'/'sha256'")
+    for part in manifest["parts"]:
+        if not isinstance(part, dict) or not isinstance(part.get("file"), str):
+            raise SnapshotError(f"{mf}: en del uden filnavn: {part!r}")
+        check_relpath(part["file"])
+        if part["file"] not in manifest["files"]:
+            raise SnapshotError(f"{mf}: delen {part['file']!r} står ikke blandt manifestets filer")
     if verify:
         for rel, info in manifest["files"].items():
             data = read_bytes(path, rel, manifest=None)
             if len(data) != info["bytes"] or sha256(data) != info["sha256"]:
-                raise SnapshotError(f"{path / rel} does not match its checksum in {MANIFEST}")
+                raise SnapshotError(f"{path / rel} passer ikke med sin checksum i {MANIFEST}")
     return manifest
 
 
 def read_bytes(path: Path | str, relpath: str, *, manifest: dict | None = None) -> bytes:
-    """One raw file of a snapshot (checked against ``manifest`` when given)."""
-    f = Path(path) / relpath
-    if not f.is_file():
-        raise SnapshotError(f"snapshot file missing: {f}")
-    data = f.read_bytes()
+    """One raw file of a snapshot (checked against ``manifest`` when given). Only regular files
+    inside the snapshot folder are read: no '..', no absolute path, no symlink leading out."""
+    check_relpath(relpath)
+    base = Path(path)
+    f = base / relpath
+    try:
+        inside = f.resolve().is_relative_to(base.resolve())
+        st = f.stat()
+    except FileNotFoundError:
+        raise SnapshotError(f"snapshot-fil mangler: {f}") from None
+    except OSError as e:
+        raise SnapshotError(f"snapshot-filen {f} kan ikke læses: {describe_oserror(e)}") from None
+    if not inside:
+        raise SnapshotError(f"{f} peger uden for snapshottet {base}; kun filer inde i snapshottet læses")
+    if not stat.S_ISREG(st.st_mode):
+        raise SnapshotError(f"snapshot-filen {f} er ikke en almindelig fil")
+    if st.st_size > MAX_FILE_BYTES:
+        raise SnapshotError(f"snapshot-filen {f} fylder {st.st_size // 2**20} MB; grænsen er "
+                            f"{MAX_FILE_BYTES // 2**20} MB")
+    try:
+        data = f.read_bytes()
+    except OSError as e:
+        raise SnapshotError(f"snapshot-filen {f} kan ikke læses: {describe_oserror(e)}") from None
     if manifest is not None:
         info = manifest["files"].get(relpath)
         if info is None or sha256(data) != info["sha256"]:
-            raise SnapshotError(f"{f} does not match its checksum in {MANIFEST}")
+            raise SnapshotError(f"{f} passer ikke med sin checksum i {MANIFEST}")
     return data

@@ -1,0 +1,223 @@
+"""Size and shape limits checked BEFORE an input file is read, so that no file of any shape can make
+an import use more than about 2 GB of memory (measured: ``tests/test_reliability.py``).
+
+Every cap is far above any real Statistikbanken export (DST's own download limit is about a million
+cells) and each refusal says which cap and what to do.
+
+- :func:`check_file` a path: a regular file, at most :data:`MAX_FILE_BYTES`; read with the cap.
+- :func:`check_xlsx` the bytes of an XLSX: a ZIP of at most :data:`MAX_ZIP_ENTRIES` members whose
+  REAL decompressed size (counted while streaming, not taken from the headers) stays under
+  :data:`MAX_XLSX_UNCOMPRESSED`, and whose sheets span at most :data:`MAX_SHEET_ROWS` ×
+  :data:`MAX_SHEET_COLUMNS` with at most :data:`MAX_CELLS` cells counted from A1 (the reader lays a
+  sheet out densely from A1, so one cell at row 200.001, column 2.001 counts as 400 million).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import stat
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+from ..errors import LimitError, ParseError
+
+MiB = 2**20
+#: largest input file (CSV or XLSX)
+MAX_FILE_BYTES = 128 * MiB
+#: total decompressed size of an XLSX's members
+MAX_XLSX_UNCOMPRESSED = 256 * MiB
+MAX_ZIP_ENTRIES = 2000
+#: cells of a sheet counted densely from A1 (rows × columns), and of a CSV (all fields)
+MAX_CELLS = 4_000_000
+MAX_SHEET_ROWS = 1_048_576
+MAX_SHEET_COLUMNS = 1000
+#: fields of one CSV line
+MAX_FIELDS = 1000
+
+_CHUNK = 1 * MiB
+
+
+def _mb(n: int) -> str:
+    return f"{n / MiB:,.1f} MB".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def refuse(what: str, found: str, limit: str, advice: str = "") -> LimitError:
+    return LimitError(f"{what}: {found}; grænsen er {limit}{' – ' + advice if advice else ''}")
+
+
+def check_file(path: Path) -> bytes:
+    """The bytes of an input file after checking it is a regular file under MAX_FILE_BYTES."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ParseError(f"{path}: filen findes ikke") from None
+    except OSError as e:
+        raise ParseError(f"{path}: kan ikke læses ({e.strerror or e})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ParseError(f"{path}: er en mappe, ikke en fil")
+    if not stat.S_ISREG(st.st_mode):
+        raise ParseError(f"{path}: er ikke en almindelig fil (fx en enhed eller et rør)")
+    if st.st_size > MAX_FILE_BYTES:
+        raise refuse(str(path), f"filen fylder {_mb(st.st_size)}", _mb(MAX_FILE_BYTES),
+                     "del eksporten op, fx ét år pr. fil")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise ParseError(f"{path}: kan ikke læses ({e.strerror or e})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(str(path), "filen voksede under læsningen", _mb(MAX_FILE_BYTES))
+    return data
+
+
+def check_bytes(data: bytes, name: str) -> None:
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(name, f"filen fylder {_mb(len(data))}", _mb(MAX_FILE_BYTES),
+                     "del eksporten op, fx ét år pr. fil")
+
+
+_TAG = re.compile(rb"""<(?:\w+:)?(?P<tag>row|c|dimension)\b(?P<attrs>[^>]*)>""")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{0,3})(\d{1,9})["']""")
+_REF_ATTR = re.compile(rb"""(?:^|\s)ref\s*=\s*["']([^"']*)["']""")
+_REF = re.compile(r"([A-Za-z]{1,3})(\d{1,9})$")
+
+
+def _col_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.decode().upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+class _SheetShape:
+    """Streaming scan of one worksheet's XML: the extent from A1 of its cells and their number."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.rows = self.cols = self.cells = 0
+        self._row = 0
+        self._col = 0
+
+    def feed(self, chunk: bytes) -> None:
+        for m in _TAG.finditer(chunk):
+            tag, attrs = m.group("tag"), m.group("attrs")
+            if tag == b"dimension":
+                ref = _REF_ATTR.search(attrs)
+                if ref:
+                    self._dimension(ref.group(1).decode("ascii", "replace"))
+                continue
+            r = _R_ATTR.search(attrs)
+            if tag == b"row":
+                self._row = int(r.group(2)) if r else self._row + 1
+                self._col = 0
+                continue
+            self.cells += 1
+            if r and r.group(1):
+                self._row, self._col = int(r.group(2)), _col_number(r.group(1))
+            else:
+                self._col += 1
+            self.rows = max(self.rows, self._row or 1)
+            self.cols = max(self.cols, self._col)
+            self._check()
+
+    def _dimension(self, ref: str) -> None:
+        end = ref.split(":")[-1]
+        m = _REF.match(end)
+        if m:
+            rows, cols = int(m.group(2)), _col_number(m.group(1))
+            if rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS or rows * cols > MAX_CELLS:
+                raise refuse(self.what, f"arket siger selv, at det går til {end} ({_n(rows)} rækker × "
+                             f"{_n(cols)} kolonner)", _SHAPE_LIMIT, _SHAPE_ADVICE)
+
+    def _check(self) -> None:
+        if (self.rows > MAX_SHEET_ROWS or self.cols > MAX_SHEET_COLUMNS
+                or self.rows * self.cols > MAX_CELLS or self.cells > MAX_CELLS):
+            raise refuse(self.what, f"arket går mindst til række {_n(self.rows)}, kolonne "
+                         f"{_n(self.cols)} ({_n(self.cells)} celler)", _SHAPE_LIMIT, _SHAPE_ADVICE)
+
+
+def _n(x: int) -> str:
+    return f"{x:,}".replace(",", ".")
+
+
+_SHAPE_LIMIT = (f"{_n(MAX_SHEET_ROWS)} rækker, {_n(MAX_SHEET_COLUMNS)} kolonner og {_n(MAX_CELLS)} "
+                "celler regnet fra A1")
+_SHAPE_ADVICE = "en eksport fra Statistikbanken er langt mindre; del den op, eller gem den som CSV"
+
+
+def _member_chunks(data: bytes, m: zipfile.ZipInfo, name: str):
+    """The REAL decompressed bytes of one member, in chunks, decompressed here from the raw
+    deflate stream: sizes and CRCs in the ZIP headers can lie, the stream cannot."""
+    off = m.header_offset
+    head = data[off:off + 30]
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise ParseError(f"{name}: kan ikke læses som XLSX (ødelagt ZIP-fil ved {m.filename})")
+    _, _, flags, method, _, _, _, _, _, n_name, n_extra = struct.unpack("<4s5H3L2H", head)
+    start = off + 30 + n_name + n_extra
+    raw = data[start:start + m.compress_size]
+    if flags & 0x1:
+        raise ParseError(f"{name}: XLSX-filen er krypteret ({m.filename})")
+    if method == zipfile.ZIP_STORED:
+        for i in range(0, len(raw), _CHUNK):
+            yield raw[i:i + _CHUNK]
+        return
+    if method != zipfile.ZIP_DEFLATED:
+        raise ParseError(f"{name}: {m.filename} er pakket med en metode ({method}), som XLSX ikke bruger")
+    d = zlib.decompressobj(-15)
+    for i in range(0, len(raw), _CHUNK):
+        buf = raw[i:i + _CHUNK]
+        while buf:
+            out = d.decompress(buf, _CHUNK)
+            buf = d.unconsumed_tail
+            if out:
+                yield out
+        if d.eof:
+            return
+    if out := d.flush():   # at most the 32 kB window: all input was consumed above
+        yield out
+
+
+def check_xlsx(data: bytes, name: str) -> None:
+    """Refuse an XLSX whose real decompressed size or sheet shape is over the caps, streaming
+    through every member once with bounded memory (a deflate bomb stops at the cap)."""
+    check_bytes(data, name)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        members = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
+        raise ParseError(f"{name}: kan ikke læses som XLSX (ødelagt ZIP-fil: {e})") from None
+    if len(members) > MAX_ZIP_ENTRIES:
+        raise refuse(name, f"{_n(len(members))} dele i ZIP-filen", _n(MAX_ZIP_ENTRIES))
+    declared = sum(m.file_size for m in members)
+    if declared > MAX_XLSX_UNCOMPRESSED:
+        raise refuse(name, f"udpakket fylder den {_mb(declared)}", _mb(MAX_XLSX_UNCOMPRESSED))
+    total = 0
+    for m in members:
+        if m.is_dir():
+            continue
+        sheet = (_SheetShape(f"{name} (ark {m.filename})")
+                 if re.fullmatch(r"xl/worksheets/[^/]+\.xml", m.filename) else None)
+        tail = b""
+        try:
+            for chunk in _member_chunks(data, m, name):
+                total += len(chunk)
+                if total > MAX_XLSX_UNCOMPRESSED:
+                    raise refuse(name, f"udpakket fylder den over {_mb(MAX_XLSX_UNCOMPRESSED)} "
+                                 f"(selve filen er {_mb(len(data))})", _mb(MAX_XLSX_UNCOMPRESSED))
+                if sheet is not None:
+                    # a tag cut at the chunk border is scanned with the next chunk
+                    buf = tail + chunk
+                    cut = buf.rfind(b"<")
+                    if cut < 0 or buf.find(b">", cut) >= 0:
+                        cut = len(buf)
+                    sheet.feed(buf[:cut])
+                    tail = buf[cut:]
+                    if len(tail) > _CHUNK:
+                        raise ParseError(f"{name}: arket {m.filename} er ikke gyldig XML")
+            if sheet is not None and tail:
+                sheet.feed(tail)
+        except zlib.error as e:
+            raise ParseError(f"{name}: kan ikke læses som XLSX ({m.filename}: {e})") from None
