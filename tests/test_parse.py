@@ -53,7 +53,7 @@ def test_a_body_mixing_decimal_comma_and_point_is_refused():
         parse.parse_accounts("REGK31", body("101;52821;1;TOT;LOBM;2019;1234,5", "147;52822;2;I;LOBM;2019;-7.25"))
 
 
-@pytest.mark.parametrize("code", ["950", "999", "910"])
+@pytest.mark.parametrize("code", ["950", "999", "970"])
 def test_unknown_9xx_area_codes_are_named_not_dropped(code):
     with pytest.raises(UnknownAreaError, match=f"'{code}' \\(linje 3\\)"):
         parse.parse_accounts("REGK31", body("101;52821;1;TOT;LOBM;2019;1", f"{code};52821;1;TOT;LOBM;2019;2"))
@@ -220,3 +220,20 @@ def test_dst_symbols_dots_are_missing_dash_is_zero():
     assert out[3:].tolist() == [0.0, 12.5, -3.0]
     with pytest.raises(ParseError, match="'n/a' er ikke et tal"):
         parse.to_numbers(pd.Series(["12", "n/a"]))
+
+
+@pytest.mark.parametrize("code", parse.DST_GROUP_AREAS)
+def test_dsts_municipality_group_areas_are_kept_apart_as_aggregates(code):
+    """A live REGK fetch asks for every area: DST's group areas come back and are no kommune."""
+    p = parse.parse_accounts("REGK31", body("101;52821;1;TOT;LOBM;2019;1", f"{code};52821;1;TOT;LOBM;2019;2"))
+    assert p.accounts["kommunekode"].tolist() == ["101"]
+    assert p.aggregates["kommunekode"].tolist() == [code]
+
+
+def test_regk100_grouping_codes_are_padded_to_three_digits():
+    head = "OMRÅDE;FUNKTION;DRANST;EJER;GRUPPERING;ART;PRISENHED;TID;INDHOLD"
+    text = "\n".join([head, "101;52821;1;1;2;TOT;LOBM;2019;5", "101;52821;1;2;002;TOT;LOBM;2019;7",
+                      "101;52821;1;1;999;TOT;LOBM;2019;1"]) + "\n"
+    p = parse.parse_accounts("REGK100", text.encode("utf-8"))
+    got = p.accounts.set_index("gruppering")["beloeb_1000kr"].to_dict()
+    assert got == {"002": 12.0, "999": 1.0}   # "2" and "002" are one code, summed over EJER

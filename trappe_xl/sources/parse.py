@@ -484,7 +484,9 @@ def parse_accounts(table: str, body: bytes) -> ParsedAccounts:
         "kommunekode": raw["OMRÅDE"].map(normalise_area),
         "funktion": funktioner(raw["FUNKTION"].str.strip(), f"{table}-svaret: FUNKTION"),
         "dranst": raw["DRANST"].str.strip(),
-        "gruppering": raw["GRUPPERING"].str.strip() if "GRUPPERING" in raw else frames.FUNCTION_LEVEL,
+        # DST writes a grouping as "002" or "2" depending on the rendering: one code, three digits
+        "gruppering": (raw["GRUPPERING"].str.strip().map(lambda g: g.zfill(3) if g.isdigit() else g)
+                       if "GRUPPERING" in raw else frames.FUNCTION_LEVEL),
         "art": raw["ART"].str.strip(),
         "value": to_numbers(raw["INDHOLD"], f"{table}-svaret: INDHOLD"),
     })
