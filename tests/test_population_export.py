@@ -207,7 +207,7 @@ def test_single_quarter_without_time_column_takes_it_from_the_title(tmp_path):
     t.variables = ("OMRÅDE", "ALDER", "KØN", "CIVILSTAND")  # Tid only in the title
     rows, _ = X.wide_rows(t, labels=True, across="KØN")
     rows[0] = ["Folketal den 1. i kvartalet efter område, alder og civilstand, 2019K1 (SYNTETISKE TAL)"]
-    data = "\r\n".join(";".join(r) for r in rows).encode()
+    data = ("\r\n".join(";".join(r) for r in rows) + "\r\n").encode()
     p = parse_population_export(data, "folk.csv")
     assert as_dict(p.frame) == expected((2019,)) and "tid 2019K1 taget fra titlen/filnavnet" in p.report.notes
 

@@ -113,7 +113,7 @@ def test_own_pl_index_xlsx(tmp_path):
 
 
 def test_pl_comma_separated_with_decimal_comma_is_explained():
-    data = "\r\n".join(f"{y},{str(v).replace('.', ',')}" for y, v in PL.items() if v % 1).encode()
+    data = ("\r\n".join(f"{y},{str(v).replace('.', ',')}" for y, v in PL.items() if v % 1) + "\r\n").encode()
     with pytest.raises(ParseError, match=r"pl\.csv, række 1: tre felter .* semikolon"):
         parse_index_export(data, "pl.csv")
 

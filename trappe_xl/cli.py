@@ -77,8 +77,8 @@ class _Parser(argparse.ArgumentParser):
                               help="vis denne hjælp og afslut")
 
     def error(self, message):
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: fejl: {_danish(message)}\n")
+        # one Danish line like every other refusal (the usage is one --help away)
+        self.exit(2, f"fejl: {_danish(message)} (se '{self.prog} --help')\n")
 
 
 def _parser() -> argparse.ArgumentParser:

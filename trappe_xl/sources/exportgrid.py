@@ -28,8 +28,8 @@ import pandas as pd
 
 from ..errors import ParseError, UnknownAreaError
 from . import labels
-from .exports import _cell, _csv_rows, _xlsx_rows
-from .parse import area_kind, to_numbers
+from .exports import read_table
+from .parse import DST_GROUP_AREAS, area_kind, to_numbers
 
 VALUE = "INDHOLD"
 ROW = "_row"
@@ -73,16 +73,11 @@ class Grid:
 
 def read_grid(data: bytes, name: str) -> Grid:
     """Bytes of a CSV (';', ',' or tab; UTF-8 with or without BOM, or Windows-1252) or XLSX file."""
-    if data[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
-        raw = _xlsx_rows(data, name)
-    else:
-        raw = _csv_rows(data, name)
-    rows = [(i, [_cell(c) for c in r]) for i, r in enumerate(raw, start=1)]
-    rows = [(i, r) for i, r in rows if any(r)]
+    table = read_table(data, name)     # the accounts reader's bytes -> rows, within the limits
+    rows = [(n, r) for n, r in zip(table.lines, table.cells) if any(r)]
     if not rows:
         raise ParseError(f"{name}: filen er tom")
-    width = max(len(r) for _, r in rows)
-    return Grid(name, [(i, r + [""] * (width - len(r))) for i, r in rows])
+    return Grid(name, rows)
 
 
 def mentions(grid: Grid, tables: tuple[str, ...], words: tuple[str, ...] = ()) -> bool:
@@ -304,10 +299,11 @@ def tid_code(cell: str) -> str | None:
     return m.group(1) + (f"K{m.group(3)}" if m.group(2) else "")
 
 
-#: DST's municipality groupings by name (REGK tables list them as areas 910–960; the exact code
-#: does not matter here: any 9xx area is an aggregate and is left out, never a municipality)
-KOMMUNEGRUPPER = {"hovedstadskommuner": "910", "storbykommuner": "920", "provinsbykommuner": "930",
-                  "oplandskommuner": "940", "landkommuner": "950"}
+#: DST's municipality groupings by name. The REGK tables list them as areas 910, 920, 930, 940,
+#: 960 (parse.DST_GROUP_AREAS); which name has which code is not verified and does not matter here:
+#: each is an aggregate and is left out, never a municipality
+KOMMUNEGRUPPER = dict(zip(("hovedstadskommuner", "storbykommuner", "provinsbykommuner",
+                           "oplandskommuner", "landkommuner"), DST_GROUP_AREAS))
 
 
 def area(cell: str) -> str | None:
