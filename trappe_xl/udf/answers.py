@@ -96,7 +96,7 @@ def combined_only(book: TrappeBook, members: tuple[str, ...], who: str, aar: int
 def no_source(book: TrappeBook, aar: int, trin, maal: str) -> None:
     """A step the key placed nothing of the data on that year (trin 1 always: tidlige indsatser
     are booked outside 5.28) has no figure: say so instead of answering 0."""
-    if isinstance(trin, int) and trin in book.trin_index and not book.sourced(aar, maal)[trin]:
+    if isinstance(trin, int) and trin in book.trin_index and not book.has_source(aar, maal, trin):
         raise SelectionError(f"{trin_text(trin)} har ingen kilde i data for {aar} – intet i "
                              "regnskabet hører til trinnet (vises som – i Analyse)")
 
@@ -187,10 +187,10 @@ def _check_weights(book: TrappeBook, g: Gruppe, v: model.Valg) -> None:
 def kommune_figures(book: TrappeBook, kode: str, aar: int, v: model.Valg) -> dict[int, float]:
     """Trin 1–6, 0, 7 (Σ 1–6) and 8 (Σ 0–6) for one kommune-year; NaN = missing."""
     _check_index(book, aar, v)
-    row = book.kommune_row(kode, aar, v)
+    row = book.kommune_row(kode, aar, v).tolist()
     source = book.sourced(aar, v.maal)
     # a step without a source is missing and adds nothing to the totals (as model.serie)
-    out = {t: float(row[i]) if source[t] else math.nan for t, i in book.trin_index.items()}
+    out = {t: row[i] if source[t] else math.nan for t, i in book.trin_index.items()}
     on = [out[t] for t in book.trin_codes if t != IKKE_FORDELT and source[t]]
     paa_trin = sum(on) if on else math.nan
     out[model.TRIN_I_ALT_PAA_TRIN] = paa_trin

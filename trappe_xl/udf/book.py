@@ -147,14 +147,23 @@ class TrappeBook:
             self._rows[maal] = out
         return self._rows[maal]
 
+    def _source_table(self, maal: str) -> np.ndarray:
+        """[år, trin] True where TrinData holds any row for the step that year and measure."""
+        table = self._sourced.get(maal)
+        if table is None:
+            table = self._sourced[maal] = self.has_rows(maal).any(axis=0)
+        return table
+
     def sourced(self, aar: int, maal: str) -> dict[int, bool]:
         """Per step code: does TrinData hold any row for it that year and measure (any kommune,
         any dranst)? A step without one has no source in the data (model.covered): missing,
         never 0."""
-        if maal not in self._sourced:
-            self._sourced[maal] = self.has_rows(maal).any(axis=0)      # [år, trin]
-        have = self._sourced[maal][self.year_pos[aar]]
-        return {t: bool(have[i]) for t, i in self.trin_index.items()}
+        have = self._source_table(maal)[self.year_pos[aar]].tolist()
+        return {t: have[i] for t, i in self.trin_index.items()}
+
+    def has_source(self, aar: int, maal: str, trin: int) -> bool:
+        """:meth:`sourced` for one step (the TRAPPE_STEP fast path)."""
+        return bool(self._source_table(maal)[self.year_pos[aar], self.trin_index[trin]])
 
     def only_combined(self, members: tuple[str, ...], aar: int, trin: int, maal: str) -> int | None:
         """The combined step (23, 45) whose amount holds ``trin`` for these members and year when

@@ -17,6 +17,9 @@ Semantics are trappe_xl.model's (as the dashboard's formulas, workbook/formulas.
 counts when it has data for the measure (TrinData.gyldig / Daekning.har_data), per child =
 Σ amounts / Σ children over members with data and population, faste priser = indeks[prisår] /
 indeks[år]; a missing figure is the text "#TRAPPE: ingen data …" (an empty cell in TRAPPE_SERIE).
+A step with no TrinData row at all in the year for the measure has no source (model.covered): it
+answers the xlwings route's "#TRAPPE: trin 1 har ingen kilde i data for …" (an empty cell in
+TRAPPE_SERIE), never 0. The xlwings route's "kendes kun samlet som trin 2–3" is not repeated here.
 The arguments accept the forms docs/udf.md lists for this route (kommune name or code; a range
 of kommuner, a region, a DST kommunegruppe or "Hele landet"; trin number, name, "i alt",
 "i alt på trin"; the units, measures, price and refusion words of the xlwings route).
