@@ -18,9 +18,10 @@ import pytest
 from trappe_xl import model, udf
 from trappe_xl.udf import answers as udf_core
 from trappe_xl.udf import tables as udf_data
-from trappe_xl.reference import ALLE_TRIN, all_kommunekoder, members_of_kommunegruppe, members_of_region
-from udf_synthetic_book import (NAN_STEP, NO_POP, NO_ROWS, NO_TRIN_1, synthetic_deflator,
-                                synthetic_population, synthetic_steps, write_synthetic_book)
+from trappe_xl.reference import all_kommunekoder, members_of_kommunegruppe, members_of_region
+from udf_synthetic_book import (NAN_STEP, NO_POP, NO_ROWS, NO_SOURCE, NO_TRIN_1, STEPS,
+                                synthetic_deflator, synthetic_population, synthetic_steps,
+                                write_synthetic_book)
 
 V = "beloeb_1000kr"
 
@@ -106,12 +107,20 @@ def test_step_equals_model_for_every_kommune_year_trin(frames, valg):
         for (aar, trin), w in want.items():
             t = "i alt" if trin == 8 else ("i alt på trin" if trin == 7 else float(trin))
             got = udf.TRAPPE_STEP(float(kode), float(aar), t, *ARGS[valg])
-            if math.isnan(w):
-                assert is_msg(got) and "ingen" in got, (kode, aar, trin, got)
+            if trin not in (*STEPS, 7, 8):      # a combined step: these data have none
+                assert math.isnan(w) and got.startswith(f"#TRAPPE: ukendt trin {trin} – brug 1–6 eller 0")
+            elif (aar, valg.maal, trin) in NO_SOURCE:
+                assert math.isnan(w)
+                assert got == (f"#TRAPPE: {'ikke fordelt' if trin == 0 else f'trin {trin}'} har ingen "
+                               f"kilde i data for {aar} – intet i regnskabet hører til trinnet "
+                               "(vises som – i Analyse)"), (kode, aar, trin, got)
+            elif math.isnan(w):
+                assert is_msg(got) and ("ingen data" in got or "ingen befolkningstal" in got), \
+                    (kode, aar, trin, got)
             else:
                 assert got == pytest.approx(w, rel=1e-12, abs=1e-12), (kode, aar, trin)
                 checked += 1
-    assert checked > len(koder) * len(years) * 8 * 0.8
+    assert checked > len(koder) * len(years) * 9 * 0.8
 
 
 def test_missing_is_a_message_never_zero():
@@ -123,14 +132,60 @@ def test_missing_is_a_message_never_zero():
     assert udf.TRAPPE_STEP(NO_ROWS[0], NO_ROWS[1], 2) == "#TRAPPE: ingen data for Aalborg 2018 trin 2"
     assert udf.TRAPPE_STEP("Frederiksberg", 2017, 4, None, "pr_0_17") == \
         "#TRAPPE: ingen befolkningstal (0-17-årige) for Frederiksberg 2017"
-    assert udf.TRAPPE_STEP(NO_TRIN_1, 2019, 1) == 0.0  # no rule put anything there: 0, not missing
+    assert udf.TRAPPE_STEP(NO_TRIN_1, 2019, 1) == 0.0  # the step has a source, the kommune no row: 0
+
+
+def test_a_step_without_a_source_is_missing_never_zero(frames):
+    """No kommune has a trin-1 row in 2018 (nor an ikke-fordelt row for indtægter in 2020): the
+    step has no source that year. Single figures say so, tables leave the cell empty, the totals
+    sum the steps that have a source (checked against the raw rows, not the model)."""
+    steps = frames[0]
+    assert (2018, "netto", 1) in NO_SOURCE and (2020, "indtaegter", 0) in NO_SOURCE
+    assert not ((steps.aar == 2018) & (steps.trin == 1)).any()
+    no_trin_1 = ("#TRAPPE: trin 1 har ingen kilde i data for 2018 – intet i regnskabet hører til "
+                 "trinnet (vises som – i Analyse)")
+    assert udf.TRAPPE_STEP("Aarhus", 2018, 1) == no_trin_1
+    assert udf.TRAPPE_STEP(NO_TRIN_1, 2018.0, "Tidlig indsats", "udgifter", "pr. 0-17-årig") == no_trin_1
+    assert udf.TRAPPE_SAMMENLIGN("Hele landet", 2018, 1) == no_trin_1
+    assert udf.TRAPPE_ANDEL("Region Hovedstaden", 2018, 1) == no_trin_1
+    assert udf.TRAPPE_MERUDGIFT("Aarhus", 2018, 2020, 1) == no_trin_1          # in the basis
+    assert udf.TRAPPE_MERUDGIFT("Aarhus", "2017-2019", 2020, 1) == no_trin_1
+    assert udf.TRAPPE_MERUDGIFT("Aarhus", 2016, 2018, 1) == no_trin_1          # the year itself
+    assert isinstance(udf.TRAPPE_MERUDGIFT("Aarhus", 2017, 2020, 1), float)
+    assert isinstance(udf.TRAPPE_STEP("Aarhus", 2019, 1), float)             # other years have one
+    no_ikke_fordelt = ("#TRAPPE: ikke fordelt har ingen kilde i data for 2020 – intet i "
+                       "regnskabet hører til trinnet (vises som – i Analyse)")
+    assert udf.TRAPPE_STEP("Aarhus", 2020, "ikke fordelt", "indtægter") == no_ikke_fordelt
+    assert isinstance(udf.TRAPPE_STEP("Aarhus", 2020, "ikke fordelt"), float)  # netto has rows
+    # totals: Σ of the rows that exist (trin 1 adds nothing), not NaN and not a made-up 0 step
+    rows = steps[(steps.kommunekode == "751") & (steps.aar == 2018) & (steps.maal == "netto")]
+    assert udf.TRAPPE_STEP("Aarhus", 2018, "i alt") == pytest.approx(rows[V].sum())
+    assert udf.TRAPPE_STEP("Aarhus", 2018, "i alt på trin") == pytest.approx(rows[rows.trin != 0][V].sum())
+    col = udf.TRAPPE_TRIN("Aarhus", 2018.0, None, None, None, None, None, True)
+    assert col[0] == ["1 Tidlig indsats", None]                                # empty, not 0
+    assert col[-1] == ["I alt", pytest.approx(rows[V].sum())]
+    assert all(isinstance(v, float) for _, v in col[1:])
+    s = udf.TRAPPE_SERIE("Aarhus", 2016, 2020, None, "indtægter")
+    by_year = {r[0]: r[1:] for r in s[1:]}
+    assert by_year[2018][0] is None and by_year[2018][6] is not None
+    assert by_year[2020][6] is None and by_year[2020][0] is not None           # ikke fordelt
+    inc = steps[(steps.kommunekode == "751") & (steps.aar == 2020) & (steps.maal == "indtaegter")]
+    assert by_year[2020][7] == pytest.approx(inc[V].sum())
+    assert all(v is not None for y in (2016, 2017, 2019) for v in by_year[y])
+    g = udf.TRAPPE_SERIE("Hele landet", 2017, 2019, 1.0)
+    assert [r[1] is None for r in g[1:]] == [False, True, False]
+    # shares of 2018 are of the sourced steps' total: they sum to 1 without trin 1
+    shares = [udf.TRAPPE_ANDEL("Hele landet", 2018.0, float(t)) for t in STEPS if t != 1]
+    assert sum(shares) == pytest.approx(1.0)
+    on = [udf.TRAPPE_ANDEL("Aarhus", 2018.0, t, None, None, None, None, "i alt på trin") for t in range(2, 7)]
+    assert sum(on) == pytest.approx(1.0)
 
 
 def test_trin_column_row_and_labels(frames):
     col = udf.TRAPPE_TRIN("Aarhus", 2019.0)
     assert len(col) == 8 and all(len(r) == 1 for r in col)
     want = expected(frames, ("751",), model.Valg(), [2019])
-    assert [r[0] for r in col] == pytest.approx([want[(2019, t)] for t in (*ALLE_TRIN, 8)], rel=1e-12)
+    assert [r[0] for r in col] == pytest.approx([want[(2019, t)] for t in (*STEPS, 8)], rel=1e-12)
     row = udf.TRAPPE_TRIN("Aarhus", 2019.0, None, None, None, None, True, True)
     assert len(row) == 2 and row[0][0] == "1 Tidlig indsats" and row[0][-1] == "I alt"
     assert row[1] == [r[0] for r in col]
@@ -145,14 +200,15 @@ def test_serie_kommune_and_group(frames):
                     "5 Plejefamilie", "6 Institution", "Ikke fordelt", "I alt"]
     assert [r[0] for r in s[1:]] == [2016, 2017, 2018, 2019, 2020]
     want = expected(frames, ("751",), model.Valg(), range(2016, 2021))
-    assert s[4][1:] == pytest.approx([want[(2019, t)] for t in (*ALLE_TRIN, 8)], rel=1e-12)
+    assert s[4][1:] == pytest.approx([want[(2019, t)] for t in (*STEPS, 8)], rel=1e-12)
     region = members_of_region("081")
     g = udf.TRAPPE_SERIE("Region Nordjylland", 2017, 2019, 6.0, None, "pr. 0-22-årig", 2018)
     want = expected(frames, region, model.Valg(enhed="pr_0_22", prisaar=2018), [2017, 2018, 2019])
     assert g[0] == ["År", "6 Institution"]
     assert [r[1] for r in g[1:]] == pytest.approx([want[(y, 6)] for y in (2017, 2018, 2019)], rel=1e-12)
     odense = udf.TRAPPE_SERIE("Odense", 2018, 2020)
-    assert odense[2][1:] == [None] * 8 and odense[1][1] is not None  # 2019 missing -> empty cells
+    assert odense[2][1:] == [None] * 8 and odense[1][2] is not None  # 2019 missing -> empty cells
+    assert odense[1][1] is None and odense[3][1] is not None        # 2018: trin 1 has no source
 
 
 @pytest.mark.parametrize("gruppe, members", [
@@ -170,8 +226,8 @@ def test_sammenlign_equals_model(frames, gruppe, members):
 def test_andel_equals_model_and_sums_to_one(frames):
     steps, pop, defl = frames
     a = model.andele(steps, pop, defl, model.Valg(), all_kommunekoder(), [2019])
-    shares = [udf.TRAPPE_ANDEL("Hele landet", 2019.0, float(t)) for t in ALLE_TRIN]
-    assert shares == pytest.approx(list(a.set_index("trin").loc[list(ALLE_TRIN), "andel"]), rel=1e-12)
+    shares = [udf.TRAPPE_ANDEL("Hele landet", 2019.0, float(t)) for t in STEPS]
+    assert shares == pytest.approx(list(a.set_index("trin").loc[list(STEPS), "andel"]), rel=1e-12)
     assert sum(shares) == pytest.approx(1.0)
     on = [udf.TRAPPE_ANDEL("Aarhus", 2019.0, t, None, None, None, None, "i alt på trin") for t in range(1, 7)]
     assert sum(on) == pytest.approx(1.0)

@@ -23,8 +23,12 @@ import pytest
 
 from lo import recalc
 from wb_fixtures import synthetic_bookdata
+from bench.synthetic import make_accounts, make_deflator, make_population
 from trappe_xl import udf
+from trappe_xl.dataset import Dataset
+from trappe_xl.errors import TrappeError
 from trappe_xl.key import load_key
+from trappe_xl.reference import ALLE_TRIN
 from trappe_xl.pipeline import load_dataset, prepare
 from trappe_xl.workbook import lambdas as L
 from trappe_xl.workbook.cells import a1
@@ -81,7 +85,8 @@ def _xlwings_arg(x):
 KOMMUNER = ["Aarhus", 751, "751", "københavn", "Gladsaxe", 157, "Odense", 155]
 GROUPS = ["Hele landet", "Region Hovedstaden", "Hovedstaden", "Landkommuner", R("gruppe_navne"),
           R("gruppe_koder"), "Aarhus", 159]
-TRIN = [1, 2, 3, 4, 5, 6, 0, "i alt", "i alt på trin", "Plejefamilie", "trin 3", "ikke fordelt"]
+TRIN = [1, 2, "2-3", 3, 23, 4, 5, "Trin 4–5 samlet", 6, 0, "i alt", "i alt på trin", "Plejefamilie",
+        "trin 3", "ikke fordelt", "trin 4-5"]
 MAAL = [None, "netto", "udgifter", "indtægter", "brutto"]
 ENHED = [None, "1.000 kr.", "pr. 0-17-årig", "pr. 0-22-årig", "kr. pr. 0-17-årig"]
 PRISER = [None, "løbende", 2019, 2021, "2020"]
@@ -89,8 +94,9 @@ REFUSION = [None, "med", "uden"]
 
 
 def synthetic_calls(years) -> list[tuple[str, tuple]]:
-    """≥ 200 calls: every step, measure, unit, price basis, refusion and comparison form, plus
-    bad arguments. Choices are combined by a fixed stride so all values meet several others."""
+    """≥ 240 calls: every step (single, combined, without a source), measure, unit, price basis,
+    refusion and comparison form, plus bad arguments. Choices are combined by a fixed stride so
+    all values meet several others."""
     y = list(years)
     choices = list(itertools.product(MAAL, ENHED, PRISER, REFUSION))
     pick = [choices[(i * 37) % len(choices)] for i in range(len(choices))]
@@ -102,14 +108,17 @@ def synthetic_calls(years) -> list[tuple[str, tuple]]:
                                             TRIN[(i + 3) % len(TRIN)], *c)))
     for i, c in enumerate(pick[100:140]):
         af = [None, "i alt", "i alt på trin"][i % 3]
-        t = [1, 2, 3, 4, 5, 6, 0, "Institution"][i % 8]
+        t = [1, 2, "2-3", 3, 45, 6, 0, "Institution"][i % 8]
         calls.append(("TRAPPE_ANDEL", ((GROUPS + KOMMUNER)[i % 16], y[i % len(y)], t, *c, af)))
     basis = [y[0], f"{y[0]}-{y[1]}", R("basis_celler"), y[1], f"{y[0]}–{y[2]}"]
     for i, c in enumerate(pick[140:180]):
         calls.append(("TRAPPE_MERUDGIFT", ((GROUPS + KOMMUNER)[(i * 3) % 16], basis[i % len(basis)],
                                            y[-1 - i % 2], TRIN[i % len(TRIN)], *c)))
+    for i, c in enumerate(pick[196:226]):     # the steps function-level data fill
+        t = ["2-3", 45, 6, 0, "i alt", "i alt på trin"][i % 6]
+        calls.append(("TRAPPE_STEP", (KOMMUNER[(i + 3) % len(KOMMUNER)], y[(i + 2) % len(y)], t, *c)))
     for i, c in enumerate(pick[180:196]):
-        trin = [None, 3, "i alt", "i alt på trin"][i % 4]
+        trin = [None, 3, "i alt", "i alt på trin", "2-3", 1, None, 6][i % 8]
         calls.append(("TRAPPE_SERIE", ((GROUPS + KOMMUNER)[(i * 5) % 16], y[i % 2], y[-1 - (i % 2)],
                                        trin, *c)))
     bad = [("TRAPPE_STEP", ("Arhus", y[1], 3)), ("TRAPPE_STEP", ("Aarhus", 2031, 3)),
@@ -224,8 +233,20 @@ def _read(path: Path, where) -> list:
     return out
 
 
+NO_SOURCE = re.compile(r"#TRAPPE: (trin \d(–\d)?|ikke fordelt) har ingen kilde i data for \d{4} – intet i "
+                       r"regnskabet hører til trinnet \(vises som – i Analyse\)")
+COMBINED = re.compile(r"#TRAPPE: beløbet for .+ \d{4} kendes kun samlet som trin (\d)–(\d) – brug trin")
+
+
 def _same(lam, want) -> bool:
+    """A number equals; a table equals cell by cell (None = empty); a message is a message, and
+    a step without a source answers the xlwings text exactly. The combined-step message is
+    xlwings-only: the LAMBDA says instead that the single step has no source (docs/udf.md)."""
     if isinstance(want, str):
+        if NO_SOURCE.fullmatch(want):
+            return lam == want
+        if COMBINED.match(want):
+            return isinstance(lam, str) and bool(NO_SOURCE.fullmatch(lam))
         return isinstance(lam, str) and lam.startswith("#TRAPPE: ") and want.startswith("#TRAPPE: ")
     if isinstance(want, list):
         if not isinstance(lam, list) or len(lam) != len(want) or len(lam[0]) != len(want[0]):
@@ -242,6 +263,31 @@ def _same_cell(lam, want) -> bool:
     return isinstance(lam, (int, float)) and math.isclose(lam, want, rel_tol=1e-9, abs_tol=1e-9)
 
 
+def grouping_bookdata():
+    """SYNTHETIC grouping-level accounts (REGK100 shape): trin 1–6 and 0, no combined step."""
+    acc = make_accounts(level="grouping", years=(2019, 2020, 2021), seed=4)
+    ds = Dataset(accounts=acc, aggregates=acc.iloc[:0], population=make_population(years=(2019, 2020, 2021)),
+                 deflator=make_deflator(years=(2019, 2020, 2021)),
+                 meta={"name": "synthetic-lambda-grouping", "created": "2026-12-04T10:00:00Z",
+                       "source": "synthetic", "tables": {}})
+    return prepare(ds, load_key(), synthetic=True)
+
+
+def grouping_calls(years) -> list[tuple[str, tuple]]:
+    """Grouping-level data: every single step answers, trin 1 has no source, "2-3" is unknown."""
+    y = list(years)
+    calls = [("TRAPPE_STEP", (KOMMUNER[i % len(KOMMUNER)], y[i % len(y)], t)) for i, t in enumerate(TRIN)]
+    calls += [("TRAPPE_SAMMENLIGN", (g, y[1], t)) for g, t in zip(GROUPS, (1, 2, 3, 4, 5, 6, 0, "i alt"))]
+    calls += [("TRAPPE_ANDEL", (g, y[2], t, None, None, None, None, af))
+              for g, t, af in zip(GROUPS, (2, 3, 1, 5, 6, 0, 4, 2), (None, "i alt på trin") * 4)]
+    calls += [("TRAPPE_MERUDGIFT", ("Aarhus", y[0], y[2], 1)), ("TRAPPE_MERUDGIFT", ("Odense", f"{y[0]}-{y[1]}", y[2], 3)),
+              ("TRAPPE_MERUDGIFT", ("Hele landet", y[0], y[2], "i alt på trin", "udgifter", "pr. 0-22-årig"))]
+    calls += [("TRAPPE_SERIE", (g, y[0], y[-1], t, *c)) for g, t, c in (
+        ("Aarhus", None, ()), ("Region Hovedstaden", None, ("udgifter", "pr. 0-17-årig", y[0], "uden")),
+        (R("gruppe_koder"), 1, ()), ("Odense", 2, ("indtægter",)), ("Hele landet", "i alt på trin", ()))]
+    return calls
+
+
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory, soffice):
     root = tmp_path_factory.mktemp("lambdas")
@@ -249,7 +295,8 @@ def recalculated(tmp_path_factory, soffice):
     shipped = prepare(load_dataset(REPO / "data", None), load_key())
     out = {}
     for kind, data, calls_of in (("synthetic", synthetic, synthetic_calls),
-                                 ("shipped", shipped, shipped_calls)):
+                                 ("shipped", shipped, shipped_calls),
+                                 ("grouping", grouping_bookdata(), grouping_calls)):
         plain = write_workbook(data, Selection(), root / f"{kind}_plain.xlsx")
         calls = calls_of(data.years)
         want = _answers(plain, calls)
@@ -263,17 +310,73 @@ def recalculated(tmp_path_factory, soffice):
     return {kind: (lo_path, *rest[1:]) for (kind, rest), lo_path in zip(out.items(), recalculated)}
 
 
-@pytest.mark.parametrize("kind", ["synthetic", "shipped"])
+@pytest.mark.parametrize("kind", ["synthetic", "shipped", "grouping"])
 def test_lambda_bodies_equal_the_xlwings_functions(recalculated, kind):
     path, calls, want, where = recalculated[kind]
     got = _read(path, where)
     bad = [(fn, args, g, w) for (fn, args), g, w in zip(calls, got, want) if not _same(g, w)]
     assert not bad, f"{len(bad)} of {len(calls)} differ, e.g. {bad[:4]}"
     numbers = sum(isinstance(w, float) for w in want)
+    texts = [w for w in want if isinstance(w, str)]
+    no_source = [w for w in texts if NO_SOURCE.fullmatch(w)]
+    # empty table cells where a step has no source (trin 1 in every kind of data here)
+    blanks = sum(c is None for w in want if isinstance(w, list) for r in w[1:] for c in r[1:])
     if kind == "synthetic":
-        assert len(calls) >= 200 and numbers >= 120
-        assert sum(isinstance(w, str) for w in want) >= 30          # bad arguments and holes
+        assert len(calls) >= 240 and numbers >= 120
+        assert len(texts) >= 30                                       # bad arguments and holes
         assert sum(isinstance(w, list) for w in want) >= 8
+        assert len(no_source) >= 10 and sum(bool(COMBINED.match(w)) for w in texts) >= 5
+    assert len(no_source) >= 3 and blanks >= 4, (len(no_source), blanks)
+    for fn in ("TRAPPE_STEP", "TRAPPE_SAMMENLIGN", "TRAPPE_MERUDGIFT"):
+        assert any(f == fn and NO_SOURCE.fullmatch(w) for (f, _), w in zip(calls, want) if isinstance(w, str)) \
+            or kind != "synthetic", fn
+
+
+def test_serie_leaves_a_step_without_a_source_empty(recalculated):
+    """Grouping-level data: TRAPPE_SERIE's trin-1 column is empty in LibreOffice as in xlwings,
+    and its i alt sums the steps that have a source."""
+    path, calls, want, where = recalculated["grouping"]
+    got = _read(path, where)
+    i = calls.index(("TRAPPE_SERIE", ("Aarhus", 2019, 2021, None)))
+    table = got[i]
+    assert table[0][:3] == ["År", "1 Tidlig indsats", "2 Forebyggende"] and table[0][-2:] == ["Ikke fordelt", "I alt"]
+    assert len(table[0]) == 9                                 # År, 1–6, ikke fordelt, i alt
+    summed = 0
+    for row, w in zip(table[1:], want[i][1:]):
+        assert row[1] in ("", None) and w[1] is None         # trin 1: no source, not 0
+        if w[-1] is None:                                    # Aarhus has no (whole) data that year
+            assert all(c in ("", None) for c in row[1:])
+            continue
+        assert row[-1] == pytest.approx(sum(row[2:-1]), rel=1e-12)
+        summed += 1
+    assert summed >= 1
+
+
+def test_lambda_names_fit_excels_limit(capsys):
+    """Every name stays under Excel's 8,192 characters for the step columns the dashboard shows
+    on the shipped (function-level) data and on grouping-level data, and for all nine codes."""
+    shipped = prepare(load_dataset(REPO / "data", None), load_key())
+    cases = {"shipped": (shipped.value, shipped.years, L.step_codes(shipped.steps)),
+             "grouping": ("beloeb_1000kr", range(2007, 2025), L.step_codes(grouping_bookdata().steps)),
+             "alle ni": ("beloeb_1000kr", range(2007, 2025), ALLE_TRIN)}
+    assert cases["shipped"][2] == (1, 23, 45, 6, 0)
+    assert cases["grouping"][2] == (1, 2, 3, 4, 5, 6, 0)
+    with capsys.disabled():
+        for case, (value, years, codes) in cases.items():
+            names = L.lambda_names(value, years, codes)            # strict: raises if too long
+            assert set(L.NAMES) <= set(names)
+            lengths = {n: len(names[n]) - 1 for n in L.NAMES}
+            print(f"\nLAMBDA-længder ({case}, trin {codes}): {lengths}")
+            assert max(lengths.values()) <= L.MAX_NAME_FORMULA
+
+
+def test_an_over_long_name_is_left_out_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setattr(L, "MAX_NAME_FORMULA", 7000)
+    with pytest.raises(TrappeError, match="TRAPPE_SERIE"):
+        L.lambda_names("beloeb_1000kr", (2019, 2020), (1, 2, 3, 4, 5, 6, 0))
+    names = L.lambda_names("beloeb_1000kr", (2019, 2020), (1, 2, 3, 4, 5, 6, 0), strict=False)
+    assert "TRAPPE_SERIE" not in names and "TRAPPE_STEP" in names
+    assert "TRAPPE_SERIE er længere end Excels 7000 tegn og udelades" in caplog.text
 
 
 def test_every_call_kind_is_covered():

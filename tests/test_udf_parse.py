@@ -58,6 +58,20 @@ def test_step_errors(x, fragment):
         parse_trin(x)
 
 
+def test_combined_steps_only_where_the_data_hold_them():
+    """Key 1.0: 23 = trin 2–3, 45 = trin 4–5 (function-level data). Named, numbered or written as
+    a range they answer where the data's codes hold them, and are unknown elsewhere."""
+    function_level = (1, 2, 3, 23, 4, 5, 45, 6, 0)
+    grouping_level = (1, 2, 3, 4, 5, 6, 0)
+    for x, code in (("2-3", 23), ("Trin 2–3", 23), ("trin 2 - 3", 23), (23.0, 23), ("Trin 2–3 samlet", 23),
+                    ("4-5", 45), ("Trin 4–5 samlet", 45), (45, 45)):
+        assert parse_trin(x, codes=function_level) == code, x
+        with pytest.raises(SelectionError, match=f"ukendt trin {code} – brug 1–6 eller 0"):
+            parse_trin(x, codes=grouping_level)
+    with pytest.raises(SelectionError, match="ukendt trin 7 – brug 1–6, 2-3, 4-5 eller 0"):
+        parse_trin(7, codes=function_level)
+
+
 def test_total_refused_where_not_allowed():
     with pytest.raises(SelectionError):
         parse_trin("i alt", allow_total=False)

@@ -1,10 +1,12 @@
 """Every kind of workbook the build can make answers every TRAPPE function with a number, a table or
 a short Danish '#TRAPPE:' message — never "intern fejl", never a traceback, never English.
 
-Kinds: the shipped real snapshot (kr. pr. indbygger, no population, no price index); SYNTHETIC
-accounts only; accounts + population; + price index; grouping level; and (tables only, written by
-tests/udf_synthetic_book.py) a step table with the combined steps 23/45 of the coming key.
-On the shipped and the accounts-only workbook every TRAPPE_STEP equals TrinData summed by hand.
+Kinds: the shipped real snapshot (kr. pr. indbygger, no population, no price index, function
+level: only the combined steps 23/45); SYNTHETIC accounts only (function level, so also 23/45);
+accounts + population; + price index; grouping level (trin 1–6, 0); and (tables only, written by
+tests/udf_synthetic_book.py) a step table that mixes single steps and the combined steps 23/45.
+On the shipped and the accounts-only workbook every TRAPPE_STEP equals TrinData summed by hand,
+and a step without a source (no TrinData row that year) answers that, never 0.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from trappe_xl.dataset import Dataset
 from trappe_xl.frames import empty_deflator, empty_population
 from trappe_xl.key import load_key
 from trappe_xl.pipeline import build, prepare
-from trappe_xl.reference import ALLE_TRIN, kommune_by_code
+from trappe_xl.reference import ALLE_TRIN, SAMLET_TRIN, kommune_by_code
 from trappe_xl.workbook.bookdata import trindata
 from trappe_xl.workbook.selection import Selection
 from trappe_xl.workbook.writer import write_workbook
@@ -90,11 +92,13 @@ def _calls(years: tuple[int, ...]):
                (None, "1.000 kr.", float(y0), "uden"), (None, None, "løbende", None)]
     out = []
     for c in choices:
-        for trin in (1.0, 2.0, 3.0, 6.0, 0.0, "i alt", "i alt på trin", "Plejefamilie", "2-3"):
+        for trin in (1.0, 2.0, 3.0, 6.0, 0.0, "i alt", "i alt på trin", "Plejefamilie", "2-3", "4-5"):
             out.append((udf.TRAPPE_STEP, ("Aarhus", float(y1), trin, *c)))
         out.append((udf.TRAPPE_TRIN, (751.0, float(y1), *c, True, True)))
+        out.append((udf.TRAPPE_ANDEL, ("Aarhus", float(y1), "2-3", *c, None)))
         for g in groups:
             out.append((udf.TRAPPE_SAMMENLIGN, (g, float(y1), 3.0, *c)))
+            out.append((udf.TRAPPE_SAMMENLIGN, (g, float(y1), "i alt", *c)))
             out.append((udf.TRAPPE_SERIE, (g, float(y0), float(y1), None, *c)))
             out.append((udf.TRAPPE_ANDEL, (g, float(y1), 5.0, *c, None)))
             out.append((udf.TRAPPE_MERUDGIFT, (g, float(y0), float(y1), "i alt", *c)))
@@ -155,11 +159,22 @@ def test_shipped_workbook_names_what_is_missing(books):
     data = _messages(books, "shipped")
     try:
         y = data.years[-1]
-        assert isinstance(udf.TRAPPE_STEP("Odense", y, 2), float)
+        assert isinstance(udf.TRAPPE_STEP("Odense", y, "2-3"), float)
+        assert udf.TRAPPE_STEP("Odense", y, 2) == \
+            f'#TRAPPE: beløbet for Odense {y} kendes kun samlet som trin 2–3 – brug trin "2-3"'
+        # the snapshot holds 5.28.21 and 5.28.22 only: trin 1, 6 and ikke fordelt have no source
+        for t, text in ((1, "trin 1"), (6, "trin 6"), ("ikke fordelt", "ikke fordelt")):
+            assert udf.TRAPPE_STEP("Odense", y, t) == (f"#TRAPPE: {text} har ingen kilde i data for {y} – "
+                                                       "intet i regnskabet hører til trinnet (vises som – i Analyse)")
+        col = udf.TRAPPE_TRIN("Odense", y, None, None, None, None, None, True)
+        assert [r[0] for r in col] == ["1 Tidlig indsats", "Trin 2–3 samlet", "Trin 4–5 samlet",
+                                       "6 Institution", "Ikke fordelt", "I alt"]
+        assert [r[1] is None for r in col] == [True, False, False, True, True, False]
+        assert col[-1][1] == pytest.approx(col[1][1] + col[2][1])
         assert udf.TRAPPE_STEP("Odense", y, 2, None, None, y) == \
             "#TRAPPE: projektmappen har intet prisindeks – brug løbende priser"
         assert "findes ikke for disse data (kun kr. pr. indbygger)" in udf.TRAPPE_STEP("Odense", y, 2, None, "1.000 kr.")
-        assert udf.TRAPPE_SAMMENLIGN("Hele landet", y, 2).startswith(
+        assert udf.TRAPPE_SAMMENLIGN("Hele landet", y, "2-3").startswith(
             "#TRAPPE: ingen befolkningstal i projektmappen til at vægte kr. pr. indbygger")
         assert udf.TRAPPE_INFO("foerste_aar") == data.years[0]
     finally:
@@ -175,20 +190,30 @@ def test_accounts_only_workbook_names_what_is_missing(books):
             "#TRAPPE: ingen befolkningstal i projektmappen – vælg 1.000 kr."
         assert udf.TRAPPE_STEP("Odense", 2020, 2, None, None, 2020) == \
             "#TRAPPE: projektmappen har intet prisindeks – brug løbende priser"
-        assert isinstance(udf.TRAPPE_SAMMENLIGN("Hele landet", 2020, 2), float)
+        assert isinstance(udf.TRAPPE_SAMMENLIGN("Hele landet", 2020, "2-3"), float)
+        assert udf.TRAPPE_SAMMENLIGN("Hele landet", 2020, 2) == \
+            '#TRAPPE: beløbet for Hele landet 2020 kendes kun samlet som trin 2–3 – brug trin "2-3"'
+        assert udf.TRAPPE_SAMMENLIGN("Hele landet", 2020, 1) == \
+            "#TRAPPE: trin 1 har ingen kilde i data for 2020 – intet i regnskabet hører til trinnet (vises som – i Analyse)"
     finally:
         udf.use_workbook(None)
 
 
 @pytest.mark.parametrize("kind", ["shipped", "accounts_only"])
 def test_step_equals_trindata_on_every_cell(books, kind):
-    """Every kommune × year × trin × measure: TRAPPE_STEP = Σ dranst of TrinData's rows, and a
-    message exactly where the model has no data for the kommune-year."""
+    """Every kommune × year × trin × measure: TRAPPE_STEP = Σ dranst of TrinData's rows (0 where
+    the kommune has none but the step has a source); a message where the kommune-year has no
+    data, where the step has no TrinData row at all that year (no source), and where the
+    kommune's amount for the step is only known as part of a combined step."""
     path, data = books[kind]
     td = trindata(data)
     v = data.value
     sums = td.groupby(["kommunekode", "aar", "maal", "trin"])[v].sum(min_count=1)
     complete = td.groupby(["kommunekode", "aar", "maal"])[v].apply(lambda s: s.notna().all())
+    sourced = set(zip(td["aar"], td["maal"], td["trin"]))
+    has_rows = set(zip(td["kommunekode"], td["aar"], td["maal"], td["trin"]))
+    combined_of = {p: c for c, parts in SAMLET_TRIN.items() for p in parts}
+    seen = {"samlet": 0, "kilde": 0, "ingen data": 0}
     udf.use_workbook(path)
     udf.clear_cache()
     checked = 0
@@ -197,14 +222,29 @@ def test_step_equals_trindata_on_every_cell(books, kind):
             label = {"netto": "netto", "udgifter": "udgifter", "indtaegter": "indtægter"}[maal]
             for trin in ALLE_TRIN:
                 got = udf.TRAPPE_STEP(kode, float(aar), float(trin), label)
+                c = combined_of.get(trin)
+                if c is not None and (kode, aar, maal, c) in has_rows and (kode, aar, maal, trin) not in has_rows:
+                    assert got == (f"#TRAPPE: beløbet for {kommune_by_code()[kode].navn} {aar} kendes kun "
+                                   f'samlet som trin {c // 10}–{c % 10} – brug trin "{c // 10}-{c % 10}"'), got
+                    seen["samlet"] += 1
+                    continue
+                if (aar, maal, trin) not in sourced:
+                    what = "ikke fordelt" if trin == 0 else (f"trin {trin // 10}–{trin % 10}" if trin > 9
+                                                             else f"trin {trin}")
+                    assert got == (f"#TRAPPE: {what} har ingen kilde i data for {aar} – intet i "
+                                   "regnskabet hører til trinnet (vises som – i Analyse)"), (kode, aar, got)
+                    seen["kilde"] += 1
+                    continue
                 if not whole:
+                    seen["ingen data"] += 1
                     assert isinstance(got, str) and got.startswith("#TRAPPE: ingen data"), (kode, aar, got)
                     continue
                 want = sums.get((kode, aar, maal, trin), 0.0)
                 want = 0.0 if (isinstance(want, float) and math.isnan(want)) else float(want)
                 assert got == pytest.approx(want, rel=1e-12, abs=1e-9), (kode, aar, maal, trin)
                 checked += 1
-        assert checked > 0.9 * len(complete) * len(ALLE_TRIN) * 0.5
+        assert checked > 0.9 * len(complete) * 2          # 23 and 45 at least
+        assert seen["samlet"] > 0 and seen["kilde"] > 0, seen
         missing = set(kommune_by_code()) - set(td["kommunekode"])
         for kode in sorted(missing)[:3]:
             assert udf.TRAPPE_STEP(kode, float(data.years[0]), 2.0).startswith("#TRAPPE: ingen data")
@@ -227,9 +267,11 @@ def test_combined_steps_are_named_and_never_split(books):
         assert isinstance(udf.TRAPPE_STEP("København", 2019.0, 2.0), float)   # has its own trin 2
         col = udf.TRAPPE_TRIN("Aarhus", 2019.0, None, None, None, None, None, True)
         labels = [r[0] for r in col]
-        assert "Trin 2–3" in labels and "Trin 4–5" in labels
+        assert labels == ["1 Tidlig indsats", "2 Forebyggende", "3 Hjemmebaserede", "Trin 2–3 samlet",
+                          "4 Slægt/netværk", "5 Plejefamilie", "Trin 4–5 samlet", "6 Institution",
+                          "Ikke fordelt", "I alt"]       # Analyse's columns: these data fill all
         values = dict((r[0], r[1]) for r in col)
-        assert values["Trin 2–3"] == pytest.approx(want)
+        assert values["Trin 2–3 samlet"] == pytest.approx(want)
         on_steps = udf.TRAPPE_STEP("Aarhus", 2019.0, "i alt på trin")
         rows = steps[(steps.kommunekode == "751") & (steps.aar == 2019) & (steps.maal == "netto")
                      & (steps.trin != 0)]
@@ -240,10 +282,21 @@ def test_combined_steps_are_named_and_never_split(books):
 
 
 def test_combined_code_unknown_without_combined_data(books):
-    _messages(books, "accounts_population_index")
+    """Grouping-level data have no combined step: "2-3" is unknown there, and the tables show
+    trin 1–6; function-level data have only the combined ones (the single steps are hidden)."""
+    _messages(books, "grouping_level")
     try:
         got = udf.TRAPPE_STEP("Aarhus", 2020.0, "2-3")
         assert got == "#TRAPPE: ukendt trin 23 – brug 1–6 eller 0 (ikke fordelt på trin)"
+        assert isinstance(udf.TRAPPE_STEP("Aarhus", 2020.0, 2), float)
+        header = udf.TRAPPE_SERIE("Aarhus", 2019.0, 2020.0)[0]
+        assert header == ["År", "1 Tidlig indsats", "2 Forebyggende", "3 Hjemmebaserede", "4 Slægt/netværk",
+                          "5 Plejefamilie", "6 Institution", "Ikke fordelt", "I alt"]
+        _messages(books, "accounts_population_index")
+        assert isinstance(udf.TRAPPE_STEP("Aarhus", 2020.0, "2-3"), float)
+        header = udf.TRAPPE_SERIE("Aarhus", 2019.0, 2020.0)[0]
+        assert header == ["År", "1 Tidlig indsats", "Trin 2–3 samlet", "Trin 4–5 samlet", "6 Institution",
+                          "Ikke fordelt", "I alt"]
     finally:
         udf.use_workbook(None)
 

@@ -14,14 +14,18 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from trappe_xl.reference import ALLE_TRIN, all_kommunekoder
+from trappe_xl.reference import IKKE_FORDELT, TRIN, all_kommunekoder
 from trappe_xl.workbook import bookdata, layout
 
 YEARS = (2016, 2017, 2018, 2019, 2020)
 NO_ROWS = ("851", 2018)          # kommune-year without any step row (no accounts)
 NAN_STEP = ("461", 2019)         # kommune-year with one missing (DST "..") step value
 NO_POP = ("147", 2017)           # kommune-year without population
-NO_TRIN_1 = "101"                # never has a trin-1 row (the key put nothing there): 0, not missing
+NO_TRIN_1 = "101"                # never has a trin-1 row, while others have: 0, not missing
+#: steps with no TrinData row at all that year and measure (no source: missing, never 0)
+NO_SOURCE = {(2018, maal, 1) for maal in ("netto", "udgifter", "indtaegter")} | {(2020, "indtaegter", 0)}
+#: the step codes of grouping-level data (no combined steps): the key's order, 0 last
+STEPS = (*TRIN, IKKE_FORDELT)
 INFO = {"Dataperiode": "2016-2020", "Snapshot": "SYNTETISK-test", "Nøgleversion": "syntetisk-1 (2026-01-01)",
         "Data": "SYNTETISKE DATA – kun til test"}
 
@@ -35,8 +39,8 @@ def synthetic_steps(seed: int = 7, value: str = "beloeb_1000kr") -> pd.DataFrame
                 continue
             for maal, sign in (("netto", 1), ("udgifter", 1), ("indtaegter", -1)):
                 for dranst in ("1", "2"):
-                    for trin in ALLE_TRIN:
-                        if kode == NO_TRIN_1 and trin == 1:
+                    for trin in STEPS:
+                        if (kode == NO_TRIN_1 and trin == 1) or (aar, maal, trin) in NO_SOURCE:
                             continue
                         v = sign * float(rng.integers(0, 90_000)) / (10 if dranst == "1" else 100)
                         if dranst == "2":

@@ -6,7 +6,10 @@ or raises a :class:`~trappe_xl.errors.TrappeError` whose message is Danish. :fun
 any failure into the cell text ``#TRAPPE: …`` — never a traceback, never a made-up number.
 
 Missing data: a single figure answers ``#TRAPPE: ingen data for …``; inside an array a missing
-figure is an empty cell, and an array with no figure at all answers the message.
+figure is an empty cell, and an array with no figure at all answers the message. A step without
+a source that year (no TrinData row for it at all, e.g. trin 1: ``model.covered``) is missing the
+same way, never 0: a single figure answers ``#TRAPPE: trin 1 har ingen kilde i data for …``, a
+table leaves the cell empty, and the totals sum only the steps that have a source.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ TOTAL_LABEL = {model.TRIN_I_ALT: "I alt", model.TRIN_I_ALT_PAA_TRIN: "I alt på 
 
 
 def row_trin(book: TrappeBook) -> tuple[int, ...]:
-    """What TRAPPE_TRIN/SERIE show: 1–6 (and combined steps the data holds), ikke fordelt, i alt."""
-    return (*book.trin_codes, model.TRIN_I_ALT)
+    """What TRAPPE_TRIN/SERIE show: the step columns of Analyse (1–6 and the combined steps the
+    data can fill, ikke fordelt), then i alt."""
+    return (*book.shown_codes, model.TRIN_I_ALT)
 
 
 def message(text: str) -> str:
@@ -92,7 +96,7 @@ def combined_only(book: TrappeBook, members: tuple[str, ...], who: str, aar: int
 def no_source(book: TrappeBook, aar: int, trin, maal: str) -> None:
     """A step the key placed nothing of the data on that year (trin 1 always: tidlige indsatser
     are booked outside 5.28) has no figure: say so instead of answering 0."""
-    if isinstance(trin, int) and trin in book.trin_index and not book.sourced(aar, maal)[trin]:
+    if isinstance(trin, int) and trin in book.trin_index and not book.has_source(aar, maal, trin):
         raise SelectionError(f"{trin_text(trin)} har ingen kilde i data for {aar} – intet i "
                              "regnskabet hører til trinnet (vises som – i Analyse)")
 
@@ -183,10 +187,10 @@ def _check_weights(book: TrappeBook, g: Gruppe, v: model.Valg) -> None:
 def kommune_figures(book: TrappeBook, kode: str, aar: int, v: model.Valg) -> dict[int, float]:
     """Trin 1–6, 0, 7 (Σ 1–6) and 8 (Σ 0–6) for one kommune-year; NaN = missing."""
     _check_index(book, aar, v)
-    row = book.kommune_row(kode, aar, v)
+    row = book.kommune_row(kode, aar, v).tolist()
     source = book.sourced(aar, v.maal)
     # a step without a source is missing and adds nothing to the totals (as model.serie)
-    out = {t: float(row[i]) if source[t] else math.nan for t, i in book.trin_index.items()}
+    out = {t: row[i] if source[t] else math.nan for t, i in book.trin_index.items()}
     on = [out[t] for t in book.trin_codes if t != IKKE_FORDELT and source[t]]
     paa_trin = sum(on) if on else math.nan
     out[model.TRIN_I_ALT_PAA_TRIN] = paa_trin
@@ -226,7 +230,8 @@ def _missing(book: TrappeBook, kode: str, aar: int, trin: int | None, v: model.V
 
 def trappe_trin(book: TrappeBook, kommune, aar, maal=None, enhed=None, priser=None, refusion=None,
                 vandret=None, etiketter=None) -> list[list]:
-    """TRAPPE_TRIN: trin 1–6, ikke fordelt, i alt for one kommune-year as a column (or a row)."""
+    """TRAPPE_TRIN: Analyse's step columns (trin 1–6 or the combined steps, ikke fordelt) and
+    i alt for one kommune-year as a column (or a row); a step without a source is empty."""
     kode = book.places.kommune(kommune)
     y = parse_aar(aar, book.years)
     v = valg(book, maal, enhed, priser, refusion)

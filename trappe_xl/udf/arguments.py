@@ -133,12 +133,13 @@ def parse_trin(x: object, allow_total: bool = True,
         if allow_total and text.replace("–", "-") in _TOTALS:
             return _TOTALS[text.replace("–", "-")]
         named = _trin_names().get(text)
-        if named is not None:
-            return named
-        m = re.fullmatch(r"(trin\s*)?(\d+)(\s*[-–]\s*(\d+))?", text)
-        if m is None:
-            raise SelectionError(f"ukendt trin {show(x)} – brug 1–6, 0 (ikke fordelt) eller et trins navn")
-        x = m.group(2) + (m.group(4) or "")
+        if named is None:
+            m = re.fullmatch(r"(trin\s*)?(\d+)(\s*[-–]\s*(\d+))?", text)
+            if m is None:
+                raise SelectionError(f"ukendt trin {show(x)} – brug 1–6, 0 (ikke fordelt) eller et trins navn")
+            x = m.group(2) + (m.group(4) or "")
+        else:
+            x = named      # a name is checked against the data's codes too ("Trin 2–3 samlet")
     t = whole_number(x, "trin")
     if t not in codes:
         combined = [c for c in codes if combined_parts(c)]

@@ -6,7 +6,9 @@ Numbers come from ``trappe_xl.model`` in two ways, which the tests prove equal:
   from the workbook, cached per (members, Valg), so a grid of calls costs one model run per group;
 * one kommune (TRAPPE_STEP/TRIN/SERIE, called by the thousand): arrays built once at load with the
   same rules as ``model.member_table`` (a kommune-year with any missing step is missing whole, a
-  step without rows is 0, price factor indeks[prisår]/indeks[år], per child (a·f)/b·1000).
+  step without the kommune's rows is 0, price factor indeks[prisår]/indeks[år], per child
+  (a·f)/b·1000); a step without any row that year (no source, :meth:`TrappeBook.sourced`) is
+  made missing by the callers (answers.kommune_figures, answers.check_step).
 """
 
 from __future__ import annotations
@@ -19,20 +21,30 @@ import pandas as pd
 
 from .. import model
 from ..errors import MissingIndexYearError
-from ..reference import ALLE_TRIN
+from ..reference import ALLE_TRIN, SAMLET_TRIN
+from ..workbook.dashboard import hidden_steps
 from .tables import WorkbookTables
 from .arguments import combined_parts
 from .places import Places
 
 STEP_COLUMNS = ["aar", "kommunekode", "trin", "maal", "dranst"]
-TRIN_INDEX = {t: i for i, t in enumerate(ALLE_TRIN)}  # 1..6 then 0 (a book adds its combined steps)
 
 
 def step_codes(present) -> tuple[int, ...]:
-    """The step codes a workbook answers for: 1–6, 0 and any other code its TrinData holds
-    (the combined steps 23 = trin 2–3, 45 = trin 4–5), in the order 1–6, combined, 0."""
-    extra = sorted(int(t) for t in set(present) - set(ALLE_TRIN))
-    return (*ALLE_TRIN[:-1], *extra, ALLE_TRIN[-1])
+    """The step codes a workbook answers for, in the key's order (reference.ALLE_TRIN): the
+    single steps 1–6 and 0 always (one the data cannot fill answers why), a combined step
+    (23 = trin 2–3, 45 = trin 4–5) only when its TrinData holds it."""
+    present = {int(t) for t in present}
+    return tuple(t for t in ALLE_TRIN if t not in SAMLET_TRIN or t in present)
+
+
+def shown_codes(present) -> tuple[int, ...]:
+    """The step columns TRAPPE_TRIN/TRAPPE_SERIE show: the dashboard's (ALLE_TRIN less the
+    columns the data can never fill, dashboard.hidden_steps), so a table matches Analyse."""
+    hidden = hidden_steps(present)
+    return tuple(t for t in ALLE_TRIN if t not in hidden)
+
+
 BASE_COLUMN = {"pr_0_17": "pop_0_17", "pr_0_22": "pop_0_22", "kr_pr_indbygger": "pop_ialt"}
 _ZERO_AGES = tuple(str(a) for a in range(1, 18)) + tuple(str(a) for a in range(19, 23))
 
@@ -69,8 +81,10 @@ class TrappeBook:
         self.index_years: tuple[int, ...] = tuple(sorted(self.indeks))
         self.kode_pos = {k.kode: i for i, k in enumerate(self.places.kommuner)}
         self.trin_codes: tuple[int, ...] = step_codes(td["trin"].unique())
+        self.shown_codes: tuple[int, ...] = shown_codes(td["trin"].unique())
         self.trin_index = {t: i for i, t in enumerate(self.trin_codes)}
         self._rows: dict[str, np.ndarray] = {}
+        self._sourced: dict[str, np.ndarray] = {}
         #: does TrinData hold combined steps (23 = trin 2–3, 45 = trin 4–5)?
         self.combined = any(combined_parts(t) for t in self.trin_codes)
         self._amounts: dict[tuple[str, bool], np.ndarray] = {}
@@ -133,11 +147,23 @@ class TrappeBook:
             self._rows[maal] = out
         return self._rows[maal]
 
+    def _source_table(self, maal: str) -> np.ndarray:
+        """[år, trin] True where TrinData holds any row for the step that year and measure."""
+        table = self._sourced.get(maal)
+        if table is None:
+            table = self._sourced[maal] = self.has_rows(maal).any(axis=0)
+        return table
+
     def sourced(self, aar: int, maal: str) -> dict[int, bool]:
-        """Per step code: does TrinData hold any row for it that year and measure? A step
-        without one has no source in the data (model.covered): missing, never 0."""
-        have = self.has_rows(maal)[:, self.year_pos[aar], :].any(axis=0)
-        return {t: bool(have[i]) for t, i in self.trin_index.items()}
+        """Per step code: does TrinData hold any row for it that year and measure (any kommune,
+        any dranst)? A step without one has no source in the data (model.covered): missing,
+        never 0."""
+        have = self._source_table(maal)[self.year_pos[aar]].tolist()
+        return {t: have[i] for t, i in self.trin_index.items()}
+
+    def has_source(self, aar: int, maal: str, trin: int) -> bool:
+        """:meth:`sourced` for one step (the TRAPPE_STEP fast path)."""
+        return bool(self._source_table(maal)[self.year_pos[aar], self.trin_index[trin]])
 
     def only_combined(self, members: tuple[str, ...], aar: int, trin: int, maal: str) -> int | None:
         """The combined step (23, 45) whose amount holds ``trin`` for these members and year when

@@ -27,7 +27,8 @@ D_KOMMUNE = "Kommunens navn eller kode, fx \"Aarhus\" eller 751"
 D_GRUPPE = ("Kommune, område med kommunenavne/-koder, region (\"Region Hovedstaden\"), "
             "kommunegruppe (\"Landkommuner\") eller \"Hele landet\"")
 D_AAR = "Regnskabsår, fx 2019"
-D_TRIN = "Trin 1-6, 0 = ikke fordelt på trin, \"i alt\" eller trinnets navn"
+D_TRIN = ("Trin 1-6, 0 = ikke fordelt på trin, \"2-3\"/\"4-5\" = samlet trin (data på funktionsniveau), "
+          "\"i alt\" eller trinnets navn")
 D_MAAL = "\"netto\" (standard), \"udgifter\" eller \"indtægter\""
 D_ENHED = ("\"1.000 kr.\" (standard), \"pr. 0-17-årig\" eller \"pr. 0-22-årig\" "
            "(data i kr. pr. indbygger: kun den enhed)")
@@ -81,7 +82,7 @@ def _run(fn, caller, *args):
 @xw.arg("refusion", doc=D_REFUSION)
 def TRAPPE_STEP(kommune, aar, trin, maal=None, enhed=None, priser=None, refusion=None, caller=None):
     """Én kommunes udgift på ét trin af indsatstrappen i ét år (samme tal som projektmappens
-    formler). Mangler data, svarer funktionen "#TRAPPE: ingen data for …"."""
+    formler). Mangler data, svarer den "#TRAPPE: ingen data for …"; har trinnet ingen kilde, siger den det."""
     return _run(core.trappe_step, caller, kommune, aar, trin, maal, enhed, priser, refusion)
 
 
@@ -96,8 +97,8 @@ def TRAPPE_STEP(kommune, aar, trin, maal=None, enhed=None, priser=None, refusion
 @xw.arg("etiketter", doc="SAND = vis trinnenes navne ved siden af tallene")
 def TRAPPE_TRIN(kommune, aar, maal=None, enhed=None, priser=None, refusion=None, vandret=None,
                 etiketter=None, caller=None):
-    """Alle trin for én kommune og ét år: trin 1-6, ikke fordelt og i alt, som et dynamisk
-    område (kolonne eller række). Tomme celler = manglende data."""
+    """Alle trin for én kommune og ét år (trinnene fra arket Analyse, ikke fordelt og i alt) som
+    et dynamisk område (kolonne eller række). Tomme celler = manglende data eller trin uden kilde."""
     return _run(core.trappe_trin, caller, kommune, aar, maal, enhed, priser, refusion, vandret,
                 etiketter)
 
@@ -114,7 +115,7 @@ def TRAPPE_TRIN(kommune, aar, maal=None, enhed=None, priser=None, refusion=None,
 def TRAPPE_SERIE(kommune_eller_gruppe, fra_aar, til_aar, trin=None, maal=None, enhed=None,
                  priser=None, refusion=None, caller=None):
     """Udviklingen over år: en tabel med overskrift og én række pr. år (år × trin) for en kommune
-    eller en gruppe. Spilles ud som dynamisk matrix. Tomme celler = manglende data."""
+    eller en gruppe. Spilles ud som dynamisk matrix. Tomme celler = manglende data eller trin uden kilde."""
     return _run(core.trappe_serie, caller, kommune_eller_gruppe, fra_aar, til_aar, trin, maal,
                 enhed, priser, refusion)
 

@@ -17,6 +17,9 @@ Semantics are trappe_xl.model's (as the dashboard's formulas, workbook/formulas.
 counts when it has data for the measure (TrinData.gyldig / Daekning.har_data), per child =
 Σ amounts / Σ children over members with data and population, faste priser = indeks[prisår] /
 indeks[år]; a missing figure is the text "#TRAPPE: ingen data …" (an empty cell in TRAPPE_SERIE).
+A step with no TrinData row at all in the year for the measure has no source (model.covered): it
+answers the xlwings route's "#TRAPPE: trin 1 har ingen kilde i data for …" (an empty cell in
+TRAPPE_SERIE), never 0. The xlwings route's "kendes kun samlet som trin 2–3" is not repeated here.
 The arguments accept the forms docs/udf.md lists for this route (kommune name or code; a range
 of kommuner, a region, a DST kommunegruppe or "Hele landet"; trin number, name, "i alt",
 "i alt på trin"; the units, measures, price and refusion words of the xlwings route).
@@ -29,7 +32,7 @@ import logging
 import re
 
 from ..errors import TrappeError
-from ..reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne, trin_navne
+from ..reference import ALLE_TRIN, IKKE_FORDELT, TRIN, trin_korte_navne, trin_navne
 
 PREFIX = "#TRAPPE: "
 #: the public names, in the order they are defined
@@ -127,7 +130,11 @@ class _Body:
         self.value = value_column
         self.weighted = value_column == "kr_pr_indbygger"
         self.years = tuple(int(y) for y in years)
+        #: the step columns TRAPPE_SERIE shows (Analyse's: step_codes)
         self.codes = tuple(int(t) for t in trin_codes)
+        #: the step codes an argument may name: 1–6 and 0 always (one the data cannot fill
+        #: answers that it has no source), a combined step where the data hold it
+        self.accept = tuple(t for t in ALLE_TRIN if t in TRIN or t == IKKE_FORDELT or t in self.codes)
         self.yr = YEARS_NAME
         self.span = f"{self.years[0]}–{self.years[-1]}"
 
@@ -158,10 +165,10 @@ class _Body:
         return name, f"IF(ISNUMBER({x}),{x},IFERROR(VALUE(TRIM({x}&\"\")),-1))"
 
     def trin(self, x: str, totals: bool) -> list[tuple[str, str]]:
-        names = _trin_names(self.codes)
+        names = _trin_names(self.accept)
         if totals:
             names.update(TOTALS)
-        valid = (*self.codes, *((I_ALT_PAA_TRIN, I_ALT) if totals else ()))
+        valid = (*self.accept, *((I_ALT_PAA_TRIN, I_ALT) if totals else ()))
         strip = "tx"
         for old in ("trin", "-", "–", " "):
             strip = f"SUBSTITUTE({strip},{_s(old)},\"\")"
@@ -219,6 +226,18 @@ class _Body:
     def year_check(self, name: str, what: str) -> tuple[str, str]:
         return (f"ISNA(MATCH({_p(name)},{self.yr},0))",
                 _msg(f"{what} ligger uden for data ({self.span})"))
+
+    def no_source(self, y: str, t: str) -> str:
+        """True when step ``t`` (not a total) has no TrinData row at all in year ``y`` for the
+        measure: the step has no source (model.covered), so it is missing, never 0."""
+        return (f"AND({t}<>{I_ALT},{t}<>{I_ALT_PAA_TRIN},"
+                f"COUNTIFS(TD_aar,{y},TD_trin,{t},TD_maal,{_p('mm')})=0)")
+
+    def no_source_msg(self, y: str, t: str) -> str:
+        """The xlwings route's text: "#TRAPPE: trin 1 har ingen kilde i data for 2024 – …"."""
+        what = f"IF({t}=0,\"ikke fordelt\",\"trin \"&IF({t}>9,INT({t}/10)&\"–\"&MOD({t},10),{t}))"
+        return (f"{_s(PREFIX)}&{what}&\" har ingen kilde i data for \"&{y}&"
+                f"\" – intet i regnskabet hører til trinnet (vises som – i Analyse)\"")
 
     def index_check(self, name: str) -> tuple[str, str]:
         return (f"AND({_p('pa')}<>0,ISNA(MATCH({_p(name)},PI_aar,0)))",
@@ -308,7 +327,9 @@ def bodies(value_column: str, years, trin_codes) -> dict[str, str]:
         checks = [*b.checks(kind), b.year_check("yy", "året"),
                   (f"NOT({_p('tok')})", _msg("ukendt trin – brug 1–6, 0 (ikke fordelt) eller et trins navn"
                                              + ("" if andel else ", \"i alt\" eller \"i alt på trin\""))),
-                  *b.choice_checks(), b.index_check("yy")]
+                  *b.choice_checks(),
+                  (b.no_source(_p("yy"), _p("tt")), b.no_source_msg(_p("yy"), _p("tt"))),
+                  b.index_check("yy")]
         amount, n, p = b.scalar(_p("yy"), _p("tt"))
         binds += [("aa", amount), ("nn", n), ("pb", p), ("pf", b.pf(_p("yy")))]
         if not andel:
@@ -341,46 +362,51 @@ def bodies(value_column: str, years, trin_codes) -> dict[str, str]:
              *b.trin(_p("trin"), totals=True), *choices, *b.rows(),
              *b.vector(b.trin_mask(_p("tt"))),
              ("inb", f"({b.yr}>={_p('lo')})*({b.yr}<={_p('hi')})"),
-             ("isy", f"({b.yr}={_p('yy')})*1")]
+             ("isy", f"({b.yr}={_p('yy')})*1"),
+             # the first year without a source for the step: basis years first, then the year
+             ("sv", f"MMULT(TRANSPOSE((TD_trin={_p('tt')})*(TD_maal={_p('mm')})),(TD_aar={b.yr})*1)"),
+             ("nb", f"MIN(IF({_p('inb')}*({_p('sv')}=0),{b.yr},9999))"),
+             ("nsy", f"IF(OR({_p('tt')}={I_ALT},{_p('tt')}={I_ALT_PAA_TRIN}),0,IF({_p('nb')}<9999,{_p('nb')},"
+                     f"IF(SUMPRODUCT({_p('isy')}*({_p('sv')}=0))>0,{_p('yy')},0)))")]
     checks = [*b.checks("gruppe"), (f"COUNT({bb})>2", _msg("basisår skal være ét år eller to celler (fra og til)")),
               b.year_check("lo", "basisåret"), b.year_check("hi", "basisåret"),
               (f"{_p('lo')}>{_p('hi')}", _msg("basisår: fra-år ligger efter til-år")),
               b.year_check("yy", "året"),
               (f"NOT({_p('tok')})", _msg("ukendt trin – brug 1–6, 0 (ikke fordelt) eller et trins navn")),
-              *b.choice_checks(), b.index_check("yy"), b.index_check("lo"), b.index_check("hi")]
+              *b.choice_checks(), b.index_check("yy"), b.index_check("lo"), b.index_check("hi"),
+              (f"{_p('nsy')}>0", b.no_source_msg(_p("nsy"), _p("tt")))]
     missing = _msg("ingen data for det valgte år eller basisår")
     value = (f"IF(OR(SUMPRODUCT({_p('isy')}*{_p('ok')})=0,"
              f"SUMPRODUCT({_p('inb')}*{_p('ok')})<SUMPRODUCT({_p('inb')})),{missing},"
              f"SUMPRODUCT({_p('isy')}*{_p('fz')})-SUMPRODUCT({_p('inb')}*{_p('fz')})/SUMPRODUCT({_p('inb')}))")
     out["TRAPPE_MERUDGIFT"] = _let(binds, _guard(checks, value))
 
-    # TRAPPE_SERIE: header row, then År and the steps (1–6, ikke fordelt, i alt) per year
+    # TRAPPE_SERIE: header row, then År and the steps (Analyse's step columns, i alt) per year;
+    # a cell is empty where the member-years have no data or the step has no source that year
     shown = (*[t for t in b.codes if t != IKKE_FORDELT], IKKE_FORDELT)
-    labels = trin_labels(b.codes)
+    labels = trin_labels(b.accept)
     k = len(shown) + 1                                      # + i alt
-    tr = _arr(shown)
-    sum_to_total = "{" + ";".join(",".join("1" if (j == i or j == k - 1) else "0" for j in range(k))
-                                  for i in range(len(shown))) + "}"
     ix = "ROW(INDEX(KOM_kommunekode,1):INDEX(KOM_kommunekode,{n}))-ROW(INDEX(KOM_kommunekode,1))"
     all_labels = _arr(["År", *[labels[t] for t in shown], labels[I_ALT]])
-    code_list = (*b.codes, I_ALT_PAA_TRIN, I_ALT)
+    code_list = (*b.accept, I_ALT_PAA_TRIN, I_ALT)
+    cc = _p("cc")
     binds = [*b.members(_p("kommune_eller_gruppe"), True), b.year("lo", _p("fra_aar")),
              b.year("hi", _p("til_aar")), ("tomt", f"({_opt('trin')}&\"\")=\"\""),
              *b.trin(f"IF({_p('tomt')},{I_ALT},{_opt('trin')})", totals=True), *choices, *b.rows(),
-             *b.vector(f"IF({_p('tomt')},1,{b.trin_mask(_p('tt'))})"),
-             # amounts per year (rows) and step (columns): one pass over TrinData
-             ("ay", f"IF({_p('tomt')},MMULT(MMULT(TRANSPOSE((TD_aar={b.yr})*TD_vaerdi*{_p('ww')}*{_p('rm')}),"
-                    f"(TD_trin={tr})*1),{sum_to_total}),TRANSPOSE({_p('av')}))"),
-             ("fy", f"{_p('ay')}*TRANSPOSE({_p('fac')})"),
+             *b.vector("1"),
+             # the table's columns as step codes: -1 (År, matches no row), the steps, 8 (i alt);
+             # cm: which TrinData rows each column sums (one pass over TrinData per matrix)
+             ("cc", f"IF({_p('tomt')},{_arr([-1, *shown, I_ALT])},IF({{1,0}},-1,{_p('tt')}))"),
+             ("cm", f"(((TD_trin={cc})+({cc}={I_ALT})+({cc}={I_ALT_PAA_TRIN})*(TD_trin<>0))>0)*1"),
+             ("fy", f"MMULT(TRANSPOSE((TD_aar={b.yr})*TD_vaerdi*{_p('ww')}*{_p('rm')}),{_p('cm')})"
+                    f"*TRANSPOSE({_p('fac')})"),
+             ("sc", f"MMULT(TRANSPOSE((TD_aar={b.yr})*(TD_maal={_p('mm')})),{_p('cm')})"),
              ("nn", f"{_p('hi')}-{_p('lo')}+1"),
              ("ii", ix.format(n=f"{_p('nn')}+1")),
              ("ss", f"(({_p('lo')}+{_p('ii')}-1)={b.yr})*({_p('ii')}>0)"),
-             ("okc", f"MMULT({_p('ss')},TRANSPOSE({_p('ok')}))"),
-             ("vals", f"MMULT({_p('ss')},IFERROR({_p('fy')},0))"),
              ("jj", f"IF({_p('tomt')},{_arr(list(range(k + 1)))},{{0,1}})"),
-             ("shift", "{" + ";".join(",".join("1" if j == i + 1 else "0" for j in range(k + 1))
-                                      for i in range(k)) + "}"),
-             ("grid", f"IF({_p('tomt')},MMULT({_p('vals')},{_p('shift')}),IF({_p('jj')}=0,0,{_p('vals')}))"),
+             ("has", f"MMULT({_p('ss')},TRANSPOSE({_p('ok')}))*MMULT({_p('ss')},({_p('sc')}>0)*1)*({_p('jj')}>0)"),
+             ("vals", f"MMULT({_p('ss')},IFERROR({_p('fy')},0))"),
              ("hdr", f"IF({_p('tomt')},{all_labels},IF({_p('jj')}=0,\"År\","
                      f"INDEX({_arr([labels[t] for t in code_list])},MATCH({_p('tt')},{_arr(code_list)},0))))")]
     checks = [*b.checks("gruppe"), b.year_check("lo", "fra-året"), b.year_check("hi", "til-året"),
@@ -388,8 +414,8 @@ def bodies(value_column: str, years, trin_codes) -> dict[str, str]:
               (f"NOT({_p('tok')})", _msg("ukendt trin – brug 1–6, 0 (ikke fordelt) eller et trins navn")),
               *b.choice_checks(), b.index_check("lo"), b.index_check("hi")]
     table = (f"IF({_p('ii')}=0,{_p('hdr')},IF({_p('jj')}=0,{_p('lo')}+{_p('ii')}-1,"
-             f"IF({_p('okc')}>0,{_p('grid')},\"\")))")
-    value = (f"IF(SUMPRODUCT({_p('ss')}*{_p('ok')})=0,{_msg('ingen data for de valgte år')},"
+             f"IF({_p('has')}>0,{_p('vals')},\"\")))")
+    value = (f"IF(SUM({_p('has')})=0,{_msg('ingen data for de valgte år')},"
              f"{table})")
     out["TRAPPE_SERIE"] = _let(binds, _guard(checks, value))
     return out
@@ -474,13 +500,13 @@ def _substitute(text: str, values: dict[str, str]) -> str:
 
 #: shapes of the array LET variables the tests may put in cells: "years" = 1 × number of years,
 #: "kommuner" = the Kommuner table's rows × 1
-VAR_SHAPES = {**{v: "years" for v in ("av", "nv", "pv", "fac", "fv", "ok", "fz", "inb", "isy")},
+VAR_SHAPES = {**{v: "years" for v in ("av", "nv", "pv", "fac", "fv", "ok", "fz", "inb", "isy", "sv")},
               "km": "kommuner", "koder": "kommuner"}
 #: LET variables that hold arrays (members, rows, per-year vectors, the SERIE grid); the others
 #: are scalars, which :func:`expand` can hand to ``scalar_cell`` instead of repeating them.
 ARRAY_VARS = frozenset({"km", "koder", "rm", "dm", "pop", "ww", "av", "nv", "pv", "fac", "fv", "ok",
-                        "fz", "inb", "isy", "ay", "fy", "ii", "ss", "okc", "vals", "jj", "shift",
-                        "grid", "hdr"})
+                        "fz", "inb", "isy", "sv", "cc", "cm", "fy", "sc", "ii", "ss", "jj", "has",
+                        "vals", "hdr"})
 
 
 def _expand_lets(text: str, values: dict[str, str], scalar_cell=None) -> str:
