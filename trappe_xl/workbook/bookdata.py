@@ -161,19 +161,23 @@ def placering(data: BookData) -> pd.DataFrame:
     kind = np.select([d["trin"].isin(list(reference.SAMLET_TRIN)).to_numpy(),
                       (d["trin"] == reference.IKKE_FORDELT).to_numpy()],
                      ["samlet_trin", "ikke_fordelt"], "paa_et_trin")
-    frame = pd.DataFrame({"aar": d["aar"].to_numpy(), "kommunekode": _plain(d["kommunekode"]),
-                          "funktion": _plain(d["funktion"]),
-                          "maal": d["art"].astype(str).map(ART_TO_MAAL).to_numpy(),
-                          "del": kind, "v": d[v].to_numpy(dtype=float)})
-    per_kommune = (frame.groupby(["aar", "funktion", "maal", "kommunekode", "del"])["v"]
+    # categorical keys: the detail has about a million rows, strings would make this slow
+    frame = pd.DataFrame({"aar": d["aar"].to_numpy(), "kommunekode": d["kommunekode"].astype("category"),
+                          "funktion": d["funktion"].astype("category"),
+                          "maal": d["art"].astype("category").cat.rename_categories(
+                              lambda a: ART_TO_MAAL.get(a, a)),
+                          "del": pd.Categorical(kind), "v": d[v].to_numpy(dtype=float)})
+    per_kommune = (frame.groupby(["aar", "funktion", "maal", "kommunekode", "del"], observed=True)["v"]
                    .sum(min_count=1).unstack("del"))
     per_kommune = per_kommune.reindex(columns=["paa_et_trin", "samlet_trin", "ikke_fordelt"])
     per_kommune = per_kommune.fillna(0.0).where(per_kommune.notna().any(axis=1), axis=0)
     agg = "mean" if v == "kr_pr_indbygger" else "sum"
-    out = per_kommune.groupby(level=["aar", "funktion", "maal"]).agg(agg)
+    out = per_kommune.groupby(level=["aar", "funktion", "maal"], observed=True).agg(agg)
     out["kilde_i_alt"] = out.sum(axis=1, min_count=1)
     out["ikke_fordelt_pct"] = out["ikke_fordelt"] / out["kilde_i_alt"].where(out["kilde_i_alt"] != 0)
-    return out.reset_index()[cols]
+    out = out.reset_index()
+    out = out.astype({"funktion": str, "maal": str}).sort_values(["aar", "funktion", "maal"])
+    return out[cols].reset_index(drop=True)
 
 
 def regnskab(data: BookData) -> pd.DataFrame:

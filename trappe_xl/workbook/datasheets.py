@@ -112,8 +112,8 @@ def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int
         is_num = (pd.api.types.is_numeric_dtype(frame[col].dtype)
                   and not pd.api.types.is_bool_dtype(frame[col].dtype)) or \
             pd.api.types.is_bool_dtype(frame[col].dtype)
-        if not is_num:
-            values = [None if v is None else str(v) for v in values]
+        if not is_num:      # an empty text is no cell at all (Regnskab's andel_grundlag is mostly empty)
+            values = [None if v is None or v == "" else str(v) for v in values]
         write = _fast_writer(ws, is_num)
         r = first_row + 1
         for v in values:
