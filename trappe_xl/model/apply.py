@@ -201,10 +201,9 @@ def split_combined(detail: pd.DataFrame, value: str,
     grouping data). The
     basis is written in ``andel_grundlag``. Rows with no such data keep the combined step:
     never an invented share."""
-    detail[GRUNDLAG] = ""
+    detail[GRUNDLAG] = pd.Categorical.from_codes(np.zeros(len(detail), dtype=np.int8), categories=[""])
     combined = detail["trin"].isin(list(SAMLET_TRIN)).to_numpy()
     if not combined.any():
-        detail[GRUNDLAG] = detail[GRUNDLAG].astype("category")
         return detail
     funktioner = set(detail.loc[combined, "funktion"].astype(str))
     own = _grouping_shares(detail, value, funktioner, SHARE_KEYS)
