@@ -166,7 +166,7 @@ def cmd_default(args) -> int:
         run_fetch(args.data_dir, years=(lo, hi), tables=None, dry_run=False, out=print)
     else:
         print("Offline: api.statbank.dk svarer ikke – bygger på det nyeste snapshot i "
-              f"{args.data_dir}/ (offline: building from the newest shipped snapshot).")
+              f"{args.data_dir}/.")
     from .pipeline import build
     build(args.data_dir, snapshot=None, out=None, say=print)
     return 0
