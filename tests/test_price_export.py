@@ -118,25 +118,14 @@ def test_pl_comma_separated_with_decimal_comma_is_explained():
         parse_index_export(data, "pl.csv")
 
 
-def test_pl_gap_is_named_with_the_row_after_it():
-    data = b"aar;indeks\r\n2007;87,25\r\n2008;90,5\r\n2011;96\r\n"
-    with pytest.raises(PriceIndexGapError, match=r"pl\.csv, række 4: prisindekset springer fra 2008 til 2011 \(2009–2010 mangler\)"):
-        parse_index_export(data, "pl.csv")
-
-
-def test_pl_missing_value_is_a_gap():
-    data = b"2007;87,25\r\n2008;..\r\n2009;93\r\n"
-    with pytest.raises(PriceIndexGapError, match=r"række 2: prisindekset har ingen værdi for 2008"):
-        parse_index_export(data, "pl.csv")
-
-
-def test_pl_year_twice_names_both_rows():
-    data = b"2007;87,25\r\n2008;90\r\n2008;91\r\n"
-    with pytest.raises(DuplicateRowsError, match=r"række 2 og 3: året 2008"):
-        parse_index_export(data, "pl.csv")
-
-
-def test_pl_bad_number_names_its_row():
-    data = b"2007;87,25\r\n2008;90 kr\r\n"
-    with pytest.raises(ParseError, match=r"række 2: indeks '90 kr' er ikke et tal"):
+@pytest.mark.parametrize("data,error,message", [
+    (b"aar;indeks\r\n2007;87,25\r\n2008;90,5\r\n2011;96\r\n", PriceIndexGapError,
+     r"pl\.csv, række 4: prisindekset springer fra 2008 til 2011 \(2009–2010 mangler\)"),
+    (b"2007;87,25\r\n2008;..\r\n2009;93\r\n", PriceIndexGapError,
+     r"række 2: prisindekset har ingen værdi for 2008"),
+    (b"2007;87,25\r\n2008;90\r\n2008;91\r\n", DuplicateRowsError, r"række 2 og 3: året 2008"),
+    (b"2007;87,25\r\n2008;90 kr\r\n", ParseError, r"række 2: indeks '90 kr' er ikke et tal"),
+], ids=["gap", "missing-value", "year-twice", "bad-number"])
+def test_pl_bad_index_names_its_row(data, error, message):
+    with pytest.raises(error, match=message):
         parse_index_export(data, "pl.csv")
