@@ -161,3 +161,13 @@ def test_dst_like_xlsx_is_read(tmp_path):
     assert acc[(2019, "5.28.22")] == 400.5 and acc[(2020, "5.28.22")] == 410
     assert set(p.accounts["kommunekode"]) == {"101"}
     assert p.aggregates.set_index("aar")["kr_pr_indbygger"].to_dict() == {2019: 900.0, 2020: 910.0}
+
+
+def test_kommunegruppe_rows_of_a_label_export_are_kept_apart_as_aggregates():
+    """Ticking every area in Statistikbanken also brings DST's municipality groups: no kommune."""
+    head = ["Område", "Funktion", "Art", "Prisenhed", "Tid", "Indhold"]
+    rows = [["København", "5.28.21 X", "I alt (netto)", "1.000 kr., løbende priser", "2019", "5"],
+            ["Landkommuner", "5.28.21 X", "I alt (netto)", "1.000 kr., løbende priser", "2019", "50"]]
+    p = parse_export(_csv(rows, header=head), "synthetic.csv").parsed
+    assert p.accounts["kommunekode"].tolist() == ["101"]
+    assert len(p.aggregates) == 1 and p.aggregates["beloeb_1000kr"].tolist() == [50.0]

@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import ParseError, UnknownAreaError
 from . import labels
 from .exports import read_table
-from .parse import DST_GROUP_AREAS, area_kind, to_numbers
+from .parse import area_kind, to_numbers
 
 VALUE = "INDHOLD"
 ROW = "_row"
@@ -299,11 +299,7 @@ def tid_code(cell: str) -> str | None:
     return m.group(1) + (f"K{m.group(3)}" if m.group(2) else "")
 
 
-#: DST's municipality groupings by name. The REGK tables list them as areas 910, 920, 930, 940,
-#: 960 (parse.DST_GROUP_AREAS); which name has which code is not verified and does not matter here:
-#: each is an aggregate and is left out, never a municipality
-KOMMUNEGRUPPER = dict(zip(("hovedstadskommuner", "storbykommuner", "provinsbykommuner",
-                           "oplandskommuner", "landkommuner"), DST_GROUP_AREAS))
+KOMMUNEGRUPPER = labels.KOMMUNEGRUPPE_AREAS   # DST's municipality groups by name: aggregates
 
 
 def area(cell: str) -> str | None:

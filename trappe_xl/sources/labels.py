@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import frames, reference
 from ..errors import ParseError, UnknownAreaError
-from .parse import area_kind, normalise_area
+from .parse import DST_GROUP_AREAS, area_kind, normalise_area
 
 #: header text (normalised) -> role
 HEADER_ROLES = {
@@ -47,10 +47,18 @@ def unit_from_header(header: str | None) -> str | None:
     return h if h in frames.VALUE_COLUMNS.values() else None
 
 
+#: DST's municipality groups by name. The REGK tables list them as areas 910, 920, 930, 940, 960
+#: (parse.DST_GROUP_AREAS); which name has which code is not verified and does not matter: each is
+#: an aggregate, kept apart and never a municipality
+KOMMUNEGRUPPE_AREAS = dict(zip(("hovedstadskommuner", "storbykommuner", "provinsbykommuner",
+                                "oplandskommuner", "landkommuner"), DST_GROUP_AREAS))
+
+
 @cache
 def _areas() -> dict[str, str]:
     out = {norm(k.navn): k.kode for k in reference.kommuner()}
     out.update({norm(name): code for code, name in reference.regioner().items()})
+    out.update(KOMMUNEGRUPPE_AREAS)
     out.update(AREA_VARIANTS)
     return out
 
@@ -64,8 +72,8 @@ def area_code(label: str) -> str:
         return normalise_area(m.group(1))
     code = _areas().get(norm(s))
     if code is None:
-        raise UnknownAreaError(f"ukendt område {label!r}: hverken en af de 98 kommuner, en region "
-                               "eller 'Hele landet'")
+        raise UnknownAreaError(f"ukendt område {label!r}: hverken en af de 98 kommuner, en region, "
+                               "en af Danmarks Statistiks kommunegrupper eller 'Hele landet'")
     return code
 
 
