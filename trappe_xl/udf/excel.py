@@ -72,14 +72,19 @@ def _run(fn, caller, *args):
     return fn(_book(caller), *args)
 
 
+def _choices(fn):
+    """The four choices every figure function takes (mål, enhed, priser, refusion), documented once."""
+    for name, doc in (("refusion", D_REFUSION), ("priser", D_PRISER), ("enhed", D_ENHED),
+                      ("maal", D_MAAL)):
+        fn = xw.arg(name, doc=doc)(fn)
+    return fn
+
+
 @xw.func(category=CATEGORY)
 @xw.arg("kommune", doc=D_KOMMUNE)
 @xw.arg("aar", doc=D_AAR)
 @xw.arg("trin", doc=D_TRIN)
-@xw.arg("maal", doc=D_MAAL)
-@xw.arg("enhed", doc=D_ENHED)
-@xw.arg("priser", doc=D_PRISER)
-@xw.arg("refusion", doc=D_REFUSION)
+@_choices
 def TRAPPE_STEP(kommune, aar, trin, maal=None, enhed=None, priser=None, refusion=None, caller=None):
     """Én kommunes udgift på ét trin af indsatstrappen i ét år (samme tal som projektmappens
     formler). Mangler data, svarer den "#TRAPPE: ingen data for …"; har trinnet ingen kilde, siger den det."""
@@ -89,10 +94,7 @@ def TRAPPE_STEP(kommune, aar, trin, maal=None, enhed=None, priser=None, refusion
 @xw.func(category=CATEGORY)
 @xw.arg("kommune", doc=D_KOMMUNE)
 @xw.arg("aar", doc=D_AAR)
-@xw.arg("maal", doc=D_MAAL)
-@xw.arg("enhed", doc=D_ENHED)
-@xw.arg("priser", doc=D_PRISER)
-@xw.arg("refusion", doc=D_REFUSION)
+@_choices
 @xw.arg("vandret", doc="SAND = som række; FALSK (standard) = som kolonne")
 @xw.arg("etiketter", doc="SAND = vis trinnenes navne ved siden af tallene")
 def TRAPPE_TRIN(kommune, aar, maal=None, enhed=None, priser=None, refusion=None, vandret=None,
@@ -108,10 +110,7 @@ def TRAPPE_TRIN(kommune, aar, maal=None, enhed=None, priser=None, refusion=None,
 @xw.arg("fra_aar", doc="Første år")
 @xw.arg("til_aar", doc="Sidste år")
 @xw.arg("trin", doc="Tom = alle trin, ikke fordelt og i alt; ellers ét trin")
-@xw.arg("maal", doc=D_MAAL)
-@xw.arg("enhed", doc=D_ENHED)
-@xw.arg("priser", doc=D_PRISER)
-@xw.arg("refusion", doc=D_REFUSION)
+@_choices
 def TRAPPE_SERIE(kommune_eller_gruppe, fra_aar, til_aar, trin=None, maal=None, enhed=None,
                  priser=None, refusion=None, caller=None):
     """Udviklingen over år: en tabel med overskrift og én række pr. år (år × trin) for en kommune
@@ -124,10 +123,7 @@ def TRAPPE_SERIE(kommune_eller_gruppe, fra_aar, til_aar, trin=None, maal=None, e
 @xw.arg("gruppe", doc=D_GRUPPE)
 @xw.arg("aar", doc=D_AAR)
 @xw.arg("trin", doc=D_TRIN)
-@xw.arg("maal", doc=D_MAAL)
-@xw.arg("enhed", doc=D_ENHED)
-@xw.arg("priser", doc=D_PRISER)
-@xw.arg("refusion", doc=D_REFUSION)
+@_choices
 def TRAPPE_SAMMENLIGN(gruppe, aar, trin, maal=None, enhed=None, priser=None, refusion=None,
                       caller=None):
     """Tallet for en sammenligningsgruppe: sum over kommuner med data; pr. barn = samlet udgift
@@ -139,10 +135,7 @@ def TRAPPE_SAMMENLIGN(gruppe, aar, trin, maal=None, enhed=None, priser=None, ref
 @xw.arg("kommune_eller_gruppe", doc=D_GRUPPE)
 @xw.arg("aar", doc=D_AAR)
 @xw.arg("trin", doc="Trin 1-6 eller 0 = ikke fordelt på trin")
-@xw.arg("maal", doc=D_MAAL)
-@xw.arg("enhed", doc=D_ENHED)
-@xw.arg("priser", doc=D_PRISER)
-@xw.arg("refusion", doc=D_REFUSION)
+@_choices
 @xw.arg("af", doc="\"i alt\" (standard, trin 1-6 og ikke fordelt) eller \"i alt på trin\"")
 def TRAPPE_ANDEL(kommune_eller_gruppe, aar, trin, maal=None, enhed=None, priser=None,
                  refusion=None, af=None, caller=None):
@@ -157,10 +150,7 @@ def TRAPPE_ANDEL(kommune_eller_gruppe, aar, trin, maal=None, enhed=None, priser=
 @xw.arg("basisaar", doc="Basisår (fx 2015) eller periode (\"2015-2017\" eller to celler): gennemsnit")
 @xw.arg("aar", doc=D_AAR)
 @xw.arg("trin", doc=D_TRIN)
-@xw.arg("maal", doc=D_MAAL)
-@xw.arg("enhed", doc=D_ENHED)
-@xw.arg("priser", doc=D_PRISER)
-@xw.arg("refusion", doc=D_REFUSION)
+@_choices
 def TRAPPE_MERUDGIFT(kommune_eller_gruppe, basisaar, aar, trin, maal=None, enhed=None, priser=None,
                      refusion=None, caller=None):
     """Merudgift: årets tal minus basisniveauet (basisåret eller gennemsnittet af basisperioden).
