@@ -4,6 +4,10 @@ One CSV row per rule (``trappe_xl/data/trappenoegle.csv``; how to read and chang
 A *rule group* is the set of rows that share a pattern (funktion, gruppering, dranst, art) and a year
 range; its rows split an amount over steps and their ``andel`` sum to 1.
 
+Patterns: ``gruppering`` is a three-digit code, ``funktion`` (function-level rows only: data with no
+grouping, written ``"*"`` in the frames) or ``"*"`` (any row of the function). ``trin`` is 1–6, 0
+(ikke fordelt) or a combined step (23, 45; function level only, never a share).
+
 Specificity: a pattern field is *exact* when it is not ``"*"``. A group's specificity is the number
 of exact fields among gruppering, dranst and art (0-3). For an account row, the matching group with
 the highest specificity wins. Two matching groups with the same specificity are a tie, which
