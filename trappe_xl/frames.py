@@ -43,6 +43,13 @@ def value_column(frame: pd.DataFrame) -> str:
     return present[0]
 
 
+def gruppering_code(code: str) -> str:
+    """DST writes a grouping as ``002`` or ``2`` depending on the rendering: one code, three digits.
+    Anything that is not one to three digits (``"*"`` = function level) is returned unchanged."""
+    c = str(code).strip()
+    return c.zfill(3) if c.isdigit() and len(c) <= 3 else c
+
+
 def funktion_code(dst_code: str | int) -> str:
     """DST's numeric function code -> kontoplan notation: 52821 -> "5.28.21", 2201 -> "0.22.01"."""
     s = str(dst_code).strip()

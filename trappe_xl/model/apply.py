@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConservationError, KeyCoverageError, KeyValidationError, TrappeError
+from .. import frames
 from ..frames import ACCOUNT_KEYS, ART_TO_MAAL, FUNCTION_LEVEL, value_column
 from ..key import ANY, FUNKTIONSNIVEAU, OPEN_END, PATTERN, SPECIFIC_FIELDS, Key
 from ..reference import IKKE_FORDELT, SAMLET_TRIN
@@ -109,13 +110,13 @@ def _match_codes(cat: dict[str, pd.Categorical], aar: np.ndarray) -> np.ndarray:
 
 
 def normalise_gruppering(accounts: pd.DataFrame) -> pd.DataFrame:
-    """DST writes a grouping code as ``002`` or ``2``: one code, three digits ("*" stays)."""
+    """Every grouping code as :func:`frames.gruppering_code` writes it (``2`` -> ``002``), whatever
+    made the frame; mapped over the distinct codes only."""
     col = accounts["gruppering"]
-    values = pd.Series(col.unique()).astype(str)
-    short = values[values.str.fullmatch(r"\d{1,2}")]
-    if short.empty:
+    mapping = {v: frames.gruppering_code(v) for v in pd.unique(col.astype(str))}
+    mapping = {k: v for k, v in mapping.items() if k != v}
+    if not mapping:
         return accounts
-    mapping = {v: v.zfill(3) for v in short}
     out = accounts.copy()
     out["gruppering"] = col.astype(str).replace(mapping)
     return out
@@ -198,9 +199,8 @@ def split_combined(detail: pd.DataFrame, value: str,
     by shares derived from grouping-level data of the same year when there are any: the
     kommune's own grouping amounts (same funktion, dranst, art), else Hele landet's
     (``land_detail``: DST's area 000 through the key, else the sum over the municipalities with
-    grouping data). The
-    basis is written in ``andel_grundlag``. Rows with no such data keep the combined step:
-    never an invented share."""
+    grouping data). The basis is written in ``andel_grundlag``. Rows with no such data keep the
+    combined step: never an invented share."""
     detail[GRUNDLAG] = pd.Categorical.from_codes(np.zeros(len(detail), dtype=np.int8), categories=[""])
     combined = detail["trin"].isin(list(SAMLET_TRIN)).to_numpy()
     if not combined.any():

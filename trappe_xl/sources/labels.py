@@ -103,7 +103,7 @@ def gruppering_code(label: str) -> str:
     m = re.fullmatch(r"(\d{1,3})(?:\s+\S.*)?", str(label).strip())
     if not m:
         raise ParseError(f"gruppering {label!r} kendes ikke (forventede fx '001 …' eller 001)")
-    return m.group(1).zfill(3)
+    return frames.gruppering_code(m.group(1))
 
 
 def art_code(label: str) -> str:

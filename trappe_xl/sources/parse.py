@@ -484,8 +484,7 @@ def parse_accounts(table: str, body: bytes) -> ParsedAccounts:
         "kommunekode": raw["OMRÅDE"].map(normalise_area),
         "funktion": funktioner(raw["FUNKTION"].str.strip(), f"{table}-svaret: FUNKTION"),
         "dranst": raw["DRANST"].str.strip(),
-        # DST writes a grouping as "002" or "2" depending on the rendering: one code, three digits
-        "gruppering": (raw["GRUPPERING"].str.strip().map(lambda g: g.zfill(3) if g.isdigit() else g)
+        "gruppering": (raw["GRUPPERING"].map(frames.gruppering_code)
                        if "GRUPPERING" in raw else frames.FUNCTION_LEVEL),
         "art": raw["ART"].str.strip(),
         "value": to_numbers(raw["INDHOLD"], f"{table}-svaret: INDHOLD"),
