@@ -6,6 +6,7 @@ Built once per build from the model's outputs; the writer only lays it out. Kept
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,11 @@ class BookData:
         "Hele landet" (a population-weighted figure needs population the data may lack)."""
         return (self.value == "kr_pr_indbygger" and self.land_steps is not None
                 and len(self.land_steps) > 0)
+
+    @cached_property
+    def placering(self) -> pd.DataFrame:
+        """:func:`placering` of this book, computed once (Kontrol and Analyse's note both read it)."""
+        return placering(self)
 
     @property
     def value(self) -> str:

@@ -7,7 +7,6 @@ written with the text the model's view of the built selection gives as its cache
 from __future__ import annotations
 
 from . import layout
-from . import bookdata
 from .bookdata import BookData
 from .calc import Cache
 from .dashboard import NOTE_COL, NOTE_ROW, NOTE_ROWS
@@ -40,7 +39,7 @@ def coverage_note(data: BookData) -> list[str]:
     if missing:
         out.append(f"OBS: data dækker kun {_span(present)} – mangler {_span(missing)}: trin uden "
                    "kilde vises som –, \"I alt\" er de dækkede.")
-    placed = bookdata.placering(data)
+    placed = data.placering
     netto = placed[placed["maal"] == "netto"]
     total = netto["kilde_i_alt"].sum()
     if len(netto) and total:

@@ -68,7 +68,7 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
     ws.write_string(1, col, f"{how}: på ét trin, kun samlet for to trin (funktionsniveau: "
                     "trin 2–3 / 4–5) og ikke fordelt på trin (gruppering uden kendt indhold)",
                     fmt["note"])
-    write_table(ws, bookdata.placering(data), "Placering", fmt, first_row=3, first_col=col)
+    write_table(ws, data.placering, "Placering", fmt, first_row=3, first_col=col)
 
 
 def text_sheets(wb, fmt, data: BookData) -> None:
