@@ -56,6 +56,12 @@ class Dash:
     #: step columns hidden because the data cannot fill them (see :func:`hidden_steps`)
     hidden: frozenset = frozenset()
 
+    @classmethod
+    def for_book(cls, data) -> "Dash":
+        """The layout of a book's Analyse (a BookData: its years, unit and step codes)."""
+        return cls(n=len(data.years), weighted=data.value == "kr_pr_indbygger",
+                   hidden=hidden_steps(data.steps["trin"].unique()))
+
     @property
     def chart_rows(self) -> int:
         """Rows of the charts under a table: lower with many years so a section stays one page."""

@@ -62,8 +62,7 @@ def analyse_differences(wb, data: BookData) -> list[str]:
     """Cells of Analyse whose cached value differs from the model's value for its inputs."""
     sel = resolve(selection_from_inputs(wb), data.years, data.value)
     cache = compute_cache(data, sel)
-    dash = dashboard.Dash(n=len(data.years), weighted=data.value == "kr_pr_indbygger",
-                          hidden=dashboard.hidden_steps(data.steps["trin"].unique()))
+    dash = dashboard.Dash.for_book(data)
     want = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),
                               reference.kommune_by_code()[sel.kommune].navn)
     ws = wb[layout.ANALYSE]

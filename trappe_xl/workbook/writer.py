@@ -150,8 +150,7 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
                                           strict=False).items():
             wb.define_name(name, formula)
     # Analyse
-    dash = dashboard.Dash(n=len(data.years), weighted=lay.weighted,
-                          hidden=dashboard.hidden_steps(data.steps["trin"].unique()))
+    dash = dashboard.Dash.for_book(data)
     vals = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),
                               reference.kommune_by_code()[sel.kommune].navn)
     write_analyse(wb, ws[layout.ANALYSE], fmt, data, sel, lay, dash, vals, kpos, cache)
