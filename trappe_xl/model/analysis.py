@@ -41,10 +41,10 @@ def covered(steps: pd.DataFrame, maal: str, years) -> pd.DataFrame:
     the data on the step that year for ``maal`` (a step with a source). False = the data hold
     nothing that could land there (trin 1 always; a function missing from the snapshot; the
     single steps of a combined one): shown as missing ("–"), never as 0."""
-    sel = steps[steps["maal"] == maal]
-    have = pd.crosstab(sel["aar"], sel["trin"]).gt(0) if len(sel) else pd.DataFrame()
-    return have.reindex(index=sorted(set(int(y) for y in years)), columns=list(ALLE_TRIN),
-                        fill_value=False).astype(bool)
+    years = sorted(set(int(y) for y in years))
+    sel = steps.loc[(steps["maal"] == maal) & steps["aar"].isin(years), ["aar", "trin"]]
+    have = pd.Series(True, index=pd.MultiIndex.from_frame(sel.drop_duplicates())).unstack("trin")
+    return have.reindex(index=years, columns=list(ALLE_TRIN)).notna()
 
 
 def member_table(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame, valg: Valg,

@@ -13,7 +13,8 @@ hGrpKrit hGrpKoder hLand hEnhedOK: helper cells derived from the inputs.
 
 Semantics follow trappe_xl.model (member_table/serie): a member-year counts when it has step rows
 for the measure and none is missing (TrinData.gyldig / Daekning.har_data); its steps without rows
-are 0, except a step with no TrinData row at all that year (no source: :func:`no_source`), "–"; per child = Σ amounts / Σ children over members with data and population. TrinData.gyldig
+are 0, except a step with no TrinData row at all that year (no source: :func:`no_source`), "–";
+per child = Σ amounts / Σ children over members with data and population. TrinData.gyldig
 codes both conditions in one number (layout.GYLDIG_DOC), tested with ranges: hGyldigA/B = data
 with/without refusion, hGyldigC-F = that and the unit's population base.
 Missing data: a cell with no data returns the text "–" (never 0); the chart-data block turns
@@ -53,10 +54,12 @@ def _td_rest(year: str, trin: int, td: str) -> str:
     return f"{td}_aar,{year},{td}_trin,{trin},{td}_maal,hMaal,{td}_dranst,hDranst"
 
 
-def no_source(trin: int, td: str = "TD") -> str:
+def no_source(trin: int, td: str = "TD", year: str | None = None) -> str:
     """True when the key placed nothing of the data on the step that year for the measure (no
-    TrinData row at all): the step has no source and shows "–", never 0 (model.covered)."""
-    return f"COUNTIFS({td}_trin,{trin},{td}_maal,hMaal)=0"
+    row at all): the step has no source and shows "–", never 0 (model.covered). ``td`` is a
+    year block (TD_<år>) or, with ``year``, a whole table (LS = Landstal)."""
+    in_year = f",{td}_aar,{year}" if year is not None else ""
+    return f"COUNTIFS({td}_trin,{trin},{td}_maal,hMaal{in_year})=0"
 
 
 def kommune_value(year: str, trin: int, pf: str, den: str, td: str = "TD") -> str:
@@ -111,8 +114,7 @@ def land_has(year: str) -> str:
 def land_value(year: str, trin: int, pf: str, has: str) -> str:
     """DST's own "Hele landet" figure on a step (kr. pr. indbygger); "–" without data."""
     tot = f"SUMIFS(LS_vaerdi,{_ls_rest(year)},LS_trin,{trin},LS_dranst,hDranst)"
-    none = f"COUNTIFS(LS_aar,{year},LS_trin,{trin},LS_maal,hMaal)=0"
-    return f'IF(OR({has}=0,{none}),"{MISSING}",IFERROR({tot}*{pf},"{MISSING}"))'
+    return f'IF(OR({has}=0,{no_source(trin, "LS", year)}),"{MISSING}",IFERROR({tot}*{pf},"{MISSING}"))'
 
 
 def comparison_value(land: str, other: str) -> str:
