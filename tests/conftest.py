@@ -18,17 +18,39 @@ class NetworkBlocked(RuntimeError):
     pass
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
-    """Any real socket connection fails: tests run on recorded responses only."""
+    """Any real socket connection fails: tests run on recorded responses and on stand-ins served
+    on this machine's loopback address (127.0.0.1), which alone stays reachable."""
 
-    def guard(*args, **kwargs):
+    def blocked(*args, **kwargs):
         raise NetworkBlocked("network access is blocked in tests")
 
-    monkeypatch.setattr(socket.socket, "connect", guard)
-    monkeypatch.setattr(socket.socket, "connect_ex", guard)
-    monkeypatch.setattr(socket, "create_connection", guard)
-    monkeypatch.setattr(socket, "getaddrinfo", guard)
+    def loopback(address) -> bool:
+        return isinstance(address, tuple) and bool(address) and address[0] in LOOPBACK
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_create, real_getaddrinfo = socket.create_connection, socket.getaddrinfo
+
+    def connect(self, address, *a):
+        return real_connect(self, address, *a) if loopback(address) else blocked()
+
+    def connect_ex(self, address, *a):
+        return real_connect_ex(self, address, *a) if loopback(address) else blocked()
+
+    def create_connection(address, *a, **kw):
+        return real_create(address, *a, **kw) if loopback(address) else blocked()
+
+    def getaddrinfo(host, *a, **kw):
+        return real_getaddrinfo(host, *a, **kw) if host in LOOPBACK else blocked()
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 def in_ci() -> bool:

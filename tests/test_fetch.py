@@ -36,29 +36,39 @@ def _body(table, fmt, variables):
 
 # -- dry run ---------------------------------------------------------------------------------
 
-def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path):
+def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path, monkeypatch):
     def refuse(request):
         raise AssertionError(f"dry run sent {request.url}")
     from trappe_xl.sources.statbank import StatbankClient
+    monkeypatch.setenv("TRAPPE_STATBANK_URL", "https://spejl.example/statbank/v1/")
     client = StatbankClient(httpx.Client(transport=httpx.MockTransport(refuse)))
     lines: list[str] = []
     assert run_fetch(tmp_path, years=(2007, 2024), dry_run=True, out=lines.append, client=client) is None
     assert not (tmp_path / "snapshots").exists()
-    assert "Tørkørsel" in lines[0] and "tableinfo hentes heller ikke" in lines[0].lower()
+    assert lines[0] == "Statistikbankens adresse: https://spejl.example/statbank/v1 (fra TRAPPE_STATBANK_URL)"
+    assert "Tørkørsel" in lines[1] and "tableinfo hentes heller ikke" in lines[1].lower()
     posts = [l for l in lines if l.startswith("POST ")]
-    tableinfo = [json.loads(l.split(" ", 2)[2]) for l in posts if l.split()[1] == TABLEINFO_URL]
-    data = [json.loads(l.split(" ", 2)[2]) for l in posts if l.split()[1] == DATA_URL]
-    assert [t["table"] for t in tableinfo] == ["REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1"]
+    base = "https://spejl.example/statbank/v1"
+    tableinfo = [json.loads(l.split(" ", 2)[2]) for l in posts if l.split()[1] == f"{base}/tableinfo"]
+    data = [json.loads(l.split(" ", 2)[2]) for l in posts if l.split()[1] == f"{base}/data"]
+    assert len(tableinfo) + len(data) == len(posts)
+    assert [t["table"] for t in tableinfo] == ["REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC"]
     funcs = ["52820", "52821", "52822", "52823", "52824", "52825", "52826"]
-    regk31 = [_body("REGK31", "BULK", [("OMRÅDE", ["*"]), ("FUNKTION", funcs), ("DRANST", ["1", "2"]),
+    areas = ["000", "081", "082", "083", "084", "085", *all_kommunekoder(), "910", "920", "930", "940", "960"]
+    regk31 = [_body("REGK31", "BULK", [("OMRÅDE", areas), ("FUNKTION", funcs), ("DRANST", ["1", "2"]),
                                        ("ART", ["TOT", "UE", "I"]), ("PRISENHED", ["LOBM"]), ("Tid", [str(y)])])
               for y in range(2007, 2025)]
     assert data[:18] == regk31
-    # REGK100: 110 areas x 7 functions x 2 x 5 ejer x 130 grupperinger x 3 arts (estimates) > 1e6
-    # cells per year, so each year is split by FUNKTION into 4 requests of at most 1e6 cells
+    # REGK100: 109 areas x 7 functions x 2 x 5 ejer x 130 grupperinger x 3 arts (estimates) > 1e6
+    # cells per year, so each year is split by FUNKTION, then by ART, into 5 requests of at most
+    # 1e6 cells (statbank-first-contact: about 5 parts a year with live counts)
     regk100 = [d for d in data if d["table"] == "REGK100"]
-    assert len(regk100) == 18 * 4
-    assert [d["variables"][1]["values"] for d in regk100[:4]] == [funcs[0:2], funcs[2:4], funcs[4:6], funcs[6:]]
+    assert len(regk100) == 18 * 5
+    year = [{v["code"]: v["values"] for v in d["variables"]} for d in regk100[:5]]
+    assert [(p["FUNKTION"], p["ART"]) for p in year] == [
+        (funcs[0:3], ["TOT", "UE"]), (funcs[0:3], ["I"]), (funcs[3:6], ["TOT", "UE"]), (funcs[3:6], ["I"]),
+        (funcs[6:], ["TOT", "UE", "I"])]
+    assert all(len(p["OMRÅDE"]) * len(p["FUNKTION"]) * 2 * 5 * 130 * len(p["ART"]) <= 1_000_000 for p in year)
     assert {v["code"]: v["values"] for v in regk100[0]["variables"]}["EJER"] == ["*"]
     folk = [d for d in data if d["table"] == "FOLK1A"]
     assert folk == [_body("FOLK1A", "BULK", [("OMRÅDE", POP_REQUEST), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]),
@@ -68,7 +78,7 @@ def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path):
         _body("BEF1A07", "CSV", [("OMRÅDE", POP_REQUEST), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]), ("Tid", ["2007"])])]
     assert data[-1] == _body("NAN1", "BULK", [("TRANSAKT", ["P3S13D"]), ("PRISENHED", ["V_M", "LAN_M"]),
                                               ("Tid", [str(y) for y in range(2007, 2025)])])
-    assert len(data) == 18 + 72 + 17 + 1 + 1
+    assert len(data) == 18 + 90 + 17 + 1 + 1          # REGKC: tableinfo only
 
 
 def test_bad_years_and_tables_are_selection_errors(tmp_path):
@@ -97,9 +107,19 @@ def test_missing_code_in_tableinfo_names_table_variable_and_code(tmp_path):
     assert not (tmp_path / "snapshots").exists() or list((tmp_path / "snapshots").iterdir()) == []
 
 
-def test_missing_year_in_tableinfo_is_table_info_error():
-    with pytest.raises(TableInfoError, match=r"REGK31.*Tid.*2025"):
-        plan_requests((2024, 2025), ["REGK31"], synthetic_tableinfos())
+def test_years_the_table_lacks_are_left_out_and_said_none_at_all_stops():
+    notes: list[str] = []
+    reqs = plan_requests((2024, 2025), ["REGK31"], synthetic_tableinfos(), notes=notes)
+    assert [r.label for r in reqs] == ["2024"]
+    assert notes == ["REGK31: Tid 2025 findes ikke i tabellen og hentes ikke"]
+    with pytest.raises(TableInfoError, match=r"REGK31: ingen af årene 2025–2026"):
+        plan_requests((2025, 2026), ["REGK31"], synthetic_tableinfos())
+
+
+def test_open_end_fetches_up_to_the_newest_year_each_table_has():
+    reqs = plan_requests((2023, None), ["REGK31", "FOLK1A"], synthetic_tableinfos())
+    assert [(r.table, r.label) for r in reqs] == [("REGK31", "2023"), ("REGK31", "2024"),
+                                                  ("FOLK1A", "2023K1"), ("FOLK1A", "2024K1")]
 
 
 def test_cell_limit_splitting_covers_every_cell_exactly_once():
@@ -107,9 +127,10 @@ def test_cell_limit_splitting_covers_every_cell_exactly_once():
     spec = table_specs()["REGK100"]
     whole = plan_table(spec, (2019, 2019), infos["REGK100"], cell_limit=10**9)
     assert len(whole) == 1
-    # 5 areas x 7 functions x 2 dranst x 3 ejer x 3 grupperinger x 3 arts x 1 x 1 year
-    assert whole[0].cells == 5 * 7 * 2 * 3 * 3 * 3
-    limit = 100
+    n_grp = len(next(v for v in infos["REGK100"]["variables"] if v["id"] == "GRUPPERING")["values"])
+    # 109 areas x 7 functions x 2 dranst x 3 ejer x the grupperinger x 3 arts x 1 x 1 year
+    assert whole[0].cells == 109 * 7 * 2 * 3 * n_grp * 3
+    limit = 5000
     parts = plan_table(spec, (2019, 2019), infos["REGK100"], cell_limit=limit)
     assert len(parts) > 1
     assert all(p.cells <= limit for p in parts)
@@ -145,7 +166,7 @@ def test_fetch_writes_snapshot_with_raw_bytes_requests_and_checksums(tmp_path):
     assert path == tmp_path / "snapshots" / "2026-11-24T041300Z_fetch"
     manifest = snapshot.read_manifest(path, verify=True)
     assert manifest["source"] == "fetch" and manifest["created"] == "2026-11-24T04:13:00Z"
-    assert set(manifest["tables"]) == {"REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1"}
+    assert set(manifest["tables"]) == {"REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC"}
     assert manifest["tables"]["REGK31"] == {"updated": SYNTHETIC_UPDATED, "text": "synthetic REGK31"}
     parts = [p for p in manifest["parts"] if p["kind"] == "statbank"]
     assert {"kind": "tableinfo", "table": "NAN1", "file": "NAN1/tableinfo.json"} in manifest["parts"]
@@ -161,8 +182,8 @@ def test_fetch_writes_snapshot_with_raw_bytes_requests_and_checksums(tmp_path):
     # BEF1A07 has KOEN without a total here: the variable is left out (DST eliminates it), CSV format
     bef = next(b for b in sent if b["table"] == "BEF1A07")
     assert [v["code"] for v in bef["variables"]] == ["OMRÅDE", "ALDER", "Tid"] and bef["format"] == "CSV"
-    n_regk31 = 5 * 7 * 2 * 3  # synthetic areas x functions x dranst x arts, one year
-    assert f"REGK31 2007: {n_regk31} rækker (1/10) [" in "\n".join(lines)
+    n_regk31 = 109 * 7 * 2 * 3  # areas asked for x functions x dranst x arts, one year
+    assert f"REGK31 2007: {n_regk31:,} rækker (1/10) [".replace(",", ".") in "\n".join(lines)
     assert "Første snapshot" in lines[-1]
 
 
@@ -191,13 +212,14 @@ def test_failed_fetch_leaves_previous_snapshot_and_no_temp_folder(tmp_path):
     first = run_fetch(tmp_path, years=(2019, 2019), tables=["REGK31"], out=lambda s: None,
                       client=FakeStatbank().client(), now=NOW)
     before = {p: p.read_bytes() for p in first.rglob("*") if p.is_file()}
-    # second fetch: tableinfo ok, first data part ok, then the second part keeps failing with 500
-    script = [None, None] + [httpx.Response(500)] * 4
+    # second fetch: tableinfo ok, 2019 is the same part as before (reused, not asked again), then
+    # the 2020 part keeps failing with 500
+    script = [None] + [httpx.Response(500)] * 4
     fake = FakeStatbank(script=script)
-    with pytest.raises(StatbankError, match="4 forsøg"):
+    with pytest.raises(StatbankError, match="4 forsøg.*Intet snapshot er gemt"):
         run_fetch(tmp_path, years=(2019, 2020), tables=["REGK31"], out=lambda s: None,
                   client=fake.client(), now=datetime(2026, 11, 25, tzinfo=timezone.utc))
-    assert len(fake.data_calls()) == 1 + 4
+    assert len(fake.data_calls()) == 4
     assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == [first.name]
     assert {p: p.read_bytes() for p in first.rglob("*") if p.is_file()} == before
 
@@ -207,7 +229,7 @@ def test_truncated_body_fails_the_fetch_and_publishes_nothing(tmp_path):
     with pytest.raises(StatbankError):
         run_fetch(tmp_path, years=(2019, 2019), tables=["REGK31"], out=lambda s: None,
                   client=fake.client(max_attempts=1), now=NOW)
-    assert list((tmp_path / "snapshots").iterdir()) == []
+    assert snapshot.list_snapshots(tmp_path) == []
 
 
 def test_fetch_reports_changes_against_previous_snapshot(tmp_path, monkeypatch):
@@ -287,8 +309,10 @@ def test_fetch_then_refetch_with_real_loader_reports_the_changed_value(tmp_path)
         assert body["table"] != "REGK31" or body["variables"][-1]["values"] != ["2019"] or old_line in data
         return data.replace(old_line, new_line)
     lines: list[str] = []
+    revised = FakeStatbank(mangle=bump)
+    revised.infos["REGK31"]["updated"] = "2099-06-01T08:00:00"     # DST stamps a revision
     run_fetch(tmp_path, years=(2019, 2020), tables=["REGK31"], out=lines.append,
-              client=FakeStatbank(mangle=bump).client(), now=datetime(2026, 11, 25, tzinfo=timezone.utc))
+              client=revised.client(), now=datetime(2026, 11, 25, tzinfo=timezone.utc))
     at = lines.index("Ændringer i forhold til 2026-11-24T041300Z_fetch:")
     assert lines[at + 1:] == [
         "Nye år: 2020",

@@ -16,18 +16,21 @@ from .errors import TrappeError, describe_oserror
 log = logging.getLogger("trappe_xl")
 
 DEFAULT_DATA_DIR = Path("data")
-DEFAULT_YEARS = "2007-2024"
+#: fetch: from 2007 to the newest year each table has
+FIRST_YEAR = 2007
 #: what ``import --table`` accepts (PL = a user's own two-column price index)
 IMPORT_TABLES = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "PL")
 
 
-def _years(text: str) -> tuple[int, int]:
+def _years(text: str) -> tuple[int, int | None]:
+    """``2007-2024``, ``2025`` (one year) or ``2007-`` (to the newest year each table has)."""
     try:
-        a, _, b = text.partition("-")
-        first, last = int(a), int(b or a)
+        a, dash, b = text.partition("-")
+        first = int(a)
+        last = None if dash and not b.strip() else int(b or a)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"år skal skrives som 2007-2024, ikke {text!r}") from None
-    if first > last or first < 2007:
+        raise argparse.ArgumentTypeError(f"år skal skrives som 2007-2024, 2025 eller 2007-, ikke {text!r}") from None
+    if first < 2007 or (last is not None and first > last):
         raise argparse.ArgumentTypeError(f"årsintervallet {text!r} skal gå forlæns og tidligst "
                                          "begynde i 2007")
     return first, last
@@ -97,12 +100,16 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fetch", parents=[common], help="hent fra Statistikbanken til et nyt snapshot",
                        description="Hent regnskab, befolkning og prisindeks fra Statistikbanken "
                                    "til et nyt snapshot i data-mappen.")
-    f.add_argument("--years", type=_years, default=_years(DEFAULT_YEARS), metavar="ÅR-ÅR",
-                   help=f"årene, fx {DEFAULT_YEARS} (standard)")
+    f.add_argument("--years", type=_years, default=(FIRST_YEAR, None), metavar="ÅR-ÅR",
+                   help=f"årene, fx 2007-2024 eller 2025 (standard: {FIRST_YEAR} til det nyeste år, "
+                        "tabellerne har)")
     f.add_argument("--tables", nargs="+", metavar="TABEL",
                    help="kun disse tabeller, fx REGK100 FOLK1A (standard: alle)")
     f.add_argument("--dry-run", action="store_true",
-                   help="vis hver forespørgsel (URL og JSON), men send intet")
+                   help="vis adressen og hver forespørgsel (URL og JSON), men send intet")
+    f.add_argument("--tjek", action="store_true",
+                   help="førstegangstjek: læs hver tabels tableinfo, lav ét lille datakald pr. tabel, "
+                        "og skriv for hver antagelse 'bekræftet' eller 'afviger'; gemmer intet")
 
     i = sub.add_parser("import", parents=[common], help="læs manuelt hentede eksportfiler fra "
                        "Statistikbanken (regnskab, befolkning, prisindeks)",
@@ -125,6 +132,9 @@ def _parser() -> argparse.ArgumentParser:
                         "(standard: workbooks/Indsatstrappens_Udgiftsmodel_<år>-<år>.xlsx)")
     b.add_argument("--uden-lambda", action="store_true",
                    help="udelad LAMBDA-navnene TRAPPE_* (kopien til xlwings-funktionerne)")
+    b.add_argument("--streng", action="store_true",
+                   help="stop, hvis data har en funktion eller gruppering, som nøglen ikke kender "
+                        "(standard: den lægges under 'ikke fordelt på trin' med en advarsel)")
 
     c = sub.add_parser("check", parents=[common], help="kontrollér en bygget projektmappe mod modellen",
                        description="Læs en bygget projektmappe og sammenlign den med modellen.")
@@ -135,7 +145,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_fetch(args) -> int:
-    from .sources.fetch import run_fetch
+    from .sources.fetch import run_fetch, run_tjek
+    if args.tjek:
+        return run_tjek(out=print)
     run_fetch(args.data_dir, years=args.years, tables=args.tables, dry_run=args.dry_run, out=print)
     return 0
 
@@ -149,7 +161,7 @@ def cmd_import(args) -> int:
 def cmd_build(args) -> int:
     from .pipeline import build
     build(args.data_dir, snapshot=args.snapshot, out=args.out, say=print,
-          lambdas=not args.uden_lambda)
+          lambdas=not args.uden_lambda, strict=args.streng)
     return 0
 
 
@@ -159,13 +171,27 @@ def cmd_check(args) -> int:
 
 
 def cmd_default(args) -> int:
-    """Bare ``python build.py``: fetch when Statistikbanken answers, else say so and build offline."""
+    """Bare ``python build.py``: fetch when Statistikbanken answers, then build. Never a worse
+    result than offline: when the fetch fails for any reason, one Danish line says why and the
+    workbook is built from the newest snapshot."""
     from .sources.fetch import network_available, run_fetch
-    lo, hi = _years(DEFAULT_YEARS)
-    if network_available():
-        run_fetch(args.data_dir, years=(lo, hi), tables=None, dry_run=False, out=print)
+    from .sources.statbank import base_url
+    try:
+        online = network_available()
+        url = base_url()
+    except TrappeError as e:
+        online, url = False, f"({e})"
+    if online:
+        try:
+            run_fetch(args.data_dir, years=(FIRST_YEAR, None), tables=None, dry_run=False, out=print)
+        except (Exception, KeyboardInterrupt) as e:  # noqa: BLE001 – any failure: build offline
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            why = f"{type(e).__name__}: {e}" if not isinstance(e, TrappeError) else str(e)
+            print(_one_line(f"Hentning fra Statistikbanken mislykkedes ({why}) – bygger på det "
+                            f"nyeste snapshot i {args.data_dir}/."))
     else:
-        print("Offline: api.statbank.dk svarer ikke – bygger på det nyeste snapshot i "
+        print(f"Offline: Statistikbanken ({url}) svarer ikke – bygger på det nyeste snapshot i "
               f"{args.data_dir}/.")
     from .pipeline import build
     build(args.data_dir, snapshot=None, out=None, say=print)

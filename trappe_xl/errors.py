@@ -26,6 +26,10 @@ class TableInfoError(StatbankError):
     """A requested table, variable or code is not (or no longer) in DST's tableinfo."""
 
 
+class FetchValidationError(TrappeError):
+    """Fetched data that the strict loader refuses: nothing is published (the parts are kept)."""
+
+
 class SnapshotError(TrappeError):
     """A snapshot folder is missing, incomplete, or its files do not match the manifest."""
 

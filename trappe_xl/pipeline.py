@@ -24,8 +24,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 from xml.etree import ElementTree
 
+import pandas as pd
+
 from . import model
 from .dataset import Dataset
+from .model.apply import UKENDT_ATTR, UKENDT_COLUMNS, unknown_code_lines
 from .errors import OutputError, SnapshotError, TrappeError, describe_oserror
 from .key import Key, load_key
 from .reference import HELE_LANDET
@@ -47,14 +50,18 @@ def load_dataset(data_dir: Path | str, snapshot: Path | str | None) -> Dataset:
     return load_snapshot(snapshot) if snapshot else load_latest(data_dir)
 
 
-def prepare(ds: Dataset, key: Key, *, synthetic: bool = False) -> BookData:
-    """Apply the key, sum the steps and prove conservation (ConservationError if it fails)."""
-    detail = model.apply_key(ds.accounts, key, land=_land_rows(ds))
+def prepare(ds: Dataset, key: Key, *, synthetic: bool = False, strict: bool = False) -> BookData:
+    """Apply the key, sum the steps and prove conservation (ConservationError if it fails).
+
+    A function or grouping the key does not know goes to "ikke fordelt på trin" and is named in
+    ``meta["ukendte_koder"]``; ``strict`` stops on it instead (KeyCoverageError)."""
+    detail = model.apply_key(ds.accounts, key, land=_land_rows(ds), strict=strict)
     steps = model.step_table(detail)
     kontrol = model.assert_conserved(ds.accounts, steps, key)
+    meta = {**ds.meta, UKENDT_ATTR: list(detail.attrs.get(UKENDT_ATTR, []))}
     return BookData(steps=steps, detail=detail, kontrol=kontrol, population=ds.population,
                     deflator=ds.deflator, key_rules=key.rules, key_version=key.stamp,
-                    meta=dict(ds.meta), synthetic=synthetic, land_steps=land_steps(ds, key))
+                    meta=meta, synthetic=synthetic, land_steps=land_steps(ds, key, strict=strict))
 
 
 def _land_rows(ds: Dataset):
@@ -66,15 +73,15 @@ def _land_rows(ds: Dataset):
     return None if land.empty else land
 
 
-def land_steps(ds: Dataset, key: Key):
+def land_steps(ds: Dataset, key: Key, *, strict: bool = False):
     """DST's "Hele landet" rows (area "000") through the same key: a step table of its own."""
     land = _land_rows(ds)
-    return None if land is None else model.step_table(model.apply_key(land, key))
+    return None if land is None else model.step_table(model.apply_key(land, key, strict=strict))
 
 
 def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | str | None = None,
           say: Callable[[str], None] = print, *, selection: Selection | None = None,
-          synthetic: bool = False, lambdas: bool = True) -> Path:
+          synthetic: bool = False, lambdas: bool = True, strict: bool = False) -> Path:
     with contextlib.ExitStack() as stack:
         # an explicit --out is checked and locked before the work: a folder, a device, an
         # unwritable place or a busy output is refused at once
@@ -84,7 +91,10 @@ def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | 
         say(f"snapshot: {ds.meta.get('name', '?')} ({len(ds.accounts):,} regnskabsrækker)")
         key = load_key()
         say(f"nøgle: {key.stamp}")
-        data = prepare(ds, key, synthetic=synthetic)
+        data = prepare(ds, key, synthetic=synthetic, strict=strict)
+        for line in unknown_code_lines(pd.DataFrame(data.meta[UKENDT_ATTR], columns=UKENDT_COLUMNS),
+                                       data.value):
+            say(f"ADVARSEL: {line} (Kontrol og Om data nævner den; --streng stopper i stedet)")
         first, last = data.period
         say(f"model: {len(data.steps):,} trinrækker {first}-{last}; kontrol OK "
             f"({len(data.kontrol):,} summer)")

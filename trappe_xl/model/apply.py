@@ -27,6 +27,10 @@ TOLERANCE = 0.001
 VERSION_ATTR = "noegle_version"
 #: detail column: how a combined step's amount was split ("" = by the rule as written)
 GRUNDLAG = "andel_grundlag"
+#: the rule an account row the key does not cover is placed by (trin 0, whole amount), unless strict
+UKENDT_REGEL = "UKENDT"
+UKENDT_ATTR = "ukendte_koder"
+UKENDT_COLUMNS = ["funktion", "gruppering", "aar_liste", "beloeb", "maal"]
 SHARE_KEYS = ["aar", "kommunekode", "funktion", "dranst", "art"]
 
 
@@ -60,6 +64,37 @@ def _coverage_error(uncovered: pd.DataFrame) -> KeyCoverageError:
     return KeyCoverageError(
         f"Oversættelsesnøglen dækker ikke {len(lines)} konti i data: {shown}. Tilføj regler for dem "
         "(fx en ny funktion i årets kontoplan) eller send dem udtrykkeligt til trin 0.", uncovered=rows)
+
+
+def unknown_codes(uncovered: pd.DataFrame, accounts: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Per (funktion, gruppering) the key does not cover: the years (``aar_liste``, "2024-2025")
+    and the amount in the data (Σ netto, all dranst, over the 98; ``beloeb`` in the data's unit),
+    largest first. ``uncovered``: distinct MATCH_KEYS rows; ``accounts``: the rows they stand for."""
+    if uncovered.empty:
+        return pd.DataFrame(columns=UKENDT_COLUMNS)
+    keys = ["funktion", "gruppering"]
+    years = uncovered.groupby(keys)["aar"].agg(_year_ranges).rename("aar_liste")
+    rows = accounts.merge(uncovered[MATCH_KEYS].drop_duplicates(), on=MATCH_KEYS)
+    netto = rows[rows["art"] == "TOT"]
+    amount = netto.groupby(keys)[value].sum(min_count=1).rename("beloeb")
+    out = pd.concat([years, amount], axis=1).reset_index()
+    out["maal"] = "netto"
+    out = out.sort_values("beloeb", key=lambda v: -v.abs().fillna(0), kind="stable")
+    return out[UKENDT_COLUMNS].reset_index(drop=True)
+
+
+def unknown_code_lines(unknown: pd.DataFrame, value: str) -> list[str]:
+    """One Danish line per code the key does not cover (console, Kontrol, Om data)."""
+    from ..frames import UNIT_LABELS
+    unit = UNIT_LABELS.get(value, value)
+    out = []
+    for r in unknown.itertuples():
+        grp = "uden gruppering" if r.gruppering == FUNCTION_LEVEL else f"gruppering {r.gruppering}"
+        amount = ("ukendt beløb" if pd.isna(r.beloeb) else f"{r.beloeb:,.0f}".replace(",", ".")
+                  + f" – {unit}, netto, summeret over kommuner og år")
+        out.append(f"{r.funktion} {grp}, år {r.aar_liste}: {amount} – nøglen kender ikke koden, "
+                   "beløbet står under 'ikke fordelt på trin'")
+    return out
 
 
 def resolve(keys: pd.DataFrame, key: Key) -> np.ndarray:
@@ -122,12 +157,16 @@ def normalise_gruppering(accounts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def apply_key(accounts: pd.DataFrame, key: Key, land: pd.DataFrame | None = None) -> pd.DataFrame:
+def apply_key(accounts: pd.DataFrame, key: Key, land: pd.DataFrame | None = None, *,
+              strict: bool = True) -> pd.DataFrame:
     """One row per in-scope account row × rule of its winning group: the account key columns,
     ``regel_id``, ``trin``, ``andel`` and the value column (= source value × andel).
 
     In scope: 5.28.xx and every function the key names; other rows are left out (logged).
-    Raises KeyCoverageError naming every uncovered (funktion, gruppering, dranst, art, years).
+    An in-scope row no rule covers (a new function or grouping): ``strict`` raises KeyCoverageError
+    naming every uncovered (funktion, gruppering, dranst, art, years); otherwise the row goes whole
+    to trin 0 (ikke fordelt) by the pseudo-rule :data:`UKENDT_REGEL`, and ``attrs["ukendte_koder"]``
+    names each code with its years and amount (records of :func:`unknown_codes`).
     ``land`` (optional, DST's Hele landet rows as accounts) gives the shares a combined step is
     split by when a kommune has no grouping data of its own (:func:`split_combined`).
     The string columns of the result are Categoricals of the string codes (same values, less
@@ -149,10 +188,20 @@ def apply_key(accounts: pd.DataFrame, key: Key, land: pd.DataFrame | None = None
     uniq = pd.DataFrame({c: np.asarray(cat[c][first], dtype=object) for c in MATCH_KEYS[:-1]})
     uniq["aar"] = aar[first]
     winner = resolve(uniq, key)
+    rules = key.rules
+    unknown = pd.DataFrame(columns=UKENDT_COLUMNS)
     if (winner < 0).any():
-        raise _coverage_error(uniq[winner < 0])
+        if strict:
+            raise _coverage_error(uniq[winner < 0])
+        unknown = unknown_codes(uniq[winner < 0], accounts.astype(
+            {c: object for c in MATCH_KEYS[:-1]}), value)
+        pseudo = int(rules["gruppe"].max()) + 1
+        rules = pd.concat([rules, pd.DataFrame([{
+            "regel_id": UKENDT_REGEL, "funktion": ANY, "gruppering": ANY, "dranst": ANY, "art": ANY,
+            "trin": IKKE_FORDELT, "andel": 1.0, "gruppe": pseudo, "specificitet": -1}])], ignore_index=True)
+        winner = np.where(winner < 0, pseudo, winner)
     group_of_row = winner[codes.reshape(-1)]
-    rules = key.rules.sort_values(["gruppe", "trin"]).reset_index(drop=True)
+    rules = rules.sort_values(["gruppe", "trin"]).reset_index(drop=True)
     gid = rules["gruppe"].to_numpy()
     starts = np.searchsorted(gid, np.arange(gid.max() + 1), side="left")
     counts = np.bincount(gid, minlength=gid.max() + 1)
@@ -168,10 +217,11 @@ def apply_key(accounts: pd.DataFrame, key: Key, land: pd.DataFrame | None = None
     andel = rules["andel"].to_numpy()[rule_idx]
     detail["andel"] = andel
     detail[value] = accounts[value].to_numpy(dtype=float)[row_idx] * andel
-    land_detail = apply_key(land, key) if land is not None and len(land) else None
+    land_detail = apply_key(land, key, strict=strict) if land is not None and len(land) else None
     detail = split_combined(detail, value, land_detail)
     detail.attrs[VERSION_ATTR] = key.stamp
     detail.attrs["funktioner"] = sorted(key.funktioner)
+    detail.attrs[UKENDT_ATTR] = unknown.to_dict("records")   # records: attrs are compared on concat
     return detail
 
 

@@ -1,9 +1,11 @@
 """What ``fetch`` asks Statistikbanken for: the tables, their selections, and the split into requests.
 
-Pure: no I/O. With tableinfo, every requested code is checked (TableInfoError names table, variable
-and code) and ``*`` is counted exactly; without (dry run) the known code lists and ``*`` are used and
-``*`` is counted with the estimate in :class:`Var`. Which tables and codes, and why:
-docs/data-sources.md.
+Pure: no I/O. The plan is made from the table's own description (tableinfo): a planned code the
+table lacks is left out with one line naming table, variable and code, unless the key needs it at
+its core (5.28.20–5.28.24, Hele landet and the 98 municipalities, the years asked for …): then
+TableInfoError names it. ``*`` is counted exactly. Without tableinfo (dry run) the planned code lists
+are used as they are and ``*`` is counted with the estimate in :class:`Var`. Which tables and
+codes, and why: docs/data-sources.md.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SelectionError, StatbankError, TableInfoError
-from ..reference import HELE_LANDET, all_kommunekoder
-from .statbank import CELL_LIMIT, DATA_URL
+from ..reference import HELE_LANDET, REGION_CODES, all_kommunekoder
+from .parse import DST_GROUP_AREAS
+from .statbank import CELL_LIMIT, data_url
 
 ALL = "*"
 #: DST function codes fetched from REGK31/REGK100 (5.28.20 … 5.28.26); extend with every function the key uses.
 ACCOUNT_FUNCTIONS: tuple[str, ...] = tuple(str(c) for c in range(52820, 52827))
+#: the functions the key needs at its core: a table without one of them stops the fetch. 52825 and
+#: 52826 are asked for when the table has them (no public source lists them).
+CORE_FUNCTIONS: tuple[str, ...] = tuple(str(c) for c in range(52820, 52825))
 AGES: tuple[str, ...] = tuple(str(a) for a in range(0, 23))
 
 
@@ -34,6 +40,11 @@ class Var:
     estimate: int = 1
     #: if the codes are missing but DST may eliminate the variable (its total), leave it out (CSV only)
     eliminate_if_missing: bool = False
+    #: the codes that must be there (None: all of ``values``); the others are asked for if present
+    required: tuple[str, ...] | None = None
+
+    def is_required(self, code: str) -> bool:
+        return self.required is None or code in self.required
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,8 @@ class TableSpec:
     optional: bool = False
     fmt: str = "BULK"
     time_ids: tuple[str, ...] = ("Tid",)
+    #: only the tableinfo is fetched (REGKC: the grouping texts are its code list)
+    info_only: bool = False
 
 
 def _year(y: int) -> str:
@@ -60,32 +73,41 @@ def _q1(y: int) -> str:
 
 def table_specs(functions: Sequence[str] = ACCOUNT_FUNCTIONS) -> dict[str, TableSpec]:
     """The default tables (docs/data-sources.md says why each one, and each code)."""
-    area = Var(("OMRÅDE",), (ALL,), estimate=110)
-    fun = Var(("FUNKTION",), tuple(functions))
-    dranst = Var(("DRANST",), ("1", "2"))
-    art = Var(("ART",), ("TOT", "UE", "I"))
+    kommuner = all_kommunekoder()
+    # Areas are listed, not "*": what the parser knows (Hele landet, the regions, DST's municipality
+    # groups and the 98). An area DST adds is then never asked for (the plan names it), and an
+    # answer can never bring an area nobody asked for into a snapshot.
+    area = Var(("OMRÅDE",), (HELE_LANDET, *REGION_CODES, *kommuner, *DST_GROUP_AREAS),
+               required=(HELE_LANDET, *kommuner))
+    fun = Var(("FUNKTION",), tuple(functions), required=tuple(f for f in functions if f in CORE_FUNCTIONS))
+    dranst = Var(("DRANST",), ("1", "2"), required=("1",))
+    art = Var(("ART",), ("TOT", "UE", "I"), required=("TOT",))
     lobm = Var(("PRISENHED",), ("LOBM",))
     # Population tables list the 98 municipalities (and Hele landet) explicitly: their area lists
     # may hold other divisions, and an unknown area is a parse error by design.
-    pop_area = Var(("OMRÅDE",), (HELE_LANDET, *all_kommunekoder()))
+    pop_area = Var(("OMRÅDE",), (HELE_LANDET, *kommuner), required=kommuner)
+    ages = Var(("ALDER",), (*AGES, "IALT"), required=AGES)
     return {
         "REGK31": TableSpec("REGK31", (area, fun, dranst, art, lobm), _year,
                             split_order=("FUNKTION", "ART", "DRANST")),
         "REGK100": TableSpec("REGK100", (area, fun, dranst, Var(("EJER",), (ALL,), estimate=5),
                                          Var(("GRUPPERING",), (ALL,), estimate=130), art, lobm),
                              _year, split_order=("FUNKTION", "ART", "DRANST", "OMRÅDE")),
-        "FOLK1A": TableSpec("FOLK1A", (pop_area, Var(("KØN",), ("TOT",)), Var(("ALDER",), (*AGES, "IALT")),
+        "FOLK1A": TableSpec("FOLK1A", (pop_area, Var(("KØN",), ("TOT",)), ages,
                                        Var(("CIVILSTAND",), ("TOT",))), _q1, first_year=2008,
                             split_order=("ALDER",)),
         "BEF1A07": TableSpec("BEF1A07", (pop_area, Var(("KØN", "KOEN"), ("TOT",), eliminate_if_missing=True),
-                                         Var(("ALDER",), (*AGES, "IALT"))),
+                                         ages),
                              _year, first_year=2007, last_year=2007, optional=True, fmt="CSV"),
         "NAN1": TableSpec("NAN1", (Var(("TRANSAKT",), ("P3S13D",)), Var(("PRISENHED",), ("V_M", "LAN_M"))),
                           _year, first_year=1966, per_year=False),
+        # grouping texts: only its tableinfo is read (the texts are the values of its one
+        # variable); no data request
+        "REGKC": TableSpec("REGKC", (), _year, first_year=2018, optional=True, info_only=True),
     }
 
 
-DEFAULT_TABLES: tuple[str, ...] = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1")
+DEFAULT_TABLES: tuple[str, ...] = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC")
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,7 @@ class Request:
 
     @property
     def url(self) -> str:
-        return DATA_URL
+        return data_url()
 
     def body_json(self) -> str:
         return json.dumps(self.body, ensure_ascii=False)
@@ -114,21 +136,27 @@ def _find_var(info: dict, table: str, ids: Sequence[str]) -> dict:
                          f"(findes: {', '.join(v['id'] for v in info['variables'])})")
 
 
-def _resolve(table: str, var_id_candidates: Sequence[str], codes: Sequence[str], info: dict | None,
-             estimate: int) -> tuple[str, list[str], int, list[str]]:
-    """(variable id, codes to send, cell count, all codes known) for one variable."""
+def _resolve(table: str, var: Var, codes: Sequence[str], info: dict | None,
+             notes: list[str]) -> tuple[str, list[str], int, list[str]]:
+    """(variable id, codes to send, cell count, all codes known) for one variable. A planned code
+    tableinfo lacks is left out with a line in ``notes``; a required one raises TableInfoError."""
     if info is None:
-        n = estimate if tuple(codes) == (ALL,) else len(codes)
-        return var_id_candidates[0], list(codes), n, list(codes)
-    var = _find_var(info, table, var_id_candidates)
-    known = [str(v["id"]) for v in var["values"]]
+        n = var.estimate if tuple(codes) == (ALL,) else len(codes)
+        return var.ids[0], list(codes), n, list(codes)
+    found = _find_var(info, table, var.ids)
+    known = [str(v["id"]) for v in found["values"]]
     if tuple(codes) == (ALL,):
-        return var["id"], [ALL], len(known), known
-    missing = [c for c in codes if c not in set(known)]
+        return found["id"], [ALL], len(known), known
+    have = set(known)
+    missing = [c for c in codes if c not in have]
+    if required := [c for c in missing if var.is_required(c)]:
+        raise TableInfoError(f"{table}: variablen {found['id']} har ikke koden/koderne "
+                             f"{', '.join(required)} i Statistikbankens tableinfo, og modellen kan "
+                             "ikke undvære dem")
     if missing:
-        raise TableInfoError(f"{table}: variablen {var['id']} har ikke koden/koderne {', '.join(missing)} "
-                             f"i Statistikbankens tableinfo")
-    return var["id"], list(codes), len(codes), list(codes)
+        notes.append(f"{table}: {found['id']} {', '.join(missing)} findes ikke i tabellen og hentes ikke")
+    kept = [c for c in codes if c in have]
+    return found["id"], kept, len(kept), kept
 
 
 def _eliminable(info: dict | None, table: str, var: Var) -> bool:
@@ -177,25 +205,36 @@ def _split(spec: TableSpec, selection: dict[str, tuple[list[str], int]], expand:
     return pieces
 
 
-def plan_table(spec: TableSpec, years: tuple[int, int], info: dict | None = None,
-               cell_limit: int = CELL_LIMIT) -> list[Request]:
-    """The requests for one table over ``years`` (first, last), checked against ``info`` if given."""
-    wanted = [y for y in range(years[0], years[1] + 1) if spec.first_year <= y <= spec.last_year]
+def plan_table(spec: TableSpec, years: tuple[int, int | None], info: dict | None = None,
+               cell_limit: int = CELL_LIMIT, notes: list[str] | None = None) -> list[Request]:
+    """The requests for one table over ``years`` (first, last; last None = the newest year the
+    table has), checked against ``info`` if given; what is left out is said in ``notes``."""
+    notes = [] if notes is None else notes
+    if spec.info_only:
+        return []
+    last = years[1]
+    if last is None:
+        last = _newest_year(spec, info) if info is not None else LAST_KNOWN_YEAR
+    wanted = [y for y in range(years[0], last + 1) if spec.first_year <= y <= spec.last_year]
     if not wanted:
         return []
     selection: dict[str, tuple[list[str], int]] = {}
     expand: dict[str, list[str]] = {}
     for var in spec.variables:
         try:
-            vid, codes, n, known = _resolve(spec.table, var.ids, var.values, info, var.estimate)
+            vid, codes, n, known = _resolve(spec.table, var, var.values, info, notes)
         except TableInfoError:
             if not (var.eliminate_if_missing and spec.fmt != "BULK" and _eliminable(info, spec.table, var)):
                 raise
+            notes.append(f"{spec.table}: {' / '.join(var.ids)} {', '.join(var.values)} findes ikke; "
+                         "variablen udelades (Statistikbanken giver dens total)")
             continue  # DST then answers with the variable's total (elimination)
         selection[vid] = (codes, n)
         expand[vid] = known
-    time_id, time_codes, _, _ = _resolve(spec.table, spec.time_ids, [spec.time_code(y) for y in wanted],
-                                         info, 1)
+    time_var = Var(spec.time_ids, tuple(spec.time_code(y) for y in wanted), required=())
+    time_id, time_codes, _, _ = _resolve(spec.table, time_var, time_var.values, info, notes)
+    if not time_codes:
+        raise TableInfoError(f"{spec.table}: ingen af årene {wanted[0]}–{wanted[-1]} findes i tabellen")
     groups = [[c] for c in time_codes] if spec.per_year else [time_codes]
     requests = []
     for group in groups:
@@ -209,13 +248,28 @@ def plan_table(spec: TableSpec, years: tuple[int, int], info: dict | None = None
     return requests
 
 
-def check_years(years: tuple[int, int]) -> tuple[int, int]:
+#: the last year of the REGK tables known without tableinfo (dry run, open-ended years)
+LAST_KNOWN_YEAR = 2024
+
+
+def _newest_year(spec: TableSpec, info: dict) -> int:
+    """The newest year among the table's time codes (``2024``, ``2025K1`` -> 2025)."""
+    var = _find_var(info, spec.table, spec.time_ids)
+    found = [int(str(v["id"])[:4]) for v in var["values"] if str(v["id"])[:4].isdigit()]
+    if not found:
+        raise TableInfoError(f"{spec.table}: tableinfo har ingen år i {var['id']}")
+    return max(found)
+
+
+def check_years(years: tuple[int, int | None]) -> tuple[int, int | None]:
+    """(first, last); last None = up to the newest year each table has."""
     try:
-        first, last = int(years[0]), int(years[1])
+        first = int(years[0])
+        last = None if years[1] is None else int(years[1])
     except (TypeError, ValueError, IndexError):
         raise SelectionError(f"år skal angives som (første, sidste), fx (2007, 2024), ikke {years!r}") from None
-    if first > last or first < 2007:
-        raise SelectionError(f"årsintervallet {first}–{last} skal gå fremad og tidligst starte i 2007")
+    if first < 2007 or (last is not None and first > last):
+        raise SelectionError(f"årsintervallet {first}–{last or ''} skal gå fremad og tidligst starte i 2007")
     return first, last
 
 
@@ -227,12 +281,14 @@ def check_tables(tables: Sequence[str] | None, specs: dict[str, TableSpec]) -> l
     return [t.upper() for t in names]
 
 
-def plan_requests(years: tuple[int, int], tables: Sequence[str] | None = None,
+def plan_requests(years: tuple[int, int | None], tables: Sequence[str] | None = None,
                   tableinfos: dict[str, dict] | None = None, *,
-                  functions: Sequence[str] = ACCOUNT_FUNCTIONS, cell_limit: int = CELL_LIMIT) -> list[Request]:
+                  functions: Sequence[str] = ACCOUNT_FUNCTIONS, cell_limit: int = CELL_LIMIT,
+                  notes: list[str] | None = None) -> list[Request]:
     """Every data request for ``tables`` (default: all) over ``years`` = (first, last), in fetch order.
 
-    With ``tableinfos`` (table -> parsed tableinfo) every code is checked and ``*`` counted exactly.
+    With ``tableinfos`` (table -> parsed tableinfo) every code is checked and ``*`` counted exactly;
+    codes left out are said in ``notes``.
     """
     specs = table_specs(functions)
     out: list[Request] = []
@@ -240,5 +296,5 @@ def plan_requests(years: tuple[int, int], tables: Sequence[str] | None = None,
         info = None if tableinfos is None else tableinfos.get(name)
         if tableinfos is not None and info is None:
             raise TableInfoError(f"ingen tableinfo for {name}")
-        out.extend(plan_table(specs[name], check_years(years), info, cell_limit))
+        out.extend(plan_table(specs[name], check_years(years), info, cell_limit, notes))
     return out

@@ -14,6 +14,7 @@ Every part in ``manifest.json`` says how its file is parsed again:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -91,13 +92,30 @@ class _Collected:
         self.population: list[pd.DataFrame] = []
         self.deflator: list[pd.DataFrame] = []
         self.tables: dict[str, dict] = {}
+        self.infos: dict[str, dict] = {}     # DST's tableinfo per table, as stored
         self.notes: list[str] = []
 
     def note(self, report: parse.ParseReport) -> None:
         self.notes.extend(n for n in report.notes if n not in self.notes)
 
 
-def _statbank(part: dict, body: bytes, c: _Collected) -> None:
+def _request(path: Path, part: dict, manifest: dict) -> dict | None:
+    """The data request a fetched part answers (stored beside it), or None for older snapshots."""
+    rel = part.get("request_file")
+    if rel is None:
+        return None
+    if not isinstance(rel, str) or rel not in manifest["files"]:
+        raise SnapshotError(f"del {part['file']}: 'request_file' {rel!r} står ikke blandt manifestets filer")
+    try:
+        request = json.loads(read_bytes(path, rel, manifest=manifest).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SnapshotError(f"del {part['file']}: forespørgslen {rel} er ikke gyldig JSON ({e})") from None
+    if not isinstance(request, dict):
+        raise SnapshotError(f"del {part['file']}: forespørgslen {rel} er ikke et JSON-objekt")
+    return request
+
+
+def _statbank(part: dict, body: bytes, c: _Collected, request: dict | None = None) -> None:
     table, options = part["table"], part.get("options") or {}
     fmt = str(part.get("format", "BULK")).upper()
     if fmt not in STATBANK_FORMATS:
@@ -107,11 +125,11 @@ def _statbank(part: dict, body: bytes, c: _Collected) -> None:
     if bad := sorted(set(options) - allowed) or [k for k, v in options.items() if not isinstance(v, str)]:
         raise SnapshotError(f"del {part['file']}: ukendte eller ugyldige 'options' {bad} i manifest.json")
     if table in parse.ACCOUNT_TABLES:
-        p = parse.parse_accounts(table, body)
+        p = parse.parse_accounts(table, body, request=request, info=c.infos.get(table))
         c.accounts.setdefault(table, []).append(p.accounts)
         c.aggregates.setdefault(table, []).append(p.aggregates)
     elif table in parse.POPULATION_TABLES:
-        p = parse.parse_population(table, body, **options)
+        p = parse.parse_population(table, body, **options, request=request, info=c.infos.get(table))
         c.population.append(p.frame)
     elif table in parse.DEFLATOR_TABLES:
         p = parse.parse_deflator(table, body, **options)
@@ -128,6 +146,7 @@ def _tableinfo(part: dict, body: bytes, c: _Collected) -> None:
         raise SnapshotError(f"del {part['file']}: tableinfo er ikke gyldig JSON ({e})") from e
     if not isinstance(info, dict):
         raise SnapshotError(f"del {part['file']}: tableinfo er ikke et JSON-objekt")
+    c.infos[part["table"]] = info
     c.tables.setdefault(part["table"], {}).update(
         {k: info[k] for k in ("updated", "text", "unit") if k in info})
 
@@ -175,7 +194,11 @@ def load_snapshot(path: Path | str) -> Dataset:
         if not isinstance(part.get("table"), str) or not isinstance(part.get("options") or {}, dict):
             raise SnapshotError(f"{path}: delen {part['file']!r} i manifest.json mangler 'table' "
                                 "eller har ugyldige 'options'")
-        reader(part, read_bytes(path, part["file"], manifest=manifest), c)
+        body = read_bytes(path, part["file"], manifest=manifest)
+        if reader is _statbank:
+            reader(part, body, c, _request(path, part, manifest))
+        else:
+            reader(part, body, c)
     what = f"snapshot {path.name}"
     accounts = prefer_groupings({t: combine_accounts(fs, what) for t, fs in c.accounts.items()},
                                 what, c.notes)
@@ -188,8 +211,34 @@ def load_snapshot(path: Path | str) -> Dataset:
         tables[t] = {**tables.get(t, {}), **info}
     meta = {"name": manifest["name"], "created": manifest["created"], "source": manifest["source"],
             "kilde": manifest.get("kilde"), "tables": tables, "unit": _unit(accounts, aggregates),
-            "coverage": coverage(accounts), "notes": c.notes}
+            "coverage": coverage(accounts), "notes": c.notes,
+            "grupperingstekster": grouping_texts(c.infos.get("REGKC"))}
     return Dataset(accounts, aggregates, population, deflator, meta)
+
+
+#: REGKC's code: dranst (1 digit) + funktion (5 digits) + gruppering (3 digits)
+_REGKC_CODE = re.compile(r"([0-9])([0-9]{5})([0-9]{3})")
+
+
+def grouping_texts(info: dict | None) -> dict[str, str]:
+    """DST's grouping texts from REGKC's tableinfo, keyed "5.28.22 001" (dranst 1's text when
+    the dranst differ). The variable is the one whose codes are dranst+funktion+gruppering."""
+    out: dict[str, tuple[str, str]] = {}
+    for var in (info or {}).get("variables", []):
+        if not isinstance(var, dict):
+            continue
+        for v in var.get("values", []) or []:
+            m = _REGKC_CODE.fullmatch(str(v.get("id", "")).strip()) if isinstance(v, dict) else None
+            if not m:
+                continue
+            dranst, funktion, grp = m.groups()
+            key = f"{frames.funktion_code(funktion)} {grp}"
+            text = str(v.get("text", "")).strip()
+            # DST writes the code in front of some texts: keep the words only
+            text = re.sub(r"^[0-9.\s]+(?=\D)", "", text).strip() or text
+            if key not in out or (dranst == "1" and out[key][0] != "1"):
+                out[key] = (dranst, text)
+    return {k: t for k, (_, t) in sorted(out.items())}
 
 
 def _unit(accounts: pd.DataFrame, aggregates: pd.DataFrame) -> str | None:

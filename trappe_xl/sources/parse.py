@@ -13,6 +13,7 @@ exactly is an error naming its line and the value.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import re
@@ -108,8 +109,12 @@ def check_size(n_bytes: int, what: str, limit: int = MAX_BODY_BYTES) -> None:
 
 
 def read_statbank_csv(body: bytes, what: str = "svaret") -> pd.DataFrame:
-    """A BULK/CSV body as a frame of strings indexed by line number; refuses ragged or truncated
-    bodies (every line must have the header's fields, and the body must end with a line break)."""
+    """A BULK/CSV body as a frame of strings indexed by line number, columns = the header's ids in
+    upper case (DST writes ``TID`` for the tableinfo id ``Tid``; ids compare case-insensitively).
+
+    Complete means every line has the header's number of fields; a final line break is not
+    required (unverified for BULK), and a header with no rows is a valid, all-zero answer (BULK
+    omits zero rows). A ragged line -> ParseError naming it."""
     check_size(len(body), what)
     text = decode(body, what)
     if "\x00" in text:
@@ -127,7 +132,7 @@ def read_statbank_csv(body: bytes, what: str = "svaret") -> pd.DataFrame:
         raise ParseError(f"{what}, linje {reader.line_num}: kan ikke læses som CSV ({e})") from None
     if not rows:
         raise ParseError(f"{what} er tomt: ingen kolonneoverskrift")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip().upper() for h in rows[0]]
     if "INDHOLD" not in header:
         raise ParseError(f"{what} mangler kolonnen INDHOLD (overskrift: {';'.join(header)})")
     if dup := sorted({h for h in header if header.count(h) > 1}):
@@ -137,11 +142,6 @@ def read_statbank_csv(body: bytes, what: str = "svaret") -> pd.DataFrame:
             last = " – sidste linje, svaret ser afkortet ud" if i == len(rows) - 1 else ""
             raise ParseError(f"{what}, linje {lines[i]}: {len(row)} felter, overskriften har "
                              f"{len(header)}{last}: {_short(';'.join(row))}")
-    if len(rows) == 1:
-        raise ParseError(f"{what} har ingen datarækker (kun en overskrift)")
-    if not text.endswith(("\n", "\r")):
-        raise ParseError(f"{what}, linje {lines[-1]}: ingen linjeskift efter sidste linje – svaret ser "
-                         "afkortet ud")
     return pd.DataFrame(rows[1:], columns=header, index=lines[1:], dtype=str)
 
 
@@ -473,27 +473,126 @@ def sort_accounts(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def parse_accounts(table: str, body: bytes) -> ParsedAccounts:
-    """REGK31 / REGK100 body -> accounts (98 municipalities) + aggregates + report."""
+# -- rows BULK leaves out ------------------------------------------------------------------------
+#
+# DST's streamed formats leave out every observation whose value is 0 ("an absent combination means
+# 0"; tableinfo's ``suppressedDataValue`` is the value to use). A fetched part stores the request
+# beside its answer, so the parser knows which cells were asked for and puts the omitted ones back.
+
+#: what an added row's "line" reads as in a message
+OMITTED_ROW = "udeladt af Statistikbanken (værdi 0)"
+OMITTED_NOTE = "rækker, som Statistikbanken udelader i BULK-svar (værdien 0), er sat til 0"
+
+
+def requested_codes(request: dict | None, info: dict | None) -> dict[str, list[str]] | None:
+    """Per variable of a data request (id in upper case): the codes asked for, ``*`` expanded by
+    the table's tableinfo. None when there is no request, or a ``*`` that tableinfo cannot expand."""
+    if not isinstance(request, dict) or not isinstance(request.get("variables"), list):
+        return None
+    known = {str(v.get("id", "")).upper(): [str(x.get("id")) for x in v.get("values", [])]
+             for v in (info or {}).get("variables", []) if isinstance(v, dict)}
+    out: dict[str, list[str]] = {}
+    for var in request["variables"]:
+        vid, vals = str(var.get("code", "")).upper(), [str(x) for x in var.get("values", [])]
+        if vals == [ALL_VALUES]:
+            if vid not in known:
+                return None
+            vals = known[vid]
+        out[vid] = vals
+    return out
+
+
+ALL_VALUES = "*"
+
+
+def suppressed_value(info: dict | None) -> float:
+    """The value of a row a streamed format leaves out: tableinfo's ``suppressedDataValue`` when it
+    states one (DST's missing markers -> NaN), else 0 (DST's documentation)."""
+    v = (info or {}).get("suppressedDataValue")
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return 0.0
+    x = read_number(v if isinstance(v, (int, float)) else str(v), decimal=None)
+    return math.nan if x is None else float(x)
+
+
+def fill_omitted(frame: pd.DataFrame, grid: dict[str, list], seen: list[str], value: str,
+                 fill) -> tuple[pd.DataFrame, int]:
+    """``frame`` plus a row with ``value`` = ``fill`` for every combination of ``grid`` (column ->
+    the codes asked for) × the distinct ``seen`` combinations in ``frame`` that it lacks. Rows
+    outside the grid are kept (the checks after this name them). Added rows are indexed by
+    :data:`OMITTED_ROW`. Returns (frame, rows added)."""
+    keys = [*grid, *seen]
+    if any(not vals for vals in grid.values()):
+        return frame, 0
+    full = pd.MultiIndex.from_product(list(grid.values()), names=list(grid)).to_frame(index=False)
+    if seen:
+        combos = frame[seen].drop_duplicates()
+        if combos.empty:
+            return frame, 0
+        full = full.merge(combos, how="cross")
+    full = full.astype({k: frame[k].dtype for k in keys if k in frame})
+    have = frame[keys].drop_duplicates()
+    m = full.merge(have, on=keys, how="left", indicator=True)
+    add = m.loc[m["_merge"] == "left_only", keys].reset_index(drop=True)
+    if add.empty:
+        return frame, 0
+    add[value] = fill
+    for c in frame.columns:
+        if c not in add:
+            add[c] = pd.NA
+    add.index = [OMITTED_ROW] * len(add)
+    return pd.concat([frame, add[frame.columns]]), len(add)
+
+
+def parse_accounts(table: str, body: bytes, *, request: dict | None = None,
+                   info: dict | None = None) -> ParsedAccounts:
+    """REGK31 / REGK100 body -> accounts (98 municipalities) + aggregates + report.
+
+    With the ``request`` the body answers (and the table's ``info`` for ``*``), the rows BULK left
+    out are put back as 0 (:func:`fill_omitted`): REGK31 for every cell asked for, REGK100 for every
+    area, year, dranst and art asked for × each (funktion, gruppering) the answer holds (summed
+    over ejer first). A header with no rows is then a valid all-zero answer."""
     if table not in ACCOUNT_TABLES:
         raise ParseError(f"{table} er ikke en regnskabstabel ({', '.join(ACCOUNT_TABLES)})")
-    raw = read_statbank_csv(body, f"{table}-svaret")
+    what = f"{table}-svaret"
+    raw = read_statbank_csv(body, what)
     check_layout(list(raw.columns), table)
+    grid = requested_codes(request, info)
+    if raw.empty and grid is None:
+        return ParsedAccounts(frames.empty_accounts(), frames.empty_accounts(),
+                              ParseReport(table=table, notes=("svaret har ingen rækker",)))
     long = pd.DataFrame({
-        "aar": years(raw["TID"], f"{table}-svaret: TID"),
+        "aar": years(raw["TID"], f"{what}: TID"),
         "kommunekode": raw["OMRÅDE"].map(normalise_area),
-        "funktion": funktioner(raw["FUNKTION"].str.strip(), f"{table}-svaret: FUNKTION"),
+        "funktion": funktioner(raw["FUNKTION"].str.strip(), f"{what}: FUNKTION"),
         "dranst": raw["DRANST"].str.strip(),
         "gruppering": (raw["GRUPPERING"].map(frames.gruppering_code)
                        if "GRUPPERING" in raw else frames.FUNCTION_LEVEL),
         "art": raw["ART"].str.strip(),
-        "value": to_numbers(raw["INDHOLD"], f"{table}-svaret: INDHOLD"),
-    })
+        "value": to_numbers(raw["INDHOLD"], f"{what}: INDHOLD"),
+    }, index=raw.index)
+    prisenhed = raw["PRISENHED"]
+    notes: tuple[str, ...] = ()
     if "EJER" in raw:
         long["ejer"] = raw["EJER"].str.strip()
-        check_duplicates(long, [*frames.ACCOUNT_KEYS, "ejer"], f"{table}-svaret")
-    return build_accounts(long, table=table, unit=single_unit(raw["PRISENHED"]),
-                          what=f"{table}-svaret")
+        check_duplicates(long, [*frames.ACCOUNT_KEYS, "ejer"], what)
+    if grid is not None:
+        if "EJER" in raw:               # ejer has no total in DST's tables: sum it here
+            long = long.groupby(frames.ACCOUNT_KEYS, sort=False, as_index=False)["value"].sum(min_count=1)
+        cells = {"kommunekode": [normalise_area(c) for c in grid.get("OMRÅDE", [])],
+                 "aar": [int(t) for t in grid.get("TID", []) if t.isdigit()],
+                 "dranst": grid.get("DRANST", []), "art": grid.get("ART", [])}
+        if "GRUPPERING" in raw:
+            seen = ["funktion", "gruppering"]
+        else:
+            cells["funktion"] = [frames.funktion_code(c) for c in grid.get("FUNKTION", [])]
+            cells["gruppering"] = [frames.FUNCTION_LEVEL]
+            seen = []
+        long, added = fill_omitted(long, cells, seen, "value", suppressed_value(info))
+        notes = (OMITTED_NOTE,) if added else ()
+        if raw.empty:                   # an all-zero part: its unit is the one asked for
+            prisenhed = pd.Series(grid.get("PRISENHED", []), dtype=str)
+    return build_accounts(long, table=table, unit=single_unit(prisenhed), what=what, notes=notes)
 
 
 # -- population and price index ----------------------------------------------------------------
@@ -511,16 +610,32 @@ def _keep_total(raw: pd.DataFrame, column: str, total: str = "TOT") -> pd.DataFr
     return raw
 
 
-def parse_population(table: str, body: bytes, *, quarter: str = "K1") -> ParsedFrame:
+def parse_population(table: str, body: bytes, *, quarter: str = "K1", request: dict | None = None,
+                     info: dict | None = None) -> ParsedFrame:
     """FOLK1A (TID 2019K1; only ``quarter`` kept = 1 January) or BEF1A07 (TID 2007) -> population.
 
     KØN / CIVILSTAND: the total (TOT) is kept when present, else the parts are summed (min_count=1).
-    Aggregate areas are dropped (the model sums municipalities itself), as is Christiansø.
+    Aggregate areas are dropped (the model sums municipalities itself), as is Christiansø. With the
+    ``request`` (and ``info``), an age row BULK left out counts as 0, as DST documents.
     """
     if table not in POPULATION_TABLES:
         raise ParseError(f"{table} er ikke en befolkningstabel ({', '.join(POPULATION_TABLES)})")
     what = f"{table}-svaret"
-    return population_from_raw(table, read_statbank_csv(body, what), what, quarter=quarter)
+    raw = read_statbank_csv(body, what)
+    grid = requested_codes(request, info)
+    added = 0
+    if grid is not None:                # an age BULK left out is 0 children, not a missing figure
+        raw = raw.assign(**({"OMRÅDE": raw["OMRÅDE"].map(normalise_area)} if "OMRÅDE" in raw else {}))
+        if "OMRÅDE" in grid:
+            grid = {**grid, "OMRÅDE": [normalise_area(c) for c in grid["OMRÅDE"]]}
+        fill = suppressed_value(info)
+        raw, added = fill_omitted(raw, {k: v for k, v in grid.items() if k in raw}, [], "INDHOLD",
+                                  ".." if math.isnan(fill) else repr(fill).removesuffix(".0"))
+    parsed = population_from_raw(table, raw, what, quarter=quarter)
+    if not added:
+        return parsed
+    return ParsedFrame(parsed.frame, dataclasses.replace(
+        parsed.report, notes=(*parsed.report.notes, OMITTED_NOTE)))
 
 
 def population_from_raw(table: str, raw: pd.DataFrame, what: str, *, quarter: str = "K1") -> ParsedFrame:

@@ -25,6 +25,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -110,7 +111,8 @@ class SnapshotWriter:
     drops a killed process's lock, so a folder nobody holds a lock for is stale).
     """
 
-    def __init__(self, data_dir: Path | str, name: str, *, source: str, created: str):
+    def __init__(self, data_dir: Path | str, name: str, *, source: str, created: str,
+                 validate: Callable[[Path], Any] | None = None):
         if not name or "/" in name or "\\" in name or name.startswith(".") or name in ("..",):
             raise SnapshotError(f"ugyldigt snapshot-navn {name!r}")
         self.data_dir = Path(data_dir)
@@ -121,6 +123,9 @@ class SnapshotWriter:
                                          "parts": [], "files": {}}
         self._tmp: Path | None = None
         self._lock: int | None = None
+        #: called with the finished temporary folder before it is published; raising publishes nothing
+        self.validate = validate
+        self.validated: Any = None
         self.removed_stale: list[str] = []
 
     def __enter__(self) -> "SnapshotWriter":
@@ -183,6 +188,8 @@ class SnapshotWriter:
             except OSError as e:
                 raise SnapshotError(f"kan ikke skrive snapshottet {self.final.name}: "
                                     f"{describe_oserror(e)}") from None
+            if self.validate is not None:
+                self.validated = self.validate(self._tmp)
             if self.final.exists():
                 raise SnapshotError(f"snapshot {self.final} dukkede op undervejs; det overskrives ikke")
             try:

@@ -4,8 +4,14 @@ Returns raw bytes exactly as received (the snapshot stores them); checks only th
 the shape of a valid answer before accepting it. Parsing into frames is ``trappe_xl.sources.parse``.
 
 - ``POST /v1/tableinfo`` -> JSON (carries DST's ``updated``)
-- ``POST /v1/data`` with format BULK or CSV -> ``\\ufeff`` + ``;``-separated lines ending in CRLF,
-  header = the requested variable ids (upper case) + ``INDHOLD`` (docs/statbank-quirks.md)
+- ``POST /v1/data`` with format BULK or CSV -> ``;``-separated lines, header = the requested variable
+  ids + ``INDHOLD`` (docs/statbank-quirks.md). Recorded CSV has a BOM, CRLF and a final CRLF; for
+  BULK none of that is verified, so a body is accepted with or without BOM and final line break,
+  header ids in any case, and with no data rows at all (BULK leaves out rows whose value is 0: a
+  part that is all zero is a header alone).
+
+The address is ``TRAPPE_STATBANK_URL`` (environment) or ``https://api.statbank.dk/v1``: a mirror, a
+proxy or a test server can stand in for Statistikbanken.
 
 Retries with exponential backoff on 5xx/429, timeouts and transport errors; 4xx raises at once with
 DST's JSON ``message``. ``sleep`` is injected so tests never wait.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,9 +32,28 @@ from ..errors import StatbankError, TableInfoError
 
 log = logging.getLogger(__name__)
 
-BASE_URL = "https://api.statbank.dk/v1"
+DEFAULT_BASE_URL = "https://api.statbank.dk/v1"
+BASE_URL_ENV = "TRAPPE_STATBANK_URL"
+BASE_URL = DEFAULT_BASE_URL
 DATA_URL = f"{BASE_URL}/data"
 TABLEINFO_URL = f"{BASE_URL}/tableinfo"
+
+
+def base_url() -> str:
+    """The API's address: ``TRAPPE_STATBANK_URL`` if set (no trailing '/'), else DST's own."""
+    url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        raise StatbankError(f"{BASE_URL_ENV}={url!r} er ikke en http(s)-adresse; "
+                            f"brug fx {DEFAULT_BASE_URL}")
+    return url.rstrip("/")
+
+
+def data_url() -> str:
+    return f"{base_url()}/data"
+
+
+def tableinfo_url() -> str:
+    return f"{base_url()}/tableinfo"
 #: DST refuses CSV/JSON data requests above this many cells (error REQUEST-LIMIT); we keep BULK
 #: requests under it too, so every part stays a modest, retryable download.
 CELL_LIMIT = 1_000_000
@@ -57,18 +83,18 @@ def csv_lines(body: bytes) -> list[list[str]]:
 
 
 def check_table_body(body: bytes, expected_columns: list[str] | None = None, *, what: str = "") -> int:
-    """Validate the shape of a BULK/CSV answer; return its number of data rows.
+    """Validate the shape of a BULK/CSV answer; return its number of data rows (0 is valid).
 
     A valid body has a header ending in INDHOLD (and, when ``expected_columns`` is given, exactly
-    those variable ids, case-insensitive), the same number of fields on every line, at least one
-    data row, and a line break after the last line — a body cut off mid-transfer fails here.
+    those variable ids; ids compare case-insensitively) and the header's number of fields on every
+    line. A final line break is not required (unverified for BULK); a body cut off mid-line fails
+    on its last line's field count. A header alone is a part whose values are all 0 (DST omits
+    zero rows).
     """
     where = f" ({what})" if what else ""
     if not body.strip():
         raise StatbankError(f"tomt svar fra Statistikbanken{where}")
-    if not body.endswith(b"\n"):
-        raise StatbankError(f"svaret fra Statistikbanken er afkortet: sidste linje mangler linjeskift{where}")
-    rows = csv_lines(body)
+    rows = [r for r in csv_lines(body) if r != [""]]
     header = rows[0]
     if header[-1].strip().upper() != VALUE_COLUMN:
         raise StatbankError(f"svaret mangler overskriftslinjen (…;{VALUE_COLUMN}){where}: {';'.join(header)[:120]!r}")
@@ -81,8 +107,6 @@ def check_table_body(body: bytes, expected_columns: list[str] | None = None, *, 
         if len(row) != len(header):
             raise StatbankError(f"linje {n} har {len(row)} felter, overskriften {len(header)}: "
                                 f"svaret er afkortet eller ødelagt{where}")
-    if len(rows) < 2:
-        raise StatbankError(f"svaret har ingen datarækker{where}")
     return len(rows) - 1
 
 
@@ -117,12 +141,13 @@ class StatbankClient:
 
     def tableinfo(self, table: str, lang: str = "da") -> tuple[dict[str, Any], bytes]:
         """(parsed, raw bytes) of ``table``'s tableinfo."""
-        raw = self.post(TABLEINFO_URL, {"table": table, "format": "JSON", "lang": lang}, what=f"tableinfo {table}")
+        raw = self.post(tableinfo_url(), {"table": table, "format": "JSON", "lang": lang},
+                        what=f"tableinfo {table}")
         return check_tableinfo(raw, table), raw
 
     def data(self, body: dict[str, Any], *, what: str = "") -> tuple[bytes, int]:
         """(raw bytes, data rows) of one data request; the body's shape is checked first."""
-        raw = self.post(DATA_URL, body, what=what or str(body.get("table")))
+        raw = self.post(data_url(), body, what=what or str(body.get("table")))
         columns = [v["code"] for v in body.get("variables", [])]
         return raw, check_table_body(raw, columns, what=what)
 
@@ -165,10 +190,11 @@ class StatbankClient:
 
 
 def network_available(timeout: float = 2.0) -> bool:
-    """True when api.statbank.dk answers at all within ``timeout`` seconds; never raises."""
+    """True when Statistikbanken (:func:`base_url`) answers at all within ``timeout`` seconds;
+    never raises."""
     try:
         with httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}) as http:
-            resp = http.get(f"{BASE_URL}/subjects", params={"format": "JSON", "lang": "da"})
+            resp = http.get(f"{base_url()}/subjects", params={"format": "JSON", "lang": "da"})
         return resp.status_code < 500
     except Exception:  # noqa: BLE001 - any failure (DNS, socket blocked, TLS) just means "offline"
         return False

@@ -50,7 +50,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
                             "indtaegter_" + VALUE, "kilde_netto", "kilde_udgifter",
                             "kilde_indtaegter")),
     "Noegle": (NOEGLE, ("regel_id", "funktion", "gruppering", "dranst", "art", "trin", "andel",
-                        "fra_aar", "til_aar", "grundlag", "kilde", "status")),
+                        "fra_aar", "til_aar", "grundlag", "kilde", "status", "dst_tekst")),
     "Kommuner": (KOMMUNER, ("kommunekode", "kommune", "regionskode", "region",
                             "kommunegruppe_kode", "kommunegruppe")),
     "Befolkning": (BEFOLKNING, ("aar", "kommunekode", "regionskode", "kommunegruppe_kode",

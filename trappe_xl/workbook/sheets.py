@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import reference
 from ..frames import UNIT_LABELS
+from ..model.apply import UKENDT_ATTR, UKENDT_COLUMNS, unknown_code_lines
 from . import bookdata, layout, text
 from .bookdata import BookData
 from .cells import sheet_ref
@@ -68,7 +69,39 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
     ws.write_string(1, col, f"{how}: på ét trin, kun samlet for to trin (funktionsniveau: "
                     "trin 2–3 / 4–5) og ikke fordelt på trin (gruppering uden kendt indhold)",
                     fmt["note"])
-    write_table(ws, data.placering, "Placering", fmt, first_row=3, first_col=col)
+    ppos = write_table(ws, data.placering, "Placering", fmt, first_row=3, first_col=col)
+    col = ppos[3] + 2
+    unknown = unknown_frame(data)
+    ws.write_string(0, col, "Koder, som nøglen ikke kender (lagt under ikke fordelt på trin)", fmt["h2"])
+    ws.write_string(1, col, "Ingen: nøglen dækker hver funktion og gruppering i data." if unknown.empty
+                    else f"{len(unknown)} koder: beløbet tæller med i 'ikke fordelt på trin' og i "
+                         "kontrollen; tilføj en regel i nøglen (python build.py build --streng stopper "
+                         "på dem)", fmt["note"])
+    write_table(ws, unknown, "UkendteKoder", fmt, first_row=3, first_col=col)
+
+
+def unknown_frame(data: BookData) -> pd.DataFrame:
+    """The codes the key does not cover (model.apply.unknown_codes), as the Kontrol table shows them."""
+    return pd.DataFrame(data.meta.get(UKENDT_ATTR, []), columns=UKENDT_COLUMNS)
+
+
+def dst_grouping_texts(data: BookData) -> dict[str, str]:
+    """DST's grouping texts (REGKC) keyed "5.28.22 001", when the snapshot has them."""
+    return dict(data.meta.get("grupperingstekster") or {})
+
+
+def groupings_not_in_key(data: BookData) -> list[str]:
+    """Groupings DST lists (REGKC) under a function the key has rules for, that no rule names
+    (neither the code itself nor "*" for the function), as "5.28.21 030 Tekst"."""
+    rules = data.key_rules
+    out = []
+    for code, tekst in sorted(dst_grouping_texts(data).items()):
+        funktion, _, grp = code.partition(" ")
+        mine = rules[rules["funktion"] == funktion]
+        if mine.empty or (mine["gruppering"].isin([grp, "*"])).any():
+            continue
+        out.append(f"{code} {tekst}".strip())
+    return out
 
 
 def text_sheets(wb, fmt, data: BookData) -> None:
@@ -79,7 +112,9 @@ def text_sheets(wb, fmt, data: BookData) -> None:
                unit=UNIT_LABELS[data.value], first=first, last=last,
                functions=", ".join(sorted(data.detail["funktion"].unique())),
                key_version=data.key_version, notes=source_notes(meta.get("notes", [])),
-               synthetic=data.synthetic)
+               synthetic=data.synthetic,
+               unknown=unknown_code_lines(unknown_frame(data), data.value),
+               not_in_key=groupings_not_in_key(data), has_texts=bool(dst_grouping_texts(data)))
     ws = wb.add_worksheet(layout.OM_DATA)
     ws.set_column(0, 0, TEXT_WIDTH)
     ws.set_column(1, 1, 40)

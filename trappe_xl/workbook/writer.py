@@ -25,6 +25,7 @@ from .inputs import input_lists, input_values
 from .lambdas import lambda_names, step_codes
 from .results import compute_cache
 from .selection import Selection, resolve
+from .sheets import dst_grouping_texts
 
 SOURCE = sheets.SOURCE
 TRAP_CELL = "Z1"  # Beregning: test-only formula with a deliberately wrong cached value
@@ -84,6 +85,12 @@ def _properties(wb, data: BookData) -> None:
     wb.set_custom_property("Snapshot", str(data.meta.get("name", "")))
 
 
+def dst_texts(data: BookData) -> list[str]:
+    """Per key rule: DST's own text for its grouping (REGKC), "" where none (or not a grouping)."""
+    texts = dst_grouping_texts(data)
+    return [texts.get(f"{f} {g}", "") for f, g in zip(data.key_rules["funktion"], data.key_rules["gruppering"])]
+
+
 def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tuple]:
     """TrinData, Landstal, Regnskab, Noegle, Kommuner, Befolkning, Prisindeks as Tables; returns
     the defined names of their columns and the Kommuner table's position."""
@@ -107,12 +114,13 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tup
     data_sheet(wb, layout.REGNSKAB, regnskab, "Regnskab", fmt,
                title="Regnskabsrækker × nøgleregler (drill-down; netto, udgifter og indtægter)",
                note=SOURCE + " · tom celle = ingen værdi")
-    rules = data.key_rules[list(layout.TABLES["Noegle"][1])]
+    rules = data.key_rules.assign(dst_tekst=dst_texts(data))[list(layout.TABLES["Noegle"][1])]
     data_sheet(wb, layout.NOEGLE, rules, "Noegle", fmt,
                title=f"Oversættelsesnøgle, version {data.key_version}",
                note="Regler med status 'foreløbig' er rekonstruerede (se kolonnen grundlag). "
                     "gruppering 'funktion' = regnskab uden grupperinger; trin 23/45 = trin 2–3/4–5 "
-                    "samlet; trin 0 = ikke fordelt. Ændringer: arket Rettelser.")
+                    "samlet; trin 0 = ikke fordelt. dst_tekst = Danmarks Statistiks tekst for "
+                    "grupperingen (REGKC), når snapshottet har den. Ændringer: arket Rettelser.")
     kom = bookdata.kommuner_frame()
     _, kpos = data_sheet(wb, layout.KOMMUNER, kom, "Kommuner", fmt, title="Kommuner",
                          note="Kilde: Danmarks Statistik (områdekoder, regioner, kommunegrupper)")
