@@ -66,8 +66,11 @@ def _var(vid: str, codes, *, time: bool = False, elimination: bool = True, texts
             "values": [{"id": c, "text": texts.get(c, f"synthetic {c}")} for c in codes]}
 
 
-def synthetic_tableinfos(quirks=()) -> dict[str, dict]:
+def synthetic_tableinfos(quirks=(), years=YEARS) -> dict[str, dict]:
+    """The fake's tableinfo; ``years`` = the accounts years it has (FOLK1A from 2008 to the last)."""
     quirks = set(quirks)
+    years = tuple(str(y) for y in years)
+    last = int(years[-1])
     ages = [str(a) for a in range(0, 30)] + ["IALT"]
     funcs = [str(c) for c in range(52820, 52827)] + ["32201"]
     if "no_52825" in quirks:
@@ -78,18 +81,18 @@ def synthetic_tableinfos(quirks=()) -> dict[str, dict]:
     accounts = [_var("OMRÅDE", areas, texts=names), _var("FUNKTION", funcs), _var("DRANST", ["1", "2", "3"]),
                 _var("ART", ["TOT", "UE", "I", "S1"]), _var("PRISENHED", ["LOBM", "INDL"], elimination=False)]
     infos = {
-        "REGK31": [*accounts, _var("Tid", YEARS, time=True, elimination=False)],
+        "REGK31": [*accounts, _var("Tid", years, time=True, elimination=False)],
         "REGK100": [*accounts[:3], _var("EJER", ["0", "1", "2"], elimination=False),
                     _var("GRUPPERING", groupings, texts=GROUPING_TEXTS),
-                    *accounts[3:], _var("Tid", YEARS, time=True, elimination=False)],
+                    *accounts[3:], _var("Tid", years, time=True, elimination=False)],
         "FOLK1A": [_var("OMRÅDE", POP_AREAS), _var("KØN", ["TOT", "1", "2"]), _var("ALDER", ages),
                    _var("CIVILSTAND", ["TOT", "U", "G"]),
-                   _var("Tid", [f"{y}K{q}" for y in range(2008, 2025) for q in (1, 2, 3, 4)], time=True,
+                   _var("Tid", [f"{y}K{q}" for y in range(2008, last + 1) for q in (1, 2, 3, 4)], time=True,
                         elimination=False)],
         "BEF1A07": [_var("OMRÅDE", POP_AREAS), _var("KOEN", ["M", "K"]), _var("ALDER", ages),
                     _var("Tid", ["2005", "2006", "2007"], time=True, elimination=False)],
         "NAN1": [_var("TRANSAKT", ["B1GQK", "P3S13D"]), _var("PRISENHED", ["V_M", "LAN_M"]),
-                 _var("Tid", [str(y) for y in range(1966, 2025)], time=True, elimination=False)],
+                 _var("Tid", [str(y) for y in range(1966, last + 1)], time=True, elimination=False)],
     }
     out = {t: {"id": t, "text": f"synthetic {t}", "unit": "-", "updated": SYNTHETIC_UPDATED,
                "active": t != "BEF1A07", "suppressedDataValue": "0", "variables": v}
@@ -100,7 +103,7 @@ def synthetic_tableinfos(quirks=()) -> dict[str, dict]:
         out["REGKC"] = {"id": "REGKC", "text": "synthetic REGKC", "unit": "-", "updated": SYNTHETIC_UPDATED,
                         "active": True, "variables": [
                             _var("DRANSTFUNKGRP", codes, texts={c: GROUPING_TEXTS.get(c[-3:], "?") for c in codes}),
-                            _var("Tid", [str(y) for y in range(2018, 2025)], time=True, elimination=False)]}
+                            _var("Tid", [str(y) for y in range(2018, last + 1)], time=True, elimination=False)]}
     return out
 
 
@@ -189,9 +192,9 @@ class FakeStatbank:
 
     def __init__(self, infos: dict[str, dict] | None = None,
                  script: list[httpx.Response | Exception | None] | None = None,
-                 mangle: Callable[[dict, bytes], bytes] | None = None, quirks=()):
+                 mangle: Callable[[dict, bytes], bytes] | None = None, quirks=(), years=YEARS):
         self.quirks = set(quirks)
-        self.infos = infos if infos is not None else synthetic_tableinfos(self.quirks)
+        self.infos = infos if infos is not None else synthetic_tableinfos(self.quirks, years)
         self.script = list(script or [])
         self.mangle = mangle
         self.calls: list[tuple[str, dict]] = []
