@@ -74,7 +74,7 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
     unknown = unknown_frame(data)
     ws.write_string(0, col, "Koder, som nøglen ikke kender (lagt under ikke fordelt på trin)", fmt["h2"])
     ws.write_string(1, col, "Ingen: nøglen dækker hver funktion og gruppering i data." if unknown.empty
-                    else f"{len(unknown)} koder: beløbet tæller med i 'ikke fordelt på trin' og i "
+                    else f"{len(unknown)} kode{'' if len(unknown) == 1 else 'r'}: beløbet tæller med i 'ikke fordelt på trin' og i "
                          "kontrollen; tilføj en regel i nøglen (python build.py build --streng stopper "
                          "på dem)", fmt["note"])
     write_table(ws, unknown, "UkendteKoder", fmt, first_row=3, first_col=col)
