@@ -145,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_fetch(args) -> int:
-    from .sources.fetch import run_fetch, run_tjek
+    from .sources.fetch import run_fetch
+    from .sources.tjek import run_tjek
     if args.tjek:
         return run_tjek(out=print)
     run_fetch(args.data_dir, years=args.years, tables=args.tables, dry_run=args.dry_run, out=print)

@@ -30,10 +30,11 @@ from pathlib import Path
 
 from ..errors import FetchValidationError, StatbankError, TrappeError
 from .diff import diff_datasets
-from .fetch_plan import (ACCOUNT_FUNCTIONS, DEFAULT_TABLES, Request, TableSpec, check_tables, check_years,
-                         plan_requests, plan_table, table_specs)
+from .fetch_plan import (ACCOUNT_FUNCTIONS, Request, TableSpec, check_tables, check_years, plan_requests,
+                         plan_table, table_specs)
 from .snapshot import SnapshotWriter, list_snapshots, read_bytes, read_manifest, snapshots_root
-from .statbank import BASE_URL_ENV, StatbankClient, base_url, network_available, tableinfo_url
+from .statbank import (BASE_URL_ENV, StatbankClient, base_url, check_table_body, network_available,
+                       tableinfo_url)
 
 __all__ = ["ACCOUNT_FUNCTIONS", "Request", "diff_datasets", "network_available", "plan_requests",
            "run_fetch", "snapshot_name"]
@@ -214,7 +215,6 @@ def _download(client: StatbankClient, plans: dict[str, TablePlan], specs: dict[s
               previous: Previous, cache: PartCache, skipped: dict[str, str],
               out: Out) -> tuple[dict[str, list[Fetched]], dict[str, int]]:
     """Every planned part: from the newest snapshot, the part cache, or Statistikbanken."""
-    from .statbank import check_table_body
     got: dict[str, list[Fetched]] = {}
     counts = {"hentet": 0, "genbrugt": 0, "fra afbrudt kørsel": 0}
     total = sum(len(p.requests) for p in plans.values())
@@ -260,14 +260,9 @@ def check_part(table: str, request: dict, info: dict, body: bytes, what: str) ->
     """One downloaded part through the strict parser the build uses: a value-level surprise
     (area texts for codes, an unknown area, a value that is not a number) stops the fetch here,
     naming the part, line and value, and the part is not kept for a next try."""
-    from . import parse  # the parse layer; imported late on purpose
+    from .parse import parse_body  # the parse layer; imported late on purpose
     try:
-        if table in parse.ACCOUNT_TABLES:
-            parse.parse_accounts(table, body, request=request, info=info)
-        elif table in parse.POPULATION_TABLES:
-            parse.parse_population(table, body, request=request, info=info)
-        elif table in parse.DEFLATOR_TABLES:
-            parse.parse_deflator(table, body)
+        parse_body(table, body, request=request, info=info)
     except TrappeError as e:
         raise FetchValidationError(f"{what}: {e}") from None
 
@@ -372,10 +367,3 @@ def run_fetch(data_dir: Path | str, years: tuple[int, int | None] = (2007, None)
     report_changes(previous.path, w.final, out, w.validated)
     return w.final
 
-
-# -- the first-contact check -------------------------------------------------------------------
-
-from .tjek import run_tjek  # noqa: E402  (re-exported: fetch --tjek)
-
-__all__.append("run_tjek")
-__all__.append("DEFAULT_TABLES")

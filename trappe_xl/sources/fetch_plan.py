@@ -18,10 +18,10 @@ from typing import Any
 
 from ..errors import SelectionError, StatbankError, TableInfoError
 from ..reference import HELE_LANDET, REGION_CODES, all_kommunekoder
-from .parse import DST_GROUP_AREAS
+from .parse import ALL_VALUES, DST_GROUP_AREAS
 from .statbank import CELL_LIMIT, data_url
 
-ALL = "*"
+ALL = ALL_VALUES
 #: DST function codes fetched from REGK31/REGK100 (5.28.20 … 5.28.26); extend with every function the key uses.
 ACCOUNT_FUNCTIONS: tuple[str, ...] = tuple(str(c) for c in range(52820, 52827))
 #: the functions the key needs at its core: a table without one of them stops the fetch. 52825 and

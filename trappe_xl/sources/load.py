@@ -124,18 +124,16 @@ def _statbank(part: dict, body: bytes, c: _Collected, request: dict | None = Non
                "NAN1": {"transakt", "current", "chained"}}.get(table, set())
     if bad := sorted(set(options) - allowed) or [k for k, v in options.items() if not isinstance(v, str)]:
         raise SnapshotError(f"del {part['file']}: ukendte eller ugyldige 'options' {bad} i manifest.json")
+    if table not in (*parse.ACCOUNT_TABLES, *parse.POPULATION_TABLES, *parse.DEFLATOR_TABLES):
+        raise SnapshotError(f"del {part['file']}: tabellen {table!r} kendes ikke")
+    p = parse.parse_body(table, body, request=request, info=c.infos.get(table), **options)
     if table in parse.ACCOUNT_TABLES:
-        p = parse.parse_accounts(table, body, request=request, info=c.infos.get(table))
         c.accounts.setdefault(table, []).append(p.accounts)
         c.aggregates.setdefault(table, []).append(p.aggregates)
     elif table in parse.POPULATION_TABLES:
-        p = parse.parse_population(table, body, **options, request=request, info=c.infos.get(table))
         c.population.append(p.frame)
-    elif table in parse.DEFLATOR_TABLES:
-        p = parse.parse_deflator(table, body, **options)
-        c.deflator.append(p.frame)
     else:
-        raise SnapshotError(f"del {part['file']}: tabellen {table!r} kendes ikke")
+        c.deflator.append(p.frame)
     c.note(p.report)
 
 
@@ -217,7 +215,7 @@ def load_snapshot(path: Path | str) -> Dataset:
 
 
 #: REGKC's code: dranst (1 digit) + funktion (5 digits) + gruppering (3 digits)
-_REGKC_CODE = re.compile(r"([0-9])([0-9]{5})([0-9]{3})")
+REGKC_CODE = re.compile(r"([0-9])([0-9]{5})([0-9]{3})")
 
 
 def grouping_texts(info: dict | None) -> dict[str, str]:
@@ -228,7 +226,7 @@ def grouping_texts(info: dict | None) -> dict[str, str]:
         if not isinstance(var, dict):
             continue
         for v in var.get("values", []) or []:
-            m = _REGKC_CODE.fullmatch(str(v.get("id", "")).strip()) if isinstance(v, dict) else None
+            m = REGKC_CODE.fullmatch(str(v.get("id", "")).strip()) if isinstance(v, dict) else None
             if not m:
                 continue
             dranst, funktion, grp = m.groups()

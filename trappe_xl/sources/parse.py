@@ -484,6 +484,10 @@ OMITTED_ROW = "udeladt af Statistikbanken (værdi 0)"
 OMITTED_NOTE = "rækker, som Statistikbanken udelader i BULK-svar (værdien 0), er sat til 0"
 
 
+#: a request's value list meaning every code of the variable
+ALL_VALUES = "*"
+
+
 def requested_codes(request: dict | None, info: dict | None) -> dict[str, list[str]] | None:
     """Per variable of a data request (id in upper case): the codes asked for, ``*`` expanded by
     the table's tableinfo. None when there is no request, or a ``*`` that tableinfo cannot expand."""
@@ -500,9 +504,6 @@ def requested_codes(request: dict | None, info: dict | None) -> dict[str, list[s
             vals = known[vid]
         out[vid] = vals
     return out
-
-
-ALL_VALUES = "*"
 
 
 def suppressed_value(info: dict | None) -> float:
@@ -722,6 +723,19 @@ def deflator_from_raw(table: str, raw: pd.DataFrame, what: str, *, pris8_type: s
     report = ParseReport(table=table, rows=len(out), years=tuple(int(y) for y in out["aar"]),
                          missing_values=int(out["indeks"].isna().sum()), notes=notes)
     return ParsedFrame(out[frames.DEFLATOR_COLUMNS], report)
+
+
+def parse_body(table: str, body: bytes, *, request: dict | None = None, info: dict | None = None,
+               **options) -> ParsedAccounts | ParsedFrame:
+    """One API body of ``table`` through its strict parser (accounts, population or price index);
+    ``request``/``info`` put back the rows BULK left out; ``options`` go to the table's parser."""
+    if table in ACCOUNT_TABLES:
+        return parse_accounts(table, body, request=request, info=info, **options)
+    if table in POPULATION_TABLES:
+        return parse_population(table, body, request=request, info=info, **options)
+    if table in DEFLATOR_TABLES:
+        return parse_deflator(table, body, **options)
+    raise ParseError(f"tabellen {table!r} kendes ikke")
 
 
 def _only(raw: pd.DataFrame, column: str, code: str, what: str) -> pd.DataFrame:

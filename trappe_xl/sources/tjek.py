@@ -15,13 +15,12 @@ from collections.abc import Callable, Sequence
 
 from ..errors import StatbankError, TableInfoError
 from .fetch_plan import ACCOUNT_FUNCTIONS, ALL, DEFAULT_TABLES, TableSpec, _find_var, plan_table, table_specs
+from .load import REGKC_CODE
 from .parse import UnknownAreaError, area_kind, normalise_area, read_number
 from .statbank import StatbankClient, data_url
 
 Out = Callable[[str], None]
 TIME_FORMATS = {"FOLK1A": r"[0-9]{4}K[1-4]"}
-#: REGKC's code: dranst (1 digit) + funktion (5) + gruppering (3)
-REGKC_CODE = re.compile(r"([0-9])([0-9]{5})([0-9]{3})")
 
 
 class Report:
