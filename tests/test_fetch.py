@@ -171,7 +171,8 @@ def test_fetch_writes_snapshot_with_raw_bytes_requests_and_checksums(tmp_path):
     parts = [p for p in manifest["parts"] if p["kind"] == "statbank"]
     assert {"kind": "tableinfo", "table": "NAN1", "file": "NAN1/tableinfo.json"} in manifest["parts"]
     assert parts[0] == {"kind": "statbank", "table": "REGK31", "format": "BULK",
-                        "file": "REGK31/part-001.csv", "request_file": "REGK31/part-001.request.json"}
+                        "file": "REGK31/part-001.csv", "request_file": "REGK31/part-001.request.json",
+                        "updated": SYNTHETIC_UPDATED}
     sent = fake.data_calls()
     assert len(parts) == len(sent) == 3 + 3 + 2 + 1 + 1
     for part, body in zip(parts, sent):

@@ -152,16 +152,19 @@ def test_single_file_keeps_the_newest_snapshots_other_tables(tmp_path, three_fil
     first = run_import(tmp_path / "data", three_files, out=quiet, now=clock)
     before = tree_hash(first)
     pl = write(tmp_path / "in" / "pl.csv", b"2019;100\r\n2020;102,5\r\n")
+    # an own index is another price basis than NAN1's: not merged, refused without --erstat
+    with pytest.raises(MixedUnitsError, match=r"pl\.csv: prisindekset PL kan ikke lægges sammen med NAN1.*--erstat"):
+        run_import(tmp_path / "data", [pl], out=quiet, now=clock)
     lines: list[str] = []
-    second = run_import(tmp_path / "data", [pl], out=lines.append, now=clock)
+    second = run_import(tmp_path / "data", [pl], out=lines.append, now=clock, replace=True)
     assert list_snapshots(tmp_path / "data") == [first, second] and tree_hash(first) == before
     manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
     assert [p["table"] for p in manifest["parts"]] == ["REGK31", "FOLK1A", "PL"]  # NAN1 replaced
     assert manifest["kept_from"] == {"snapshot": first.name, "tables": ["FOLK1A", "REGK31"]}
     for rel in ("import/REGK31.csv", "import/FOLK1A.csv"):
         assert (second / rel).read_bytes() == (first / rel).read_bytes()
-    assert any("beholder FOLK1A, REGK31 fra det nyeste snapshot" in line and "NAN1 derfra er erstattet" in line
-               for line in lines)
+    assert any("beholder FOLK1A, REGK31 fra det nyeste snapshot" in line
+               and "NAN1 derfra er erstattet af den nye fil (--erstat)" in line for line in lines)
     ds = load_snapshot(second)
     assert dict(zip(ds.deflator["aar"], ds.deflator["indeks"])) == {2019: 100.0, 2020: 102.5}
     pd_first = load_snapshot(first)
@@ -341,7 +344,7 @@ def test_single_file_onto_a_fetched_snapshot_keeps_its_parts_and_tableinfo(tmp_p
                         client=FakeStatbank().client(), now=T0)
     before = tree_hash(fetched)
     pl = write(tmp_path / "in" / "pl.csv", b"2008;100\r\n2009;101,5\r\n")
-    snap = run_import(data, [pl], out=quiet, now=Clock())
+    snap = run_import(data, [pl], out=quiet, now=Clock(), replace=True)
     assert tree_hash(fetched) == before
     old = json.loads((fetched / "manifest.json").read_text(encoding="utf-8"))
     new = json.loads((snap / "manifest.json").read_text(encoding="utf-8"))

@@ -114,14 +114,18 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", parents=[common], help="læs manuelt hentede eksportfiler fra "
                        "Statistikbanken (regnskab, befolkning, prisindeks)",
                        description="Læs eksportfiler (CSV eller XLSX), som er hentet manuelt fra "
-                                   "Statistikbanken, ind i et nyt snapshot. Filer, der gives "
-                                   "sammen, bliver ét snapshot; en enkelt fil lægges i et nyt "
-                                   "snapshot, der beholder det nyeste snapshots andre tabeller.")
+                                   "Statistikbanken, ind i et nyt snapshot. Det nye snapshot "
+                                   "beholder det nyeste snapshots andre tabeller og de år af "
+                                   "samme tabel, som filerne ikke har: et nyt år lægges til, et "
+                                   "år, der findes i forvejen, erstattes.")
     i.add_argument("files", nargs="+", type=Path, metavar="FIL", help="eksportfilerne")
     i.add_argument("--table", default=None, type=str.upper, choices=IMPORT_TABLES, metavar="TABEL",
                    help="tabellen, alle filerne kommer fra (standard: genkendes af indholdet)")
     i.add_argument("--alone", action="store_true",
-                   help="en enkelt fil: lav snapshot af kun den fil, behold intet andet")
+                   help="lav et snapshot af kun filerne, behold intet fra det nyeste snapshot")
+    i.add_argument("--erstat", action="store_true",
+                   help="erstat filernes tabeller helt (standard: filernes år lægges til, og et år, "
+                        "der findes i forvejen, erstattes)")
 
     b = sub.add_parser("build", parents=[common], help="byg projektmappen fra et snapshot",
                        description="Byg projektmappen (.xlsx) fra et snapshot.")
@@ -132,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
                         "(standard: workbooks/Indsatstrappens_Udgiftsmodel_<år>-<år>.xlsx)")
     b.add_argument("--uden-lambda", action="store_true",
                    help="udelad LAMBDA-navnene TRAPPE_* (kopien til xlwings-funktionerne)")
+    b.add_argument("--sammenlign-med", metavar="SNAPSHOT", default=None,
+                   help="vis ændringerne i forhold til dette snapshot (mappe eller navn; standard: "
+                        "snapshottet bag den forrige projektmappe)")
     b.add_argument("--streng", action="store_true",
                    help="stop, hvis data har en funktion eller gruppering, som nøglen ikke kender "
                         "(standard: den lægges under 'ikke fordelt på trin' med en advarsel)")
@@ -155,14 +162,15 @@ def cmd_fetch(args) -> int:
 
 def cmd_import(args) -> int:
     from .sources.imports import run_import
-    run_import(args.data_dir, args.files, table=args.table, out=print, alone=args.alone)
+    run_import(args.data_dir, args.files, table=args.table, out=print, alone=args.alone,
+               replace=args.erstat)
     return 0
 
 
 def cmd_build(args) -> int:
     from .pipeline import build
     build(args.data_dir, snapshot=args.snapshot, out=args.out, say=print,
-          lambdas=not args.uden_lambda, strict=args.streng)
+          lambdas=not args.uden_lambda, strict=args.streng, compare_with=args.sammenlign_med)
     return 0
 
 

@@ -81,7 +81,8 @@ def land_steps(ds: Dataset, key: Key, *, strict: bool = False):
 
 def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | str | None = None,
           say: Callable[[str], None] = print, *, selection: Selection | None = None,
-          synthetic: bool = False, lambdas: bool = True, strict: bool = False) -> Path:
+          synthetic: bool = False, lambdas: bool = True, strict: bool = False,
+          compare_with: Path | str | None = None) -> Path:
     with contextlib.ExitStack() as stack:
         # an explicit --out is checked and locked before the work: a folder, a device, an
         # unwritable place or a busy output is refused at once
@@ -99,11 +100,71 @@ def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | 
         say(f"model: {len(data.steps):,} trinrækker {first}-{last}; kontrol OK "
             f"({len(data.kontrol):,} summer)")
         out = Path(out) if out else WORKBOOK_DIR / workbook_name(first, last)
+        _compare(data, ds, data_dir, out, compare_with, say)
         if tmp is None:
             tmp = stack.enter_context(_output(out, say))
         write_workbook(data, selection or Selection(), tmp, lambdas=lambdas)
     say(f"skrevet: {out}")        # only after the rename of this run's own file succeeded
     return out
+
+
+def previous_snapshot(data_dir: Path | str, out: Path, compare_with: Path | str | None
+                      ) -> tuple[Path | None, str]:
+    """The snapshot to compare the build with, and where it came from: ``compare_with`` (a
+    snapshot folder, or a snapshot's name in ``data_dir``), else the snapshot the previous
+    workbook names — ``out`` if it exists, else the newest workbook beside it that names one."""
+    from .sources.snapshot import snapshots_root
+    root = snapshots_root(data_dir)
+    if compare_with is not None:
+        p = Path(compare_with)
+        p = p if p.is_dir() else root / str(compare_with)
+        if not p.is_dir() or not _plain_name(p.name):
+            raise SnapshotError(f"--sammenlign-med {compare_with}: intet snapshot af det navn i {root}")
+        return p, f"--sammenlign-med {p.name}"
+    folder = out.parent if out.parent.is_dir() else None
+    books = [out] if out.is_file() else (sorted(folder.glob("*.xlsx"), key=_mtime) if folder else [])
+    for wb in reversed(books):
+        try:
+            name = workbook_snapshot(wb)
+        except TrappeError:
+            continue
+        if name and _plain_name(name) and (root / name).is_dir():
+            return root / name, f"projektmappen {wb.name}"
+    return None, ""
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _compare(data: BookData, ds: Dataset, data_dir, out: Path, compare_with, say) -> None:
+    """Changes against the previous workbook's snapshot: console lines and data.meta["aendringer"]
+    (the Rettelser sheet's "Ændringer"). Nothing when it is the same snapshot (so the same inputs
+    still give the same bytes)."""
+    from .sources.merge import compare
+    prev, where = previous_snapshot(data_dir, out, compare_with)
+    if prev is None or prev.name == ds.meta.get("name"):
+        return
+    try:
+        old = load_dataset(data_dir, prev)
+    except TrappeError as e:
+        say(f"ændringer: snapshot {prev.name} ({where}) kan ikke læses – {e}")
+        return
+    result = compare(old, ds, prev.name)
+    data.meta["aendringer"] = result
+    say(f"ændringer mod snapshot {prev.name} ({where}):")
+    for line in result.lines or ["ingen ændringer i regnskabstallene"]:
+        say(f"  {line}")
+    if len(result.table):
+        say(f"  alle {len(result.table):,} reviderede tal står i arket Rettelser (tabellen Aendringer)"
+            .replace(",", "."))
 
 
 def _remove_stale_snapshots(data_dir: Path | str, say: Callable[[str], None]) -> None:

@@ -149,7 +149,8 @@ class Previous:
                 request = json.loads(read_bytes(path, part["request_file"]).decode("utf-8"))
             except (TrappeError, UnicodeDecodeError, json.JSONDecodeError):
                 continue
-            parts[part_key(request, (tables.get(part["table"]) or {}).get("updated"))] = part
+            stamp = part.get("updated", (tables.get(part["table"]) or {}).get("updated"))
+            parts[part_key(request, stamp)] = part
         return cls(path, manifest, parts)
 
     def body(self, key: str) -> bytes | None:
@@ -267,18 +268,48 @@ def check_part(table: str, request: dict, info: dict, body: bytes, what: str) ->
         raise FetchValidationError(f"{what}: {e}") from None
 
 
-def _write(w: SnapshotWriter, plans: dict[str, TablePlan], got: dict[str, list[Fetched]]) -> None:
+def _write(w: SnapshotWriter, plans: dict[str, TablePlan], got: dict[str, list[Fetched]],
+           merged=None) -> None:
+    """The new tableinfos, then what the newest snapshot keeps (:mod:`merge`), then the new parts
+    (a table's tableinfo comes before its data: the loader needs it to put omitted rows back)."""
     for table, plan in plans.items():
         w.add(f"{table}/tableinfo.json", plan.raw)
         w.manifest["tables"][table] = {"updated": plan.info.get("updated"), "text": plan.info.get("text")}
         w.manifest["parts"].append({"kind": "tableinfo", "table": table, "file": f"{table}/tableinfo.json"})
+    taken = set(w.manifest["files"])
+    if merged is not None:
+        for rel, data in merged.files:
+            w.add(rel, data)
+        w.manifest["parts"].extend(merged.parts)
+        for t, info in merged.tables.items():
+            w.manifest["tables"].setdefault(t, info)
+        taken |= {rel for rel, _ in merged.files}
     for table, parts in got.items():
-        for n, f in enumerate(parts, start=1):
+        n = 0
+        for f in parts:
+            n += 1
+            while f"{table}/part-{n:03d}.csv" in taken:
+                n += 1
             file, request_file = f"{table}/part-{n:03d}.csv", f"{table}/part-{n:03d}.request.json"
             w.add(file, f.body)
             w.add(request_file, json.dumps(f.request.body, ensure_ascii=False, indent=1).encode("utf-8"))
             w.manifest["parts"].append({"kind": "statbank", "table": table, "format": f.request.body["format"],
-                                        "file": file, "request_file": request_file})
+                                        "file": file, "request_file": request_file,
+                                        "updated": plans[table].updated})
+
+
+def _merge_plan(previous: "Previous", plans: dict[str, TablePlan]):
+    """What the newest snapshot keeps beside the new parts: tables not fetched now whole, and of
+    the fetched tables the years not fetched now (``fetch --years 2025`` adds a year)."""
+    if previous.path is None or not previous.manifest:
+        return None
+    from .merge import plan_merge, slot
+    new_years: dict[str, set[int]] = {}
+    for table, plan in plans.items():
+        for req in plan.requests:
+            tid = next(v["values"] for v in req.body["variables"] if v["code"].upper() == "TID")
+            new_years.setdefault(slot(table), set()).update(int(str(t)[:4]) for t in tid)
+    return plan_merge(previous.path, previous.manifest, new_years, new_tableinfo=set(plans))
 
 
 def _validate(folder: Path):
@@ -345,13 +376,17 @@ def run_fetch(data_dir: Path | str, years: tuple[int, int | None] = (2007, None)
         if own_client:
             client.close()
     created = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    merged = _merge_plan(previous, plans)
     try:
         with SnapshotWriter(data_dir, snapshot_name(now), source="fetch", created=created,
                             validate=_validate) as w:
             w.manifest["years"] = [years[0], years[1]]
             if skipped:
                 w.manifest["skipped"] = skipped
-            _write(w, plans, got)
+            if merged is not None and (merged.kept or merged.merged):
+                w.manifest["kept_from"] = {"snapshot": merged.snapshot.name, "tables": merged.kept,
+                                           "years": {t: sorted(y) for t, y in merged.merged.items()}}
+            _write(w, plans, got, merged)
     except FetchValidationError as e:
         raise FetchValidationError(
             f"de hentede data består ikke kontrollen, så intet snapshot er gemt: {e}. De "
@@ -364,6 +399,10 @@ def run_fetch(data_dir: Path | str, years: tuple[int, int | None] = (2007, None)
         "afbrudt kørsel")
     for table, why in skipped.items():
         out(f"Udeladt (valgfri tabel): {table} – {why}")
+    if merged is not None and (merged.kept or merged.merged):
+        from .merge import years_text
+        kept = [*merged.kept, *(f"{t} {years_text(y)}" for t, y in sorted(merged.merged.items()))]
+        out(f"Beholdt fra {merged.snapshot.name}: {', '.join(kept)}")
     report_changes(previous.path, w.final, out, w.validated)
     return w.final
 

@@ -40,7 +40,9 @@ from .exports import ParsedExport, parse_export
 from . import limits
 from .load import load_snapshot
 from .parse import ACCOUNT_TABLES, DEFLATOR_TABLES, POPULATION_TABLES
-from .snapshot import SnapshotWriter, latest_snapshot, read_bytes, read_manifest, snapshots_root
+from .merge import (INDEX_SLOT, Merged, check_compatible, check_no_gap, old_rows, plan_merge, slot,
+                    year_lines, years_text)
+from .snapshot import SnapshotWriter, latest_snapshot, read_manifest, snapshots_root
 
 ACCOUNTS, POPULATION, INDEX = "regnskab", "befolkning", "prisindeks"
 PART_KIND = {ACCOUNTS: "export", POPULATION: "population-export", INDEX: "index-export"}
@@ -53,13 +55,6 @@ POPULATION_TEXT = {"FOLK1A": "Folketal den 1. i kvartalet (K1 = 1. januar)",
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def slot(table: str) -> str:
-    """What a table fills in a snapshot: its own place, except that every price index (NAN1,
-    PRIS8, PL) fills the one price-index place (two indexes are never combined)."""
-    t = table.upper()
-    return INDEX if t in (*DEFLATOR_TABLES, *price_export.INDEX_TABLES) else t
 
 
 @dataclass
@@ -84,6 +79,17 @@ class Imported:
     @property
     def unit(self) -> str | None:
         return self.accounts.parsed.report.unit if self.accounts else None
+
+    def rows(self) -> pd.DataFrame:
+        """Every row the file holds (accounts: kommuner and aggregates together)."""
+        if self.accounts is not None:
+            p = self.accounts.parsed
+            return pd.concat([p.accounts, p.aggregates], ignore_index=True)
+        return (self.population or self.index).frame
+
+    @property
+    def years(self) -> set[int]:
+        return {int(y) for y in self.rows()["aar"].unique()}
 
     def part(self, rel: str) -> dict:
         options = {"name": self.name, **self.options}
@@ -265,51 +271,46 @@ def check_index(items: list[Imported]) -> None:
 
 # -- the snapshot ----------------------------------------------------------------------------------
 
-@dataclass
-class Kept:
-    """What a single-file import keeps from the newest snapshot."""
-
-    snapshot: Path
-    parts: list[dict]
-    files: list[tuple[str, bytes]]
-    tables: dict[str, dict]
-    kept: list[str]
-    replaced: list[str]
-
-
-def keep_from_latest(data_dir: Path, new_tables: set[str]) -> Kept | None:
-    """The newest snapshot's parts for every table whose place the new files do not fill."""
+def merge_with_latest(data_dir: Path, items: list[Imported], *, replace: bool = False
+                      ) -> tuple[Merged | None, list[str]]:
+    """What the new snapshot keeps from the newest one (:mod:`merge`): other tables whole, and the
+    same tables' years the files do not hold (``replace``: none of the same tables). Returns it
+    with the summary lines per table and year ("tilføjet", "erstattet (…)", "uændret"); refuses
+    files that contradict the snapshot (another unit, other functions, another price index)."""
     prev = latest_snapshot(data_dir)
     if prev is None:
-        return None
+        return None, []
     manifest = read_manifest(prev, verify=True)
-    new_slots = {slot(t) for t in new_tables}
-    parts, files, kept, replaced = [], [], [], []
-    for part in manifest["parts"]:
-        table = str(part.get("table", ""))
-        if slot(table) in new_slots:
-            replaced.append(table)
-            continue
-        parts.append(part)
-        kept.append(table)
-        for key in ("file", "request_file"):
-            if rel := part.get(key):
-                files.append((rel, read_bytes(prev, rel, manifest=manifest)))
-    tables = {t: info for t, info in manifest.get("tables", {}).items() if t in kept}
-    return Kept(prev, parts, files, tables, sorted(set(kept)), sorted(set(replaced)))
+    new_years: dict[str, set[int]] = {}
+    for i in items:
+        new_years.setdefault(slot(i.table), set()).update(i.years)
+    merged = plan_merge(prev, manifest, new_years, replace=replace)
+    olds = old_rows(prev, manifest, merged.old_parts)
+    lines: list[str] = []
+    for i in items:
+        same_place = {t: r for t, r in olds.items() if slot(t) == slot(i.table)}
+        if not replace and same_place:
+            old = same_place.get(i.table, pd.concat(list(same_place.values()), ignore_index=True))
+            check_compatible(i.table, i.kind, old, i.rows(), i.name, set(same_place))
+        lines.extend(year_lines(i.table, i.kind, olds.get(i.table), i.rows()))
+    if not replace and any(slot(t) == INDEX_SLOT for t in merged.merged):
+        kept_years = {y for t, ys in merged.merged.items() if slot(t) == INDEX_SLOT for y in ys}
+        check_no_gap(kept_years | new_years.get(INDEX_SLOT, set()), "prisindekset")
+    _check_kept_units(items, merged)
+    return merged, lines
 
 
-def _check_kept_units(items: list[Imported], kept: Kept) -> None:
+def _check_kept_units(items: list[Imported], merged: Merged) -> None:
     acc = [i for i in items if i.kind == ACCOUNTS]
-    kept_acc = sorted(t for t in kept.kept if t in ACCOUNT_TABLES)
+    kept_acc = sorted(t for t in merged.kept if t in ACCOUNT_TABLES)
     if not acc or not kept_acc:
         return
-    prev_unit = load_snapshot(kept.snapshot).meta.get("unit")
+    prev_unit = load_snapshot(merged.snapshot).meta.get("unit")
     new = acc[0]
     if prev_unit and prev_unit != new.unit:
         raise MixedUnitsError(
             f"{new.name}, række {unit_row(new, new.unit)}: {_unit_label(new.unit)} kan ikke blandes "
-            f"med {_unit_label(prev_unit)} ({', '.join(kept_acc)} i snapshot {kept.snapshot.name}) – "
+            f"med {_unit_label(prev_unit)} ({', '.join(kept_acc)} i snapshot {merged.snapshot.name}) – "
             "importér alle regnskabsfilerne samlet i én kommando, eller brug --alone")
 
 
@@ -348,9 +349,12 @@ def _place(items: list[Imported], taken: set[str]) -> list[str]:
 
 def run_import(data_dir: Path | str, files: Iterable[Path | str], table: str | None = None,
                out: Callable[[str], None] = print, *, now: Callable[[], datetime] = _utcnow,
-               alone: bool = False) -> Path:
-    """Parse every file, check them together, stage and load the new snapshot, then publish it
-    as ``<UTC stamp>_import``; returns its folder."""
+               alone: bool = False, replace: bool = False) -> Path:
+    """Parse every file, check them together and against the newest snapshot, stage and load the
+    new snapshot, then publish it as ``<UTC stamp>_import``; returns its folder.
+
+    The new snapshot keeps the newest one's other tables whole and, of the same tables, every
+    year the files do not hold (``replace``: nothing of the same tables; ``alone``: nothing)."""
     data_dir = Path(data_dir)
     files = [Path(f) for f in files]
     if not files:
@@ -359,28 +363,34 @@ def run_import(data_dir: Path | str, files: Iterable[Path | str], table: str | N
     check_units(items)
     check_overlaps(items)
     check_index(items)
-    kept = None if alone or len(items) > 1 else keep_from_latest(data_dir, {i.table for i in items})
-    if kept is not None:
-        _check_kept_units(items, kept)
+    merged, changes = (None, []) if alone else merge_with_latest(data_dir, items, replace=replace)
     stamp = now().astimezone(timezone.utc)
     name = _free_name(data_dir, stamp.strftime("%Y-%m-%dT%H%M%SZ") + "_import")
     created = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    taken = {rel for rel, _ in kept.files} if kept else set()
+    taken = {rel for rel, _ in merged.files} if merged else set()
     rels = _place(items, taken)
-    all_files = [*(kept.files if kept else []), *((r, i.data) for r, i in zip(rels, items))]
-    parts = [*(kept.parts if kept else []), *(i.part(r) for r, i in zip(rels, items))]
-    tables = dict(kept.tables) if kept else {}
+    all_files = [*(merged.files if merged else []), *((r, i.data) for r, i in zip(rels, items))]
+    parts = [*(merged.parts if merged else []), *(i.part(r) for r, i in zip(rels, items))]
+    tables = dict(merged.tables) if merged else {}
     for i in items:
         tables.setdefault(i.table, i.table_info())
-    extra = {"kept_from": {"snapshot": kept.snapshot.name, "tables": kept.kept}} if kept else {}
+    extra = {}
+    if merged is not None:
+        extra["kept_from"] = {"snapshot": merged.snapshot.name, "tables": merged.kept}
+        if merged.merged:
+            extra["kept_from"]["years"] = {t: sorted(ys) for t, ys in merged.merged.items()}
     with tempfile.TemporaryDirectory(prefix="trappe-import-") as tmp:
         staged = _write(Path(tmp), name, created, all_files, parts, tables, extra)
         ds = load_snapshot(staged)  # exactly what the build will read; any error -> nothing published
     final = _write(data_dir, name, created, all_files, parts, tables, extra)
     for i in items:
         out(f"{i.name}: {i.summary}")
-    if kept is not None:
-        out(_kept_line(kept))
+    if merged is not None:
+        out(_kept_line(merged, replace))
+    for line in changes:
+        out(line)
+    if merged is not None and changes and all(c.endswith(": uændret") for c in changes):
+        out(f"Ingen tal er ændret: filerne giver de samme tal som snapshot {merged.snapshot.name}")
     out(coverage_line(ds.meta["coverage"], ds.meta.get("unit"), ds))
     for line in coverage_warnings(ds):
         out(line)
@@ -388,12 +398,15 @@ def run_import(data_dir: Path | str, files: Iterable[Path | str], table: str | N
     return final
 
 
-def _kept_line(kept: Kept) -> str:
-    line = (f"Én fil alene: det nye snapshot beholder {', '.join(kept.kept) or 'ingen andre tabeller'} "
-            f"fra det nyeste snapshot {kept.snapshot.name} (uændret)")
-    if kept.replaced:
-        line += f"; {', '.join(kept.replaced)} derfra er erstattet af den nye fil"
-    return line + " (med --alone får snapshottet kun den nye fil)"
+def _kept_line(merged: Merged, replace: bool = False) -> str:
+    line = (f"Det nye snapshot beholder {', '.join(merged.kept) or 'ingen andre tabeller'} fra det "
+            f"nyeste snapshot {merged.snapshot.name} (uændret)")
+    for t, ys in sorted(merged.merged.items()):
+        line += f"; {t} {years_text(ys)} beholdes ved siden af de nye år"
+    if merged.replaced:
+        line += (f"; {', '.join(merged.replaced)} derfra er erstattet af den nye fil"
+                 + (" (--erstat)" if replace else ""))
+    return line + " (med --alone får snapshottet kun de nye filer)"
 
 
 def coverage_line(cov: dict, unit: str | None, ds: Dataset | None = None) -> str:
@@ -409,25 +422,13 @@ def coverage_line(cov: dict, unit: str | None, ds: Dataset | None = None) -> str
     return line
 
 
-def _years_text(years) -> str:
-    """{2019, 2021, 2022, 2023} -> "2019, 2021–2023"."""
-    ys = sorted(int(y) for y in years)
-    runs: list[list[int]] = []
-    for y in ys:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
-
-
 def coverage_warnings(ds: Dataset) -> list[str]:
     """Years with accounts but no population or price index (shown as – in the workbook)."""
     years = set(ds.meta["coverage"]["years"])
     out = []
     if len(ds.population) and (gap := years - set(int(y) for y in ds.population["aar"])):
-        out.append(f"Bemærk: befolkningstal mangler for {_years_text(gap)} – "
+        out.append(f"Bemærk: befolkningstal mangler for {years_text(gap)} – "
                    "kr. pr. 0–17-/0–22-årig vises som – for de år")
     if len(ds.deflator) and (gap := years - set(int(y) for y in ds.deflator["aar"])):
-        out.append(f"Bemærk: prisindekset mangler {_years_text(gap)} – faste priser vises som – for de år")
+        out.append(f"Bemærk: prisindekset mangler {years_text(gap)} – faste priser vises som – for de år")
     return out

@@ -98,6 +98,31 @@ class _Collected:
     def note(self, report: parse.ParseReport) -> None:
         self.notes.extend(n for n in report.notes if n not in self.notes)
 
+    def _lists(self) -> list[list[pd.DataFrame]]:
+        return [*self.accounts.values(), *self.aggregates.values(), self.population, self.deflator]
+
+    def mark(self) -> dict[int, int]:
+        """Where each list of frames ends now (for :meth:`drop_years`)."""
+        return {id(lst): len(lst) for lst in self._lists()}
+
+    def drop_years(self, since: dict[int, int], years: list[int]) -> None:
+        """Leave ``years`` out of every frame added after ``since`` (a part's ``skip_years``)."""
+        for lst in self._lists():
+            for i in range(since.get(id(lst), 0), len(lst)):
+                lst[i] = lst[i][~lst[i]["aar"].isin(years)].reset_index(drop=True)
+
+    def frames(self) -> tuple[str, pd.DataFrame]:
+        """(kind, rows) of what was collected: "regnskab" (kommuner and aggregates together),
+        "befolkning" or "prisindeks"."""
+        acc = [f for lst in (*self.accounts.values(), *self.aggregates.values()) for f in lst if len(f)]
+        if acc or self.accounts:
+            return "regnskab", pd.concat(acc, ignore_index=True) if acc else frames.empty_accounts()
+        if self.population:
+            return "befolkning", pd.concat(self.population, ignore_index=True)
+        if self.deflator:
+            return "prisindeks", pd.concat(self.deflator, ignore_index=True)
+        return "", pd.DataFrame()
+
 
 def _request(path: Path, part: dict, manifest: dict) -> dict | None:
     """The data request a fetched part answers (stored beside it), or None for older snapshots."""
@@ -180,23 +205,55 @@ READERS = {"statbank": _statbank, "tableinfo": _tableinfo, "export": _export,
            "population-export": _population_export, "index-export": _index_export}
 
 
+def skip_years(part: dict) -> list[int]:
+    """A part's ``skip_years``: years a later part of the same table replaces (the yearly merge
+    keeps a file's other years without rewriting its bytes)."""
+    years = part.get("skip_years", [])
+    if not isinstance(years, list) or not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
+        raise SnapshotError(f"delen {part.get('file')!r} i manifest.json har ugyldige 'skip_years' {years!r}")
+    return years
+
+
+def _read_part(path: Path, manifest: dict, part: dict, c: _Collected) -> None:
+    reader = READERS.get(part.get("kind"))
+    if reader is None:
+        raise SnapshotError(f"{path}: ukendt del-type {part.get('kind')!r} i manifest.json")
+    if not isinstance(part.get("table"), str) or not isinstance(part.get("options") or {}, dict):
+        raise SnapshotError(f"{path}: delen {part['file']!r} i manifest.json mangler 'table' "
+                            "eller har ugyldige 'options'")
+    skip = skip_years(part)
+    body = read_bytes(path, part["file"], manifest=manifest)
+    since = c.mark()
+    if reader is _statbank:
+        reader(part, body, c, _request(path, part, manifest))
+    else:
+        reader(part, body, c)
+    if skip:
+        c.drop_years(since, skip)
+
+
+def part_rows(path: Path | str, manifest: dict, part: dict) -> tuple[str, pd.DataFrame]:
+    """One part of a snapshot read alone, as the loader reads it (its table's tableinfo first, so
+    omitted BULK rows are put back; its ``skip_years`` left out): (kind, rows) as
+    :meth:`_Collected.frames` gives them. For the yearly merge, which compares a new file's years
+    with the same table's years in the newest snapshot."""
+    path = Path(path)
+    c = _Collected()
+    if part.get("kind") == "statbank":
+        for p in manifest["parts"]:
+            if p.get("kind") == "tableinfo" and p.get("table") == part.get("table"):
+                _read_part(path, manifest, p, c)
+    _read_part(path, manifest, part, c)
+    return c.frames()
+
+
 def load_snapshot(path: Path | str) -> Dataset:
     """Verify the manifest's checksums, re-parse every part, combine, and describe the result."""
     path = Path(path)
     manifest = read_manifest(path, verify=True)
     c = _Collected()
     for part in manifest.get("parts", []):
-        reader = READERS.get(part.get("kind"))
-        if reader is None:
-            raise SnapshotError(f"{path}: ukendt del-type {part.get('kind')!r} i manifest.json")
-        if not isinstance(part.get("table"), str) or not isinstance(part.get("options") or {}, dict):
-            raise SnapshotError(f"{path}: delen {part['file']!r} i manifest.json mangler 'table' "
-                                "eller har ugyldige 'options'")
-        body = read_bytes(path, part["file"], manifest=manifest)
-        if reader is _statbank:
-            reader(part, body, c, _request(path, part, manifest))
-        else:
-            reader(part, body, c)
+        _read_part(path, manifest, part, c)
     what = f"snapshot {path.name}"
     accounts = prefer_groupings({t: combine_accounts(fs, what) for t, fs in c.accounts.items()},
                                 what, c.notes)

@@ -133,8 +133,27 @@ def text_sheets(wb, fmt, data: BookData) -> None:
     rw.set_column(0, 0, TEXT_WIDTH)
     r = text.write_lines(rw, fmt, text.render("rettelser", built=str(ctx["created"])[:10], **{
         k: v for k, v in ctx.items() if k in ("snapshot", "key_version")}), width=TEXT_WIDTH)
-    text.text_page(rw, TEXT_WIDTH, r)
+    last_col = 0
+    if (changed := meta.get("aendringer")) is not None:
+        r, last_col = _changes(rw, fmt, changed, r + 1)
+    text.text_page(rw, TEXT_WIDTH, r, last_col)
     rw.protect("")
+
+
+def _changes(ws, fmt, changed, row: int) -> tuple[int, int]:
+    """"Ændringer" on Rettelser: the summary lines, then every revised figure (largest first) as
+    the Table Aendringer. Returns the next free row and the last column used."""
+    ws.write_string(row, 0, f"Ændringer i forhold til snapshot {changed.mod}", fmt["h2"])
+    r = row + 1
+    for line in changed.lines or ["Ingen ændringer i regnskabstallene."]:
+        ws.write_string(r, 0, line + ("" if line.endswith(".") else "."))
+        r += 1
+    if not len(changed.table):
+        return r, 0
+    ws.write_string(r, 0, "Alle reviderede tal (gammel → ny), største ændring først:", fmt["note"])
+    pos = write_table(ws, changed.table.reset_index(drop=True), "Aendringer", fmt, first_row=r + 1)
+    ws.set_column(0, 0, TEXT_WIDTH)
+    return pos[2] + 1, pos[3]
 
 
 def forside(ws, fmt, data: BookData) -> None:
