@@ -109,12 +109,16 @@ def assert_refused(argv, pattern, data_dir: Path, capsys, *, also_unchanged: tup
     return lines[0]
 
 
-def xlsx(rows: list[tuple[int, int, list]]) -> bytes:
+def xlsx(rows: list[tuple[int, int, list]], formula: tuple | None = None) -> bytes:
+    """An XLSX with ``rows``; ``formula`` = (row, col, text, cached result) adds a formula cell
+    whose stored result is ``cached`` (as a tool that does not calculate writes it)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet()
     for r, c, values in rows:
         ws.write_row(r, c, values)
+    if formula:
+        ws.write_formula(*formula[:3], None, formula[3])
     wb.close()
     return buf.getvalue()
 
@@ -247,6 +251,15 @@ BAD_FILES = [
      r"linje 2: '1.234' kan betyde både 1234 .* og 1.234"),
     ("population-export", "2019.csv",
      lambda R: "Område;Køn;Alder;Tid;Indhold\r\nKøbenhavn;I alt;7 år;2019K1;6000\r\n", r"kun én alder \(7 år\)"),
+    # issue: numbers read wrong, silently
+    ("own-index-three-decimals", "pl.csv", lambda R: "år;indeks\r\n2007;100\r\n2008;101.750\r\n",
+     r"pl.csv: indeks, række 3: '101.750' kan betyde både 101750 .* og 101.75"),
+    ("xlsx-formula-without-cached-result", "2019.xlsx",
+     lambda R: xlsx([(0, 0, HEADER), (1, 0, ROW)], formula=(1, 5, "=700+24", 0)),
+     r"2019.xlsx: cellen F2 \(sheet1.xml\) indeholder en formel"),
+    ("nan1-zero-chained-value", "nan1.csv",
+     lambda R: "TRANSAKT;PRISENHED;TID;INDHOLD\r\nP3S13D;V_M;2019;812,5\r\nP3S13D;LAN_M;2019;0\r\n",
+     r"nan1.csv, række \d: prisindekset for 2019 kan ikke beregnes \(inf\)"),
 ]
 
 
@@ -382,6 +395,7 @@ BAD_SNAPSHOTS = [
     ("part-without-file", lambda d, m: m["parts"][0].pop("file"), r"en del uden filnavn"),
     ("bad-options", lambda d, m: m["parts"][0]["options"].update(year="toogtyve"), r"ugyldige 'options'"),
     ("unknown-kind", lambda d, m: m["parts"][0].update(kind="macro"), r"ukendt del-type 'macro'"),
+    ("name-with-dotdot", lambda d, m: m.update(name="../../evil"), r"snapshot-navnet '../../evil' er ikke et mappenavn"),
 ]
 
 
@@ -399,6 +413,113 @@ def test_manifest_that_is_not_json_is_refused(data_dir, tmp_path, capsys):
     (dst / "manifest.json").write_text("{oops", encoding="utf-8")
     assert_refused(["build", "--data-dir", data_dir, "--out", tmp_path / "m.xlsx"], r"ikke gyldig JSON",
                    data_dir, capsys)
+
+
+# -- the last silent distortions (a cut export, limits on built workbooks, full disk, boundaries) --
+
+def test_an_export_cut_inside_the_first_block_imports_and_says_which_kommuner_are_missing(real, tmp_path, capsys):
+    """A real export cut at a line break after 25 kommuner looks like a deliberate selection, so it
+    is not refused — but the summary and the workbook say plainly what is missing."""
+    lines = (real / "2019.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = tmp_path / "in" / "2019.csv"
+    cut.parent.mkdir()
+    cut.write_text("".join(lines[:26]), encoding="utf-8")       # Hele landet + 25 kommuner
+    data = tmp_path / "data"
+    code, out, err = run_main(["import", cut, "--data-dir", data], capsys)
+    assert code == 0, err
+    assert "Bemærk: Regnskabet for 2019 dækker 25 af de 98 kommuner; 73 mangler: " in out
+    code, out, err = run_main(["build", "--data-dir", data, "--out", tmp_path / "b.xlsx"], capsys)
+    assert code == 0, err
+    import openpyxl
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx", read_only=True)
+    om = " ".join(str(c) for r in wb["Om data"].iter_rows(values_only=True) for c in r if c)
+    assert "Regnskabet for 2019 dækker 25 af de 98 kommuner; 73 mangler" in om
+
+
+def _with_stray_cell(src: bytes, ref: str) -> bytes:
+    """``src`` (a built workbook) with one extra cell ``ref`` on TrinData's sheet (a stray entry)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet4.xml":
+                row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                data = data.replace(b"</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v></c></row>'
+                                    f"</sheetData>".encode())
+            z.writestr(item, data)
+    return out.getvalue()
+
+
+def test_the_functions_read_a_workbook_under_the_same_limits(reference_workbook, tmp_path):
+    """Before: one stray cell far out made TRAPPE_STEP allocate gigabytes; a deflate bomb too."""
+    from trappe_xl import udf
+    stray = tmp_path / "stray.xlsx"
+    stray.write_bytes(_with_stray_cell(reference_workbook, "BXY200001"))
+    try:
+        udf.use_workbook(str(stray))
+        answer = udf.TRAPPE_STEP("København", 2020, "2-3")
+        assert isinstance(answer, str) and answer.startswith("#TRAPPE:") and "grænsen" in answer, answer
+        b = tmp_path / "bomb.xlsx"
+        b.write_bytes(bomb(1100 * 2**20))
+        udf.use_workbook(str(b))
+        answer = udf.TRAPPE_STEP("København", 2020, "2-3")
+        assert isinstance(answer, str) and "udpakket fylder den" in answer, answer
+    finally:
+        udf.use_workbook(None)
+    ok = tmp_path / "ok.xlsx"
+    ok.write_bytes(reference_workbook)
+    udf.use_workbook(str(ok))
+    try:
+        assert isinstance(udf.TRAPPE_STEP("København", 2020, "2-3"), float)
+    finally:
+        udf.use_workbook(None)
+
+
+def test_check_refuses_a_workbook_naming_a_snapshot_outside_the_data_dir(reference_workbook, tmp_path, capsys):
+    evil = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(reference_workbook)) as zin, zipfile.ZipFile(evil, "w") as z:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "docProps/custom.xml":
+                data = data.replace(SHIPPED_NAME.encode(), b"../../outside")
+            z.writestr(item, data)
+    wb = tmp_path / "evil.xlsx"
+    wb.write_bytes(evil.getvalue())
+    code, out, err = run_main(["check", wb, "--data-dir", SHIPPED], capsys)
+    assert code == 2 and "check OK" not in out
+    assert "nævner snapshottet '../../outside', som ikke er et mappenavn" in err
+
+
+def test_a_full_disk_while_building_is_one_danish_line(tmp_path, capsys, monkeypatch):
+    """Before: "uventet fejl (FileCreateError: [Errno 28] …) – meld fejlen", exit 3."""
+    import errno
+    from xlsxwriter.exceptions import FileCreateError
+    from trappe_xl import pipeline
+
+    def full(*a, **kw):
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+    monkeypatch.setattr(pipeline, "write_workbook", full)
+    code, out, err = run_main(["build", "--data-dir", SHIPPED, "--out", tmp_path / "m.xlsx"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("fejl (OutputError): kan ikke skrive projektmappen") and "disken er fuld" in err
+    assert not (tmp_path / "m.xlsx").exists() and leftovers(tmp_path) == []
+
+
+def test_import_stages_inside_the_data_dir_not_in_the_system_temp(data_dir, tmp_path, monkeypatch):
+    """Before: a killed import left /tmp/trappe-import-XXXX (28 MB each) that nothing removed."""
+    import tempfile
+    from trappe_xl.sources import imports
+    system_tmp = tmp_path / "systmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    staged = []
+    real_load = imports.load_snapshot
+    monkeypatch.setattr(imports, "load_snapshot", lambda p: staged.append(Path(p)) or real_load(p))
+    f = SHIPPED / "snapshots" / SHIPPED_NAME / "import" / "2016.csv"
+    imports.run_import(data_dir, [f], out=lambda s: None)
+    stage = staged[-1]
+    assert stage.is_relative_to(data_dir / "snapshots") and stage.relative_to(data_dir / "snapshots").parts[0].startswith(".tmp-")
+    assert list(system_tmp.iterdir()) == [] and leftovers(data_dir / "snapshots") == []
 
 
 # -- 3. bad output paths ---------------------------------------------------------------------------

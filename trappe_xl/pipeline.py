@@ -25,12 +25,13 @@ from typing import Callable, Iterator
 from xml.etree import ElementTree
 
 import pandas as pd
+from xlsxwriter.exceptions import FileCreateError
 
 from . import model
 from .dataset import Dataset
-from .model.apply import UKENDT_ATTR, UKENDT_COLUMNS, unknown_code_lines
 from .errors import OutputError, SnapshotError, TrappeError, describe_oserror
 from .key import Key, load_key
+from .model.apply import UKENDT_ATTR, UKENDT_COLUMNS, unknown_code_lines
 from .reference import HELE_LANDET
 from .workbook import layout
 from .workbook.bookdata import BookData, trindata
@@ -103,7 +104,12 @@ def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | 
         _compare(data, ds, data_dir, out, compare_with, say)
         if tmp is None:
             tmp = stack.enter_context(_output(out, say))
-        write_workbook(data, selection or Selection(), tmp, lambdas=lambdas)
+        try:
+            write_workbook(data, selection or Selection(), tmp, lambdas=lambdas)
+        except FileCreateError as e:       # XlsxWriter wraps the OSError (a full disk, say)
+            inner = e.args[0] if e.args and isinstance(e.args[0], OSError) else None
+            raise OutputError(f"kan ikke skrive projektmappen {out}: "
+                              f"{describe_oserror(inner) if inner else e}") from None
     say(f"skrevet: {out}")        # only after the rename of this run's own file succeeded
     return out
 
@@ -113,12 +119,12 @@ def previous_snapshot(data_dir: Path | str, out: Path, compare_with: Path | str 
     """The snapshot to compare the build with, and where it came from: ``compare_with`` (a
     snapshot folder, or a snapshot's name in ``data_dir``), else the snapshot the previous
     workbook names — ``out`` if it exists, else the newest workbook beside it that names one."""
-    from .sources.snapshot import snapshots_root
+    from .sources.snapshot import plain_name, snapshots_root
     root = snapshots_root(data_dir)
     if compare_with is not None:
         p = Path(compare_with)
         p = p if p.is_dir() else root / str(compare_with)
-        if not p.is_dir() or not _plain_name(p.name):
+        if not p.is_dir() or not plain_name(p.name):
             raise SnapshotError(f"--sammenlign-med {compare_with}: intet snapshot af det navn i {root}")
         return p, f"--sammenlign-med {p.name}"
     folder = out.parent if out.parent.is_dir() else None
@@ -128,13 +134,9 @@ def previous_snapshot(data_dir: Path | str, out: Path, compare_with: Path | str 
             name = workbook_snapshot(wb)
         except TrappeError:
             continue
-        if name and _plain_name(name) and (root / name).is_dir():
+        if name and plain_name(name) and (root / name).is_dir():
             return root / name, f"projektmappen {wb.name}"
     return None, ""
-
-
-def _plain_name(name: str) -> bool:
-    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
 
 
 def _mtime(p: Path) -> float:
@@ -336,14 +338,19 @@ def check(workbook: Path | str, data_dir: Path | str, snapshot: Path | str | Non
     choices its input cells hold) with the model of the snapshot the workbook names: found in
     ``data_dir`` by name, or ``snapshot`` if given (which must then be that snapshot)."""
     import openpyxl
+    from .sources import limits
     workbook = Path(workbook)
     _check_workbook_path(workbook)
+    limits.check_xlsx(limits.check_file(workbook, limits.WORKBOOK), workbook.name, limits.WORKBOOK)
     named = workbook_snapshot(workbook)
     if snapshot is None:
         if not named:
             raise SnapshotError(f"projektmappen {workbook} nævner ikke, hvilket snapshot den er "
                                 "bygget af; angiv det med --snapshot MAPPE")
-        from .sources.snapshot import snapshots_root
+        from .sources.snapshot import plain_name, snapshots_root
+        if not plain_name(named):
+            raise SnapshotError(f"projektmappen {workbook} nævner snapshottet {named!r}, som ikke er et "
+                                f"mappenavn i {snapshots_root(data_dir)}; angiv det med --snapshot MAPPE")
         snapshot = snapshots_root(data_dir) / named
         try:
             ds = load_dataset(data_dir, snapshot)

@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import ParseError, UnknownAreaError
 from . import labels
 from .exports import read_table
-from .parse import area_kind, to_numbers
+from .parse import DANISH, area_kind, to_numbers
 
 VALUE = "INDHOLD"
 ROW = "_row"
@@ -96,12 +96,16 @@ def mentions(grid: Grid, tables: tuple[str, ...], words: tuple[str, ...] = ()) -
 
 # -- numbers: the one call site --------------------------------------------------------------------
 
-def numbers(values: pd.Series, rows: pd.Series, name: str, what: str) -> pd.Series:
+def numbers(values: pd.Series, rows: pd.Series, name: str, what: str, *,
+            hint: str | None = DANISH) -> pd.Series:
     """Text -> float by parse.to_numbers (DST's '..'/'.' missing, '-' nul, decimal comma); a cell
-    that is not a number is named with its row. Every export reader here parses figures through
-    this function only."""
+    that is not a number is named with its row. ``hint``: the convention when no value decides
+    (Danish for Statistikbanken's exports; None where nothing in the file says it, so a value
+    that reads two ways is refused). Every export reader here parses figures through this
+    function only."""
     try:
-        return to_numbers(values, f"{name}: {what}")
+        return to_numbers(pd.Series(list(values), index=[f"række {r}" for r in rows], dtype=object),
+                          f"{name}: {what}", hint=hint).set_axis(values.index)
     except ParseError:
         for v, r in zip(values, rows):
             if not is_number(str(v)):

@@ -23,7 +23,6 @@ the newest good one stays as it was whatever happens.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,11 +37,11 @@ from . import exportgrid as eg
 from . import labels, population_export, price_export
 from .exports import ParsedExport, parse_export
 from . import limits
-from .load import load_snapshot
+from .load import coverage_gaps, load_snapshot
 from .parse import ACCOUNT_TABLES, DEFLATOR_TABLES, POPULATION_TABLES
 from .merge import (INDEX_SLOT, Merged, check_compatible, check_no_gap, old_rows, plan_merge, slot,
                     year_lines, years_text)
-from .snapshot import SnapshotWriter, latest_snapshot, read_manifest, snapshots_root
+from .snapshot import SnapshotWriter, latest_snapshot, read_manifest, snapshots_root, staging_area
 
 ACCOUNTS, POPULATION, INDEX = "regnskab", "befolkning", "prisindeks"
 PART_KIND = {ACCOUNTS: "export", POPULATION: "population-export", INDEX: "index-export"}
@@ -379,8 +378,8 @@ def run_import(data_dir: Path | str, files: Iterable[Path | str], table: str | N
         extra["kept_from"] = {"snapshot": merged.snapshot.name, "tables": merged.kept}
         if merged.merged:
             extra["kept_from"]["years"] = {t: sorted(ys) for t, ys in merged.merged.items()}
-    with tempfile.TemporaryDirectory(prefix="trappe-import-") as tmp:
-        staged = _write(Path(tmp), name, created, all_files, parts, tables, extra)
+    with staging_area(data_dir) as tmp:      # inside data/, removed by the next run if killed
+        staged = _write(tmp, name, created, all_files, parts, tables, extra)
         ds = load_snapshot(staged)  # exactly what the build will read; any error -> nothing published
     final = _write(data_dir, name, created, all_files, parts, tables, extra)
     for i in items:
@@ -425,7 +424,7 @@ def coverage_line(cov: dict, unit: str | None, ds: Dataset | None = None) -> str
 def coverage_warnings(ds: Dataset) -> list[str]:
     """Years with accounts but no population or price index (shown as – in the workbook)."""
     years = set(ds.meta["coverage"]["years"])
-    out = []
+    out = [f"Bemærk: {line}" for line in coverage_gaps(ds.meta["coverage"])]
     if len(ds.population) and (gap := years - set(int(y) for y in ds.population["aar"])):
         out.append(f"Bemærk: befolkningstal mangler for {years_text(gap)} – "
                    "kr. pr. 0–17-/0–22-årig vises som – for de år")

@@ -20,6 +20,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LimitError, ParseError
@@ -37,6 +38,36 @@ MAX_SHEET_COLUMNS = 1000
 #: fields of one CSV line
 MAX_FIELDS = 1000
 
+
+@dataclass(frozen=True)
+class Limits:
+    """The caps one kind of file is read under (checked before it is read)."""
+
+    file_bytes: int = MAX_FILE_BYTES
+    uncompressed: int = MAX_XLSX_UNCOMPRESSED
+    rows: int = MAX_SHEET_ROWS
+    columns: int = MAX_SHEET_COLUMNS
+    cells: int = MAX_CELLS
+    advice: str = "en eksport fra Statistikbanken er langt mindre; del den op, eller gem den som CSV"
+    #: cells holding a formula are read (only a built workbook has them: its cached results are
+    #: the model's values); in an export a formula's cached result may be stale or missing
+    formulas: bool = False
+
+    def shape(self) -> str:
+        return (f"{_n(self.rows)} rækker, {_n(self.columns)} kolonner og {_n(self.cells)} celler "
+                "regnet fra A1")
+
+
+#: an export to import
+IMPORT = Limits()
+#: a workbook the project built (read by the TRAPPE functions and ``check``): the full synthetic
+#: workbook (98 kommuner × 2007–2024 × every grouping) is 18 MB with about 293,000 rows × 15
+#: columns on its largest sheet (Regnskab), well inside these caps
+WORKBOOK = Limits(file_bytes=512 * MiB, uncompressed=1024 * MiB, columns=200, cells=40_000_000,
+                  formulas=True,
+                  advice="en projektmappe fra trappe-xl er langt mindre; byg den igen med "
+                         "'python build.py build'")
+
 _CHUNK = 1 * MiB
 
 
@@ -48,8 +79,9 @@ def refuse(what: str, found: str, limit: str, advice: str = "") -> LimitError:
     return LimitError(f"{what}: {found}; grænsen er {limit}{' – ' + advice if advice else ''}")
 
 
-def check_file(path: Path) -> bytes:
-    """The bytes of an input file after checking it is a regular file under MAX_FILE_BYTES."""
+def check_file(path: Path, limits: "Limits | None" = None) -> bytes:
+    """The bytes of an input file after checking it is a regular file under the size cap."""
+    cap = (limits or IMPORT).file_bytes
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -60,16 +92,16 @@ def check_file(path: Path) -> bytes:
         raise ParseError(f"{path}: er en mappe, ikke en fil")
     if not stat.S_ISREG(st.st_mode):
         raise ParseError(f"{path}: er ikke en almindelig fil (fx en enhed eller et rør)")
-    if st.st_size > MAX_FILE_BYTES:
-        raise refuse(str(path), f"filen fylder {_mb(st.st_size)}", _mb(MAX_FILE_BYTES),
+    if st.st_size > cap:
+        raise refuse(str(path), f"filen fylder {_mb(st.st_size)}", _mb(cap),
                      "del eksporten op, fx ét år pr. fil")
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(cap + 1)
     except OSError as e:
         raise ParseError(f"{path}: kan ikke læses ({e.strerror or e})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise refuse(str(path), "filen voksede under læsningen", _mb(MAX_FILE_BYTES))
+    if len(data) > cap:
+        raise refuse(str(path), "filen voksede under læsningen", _mb(cap))
     return data
 
 
@@ -79,10 +111,19 @@ def check_bytes(data: bytes, name: str) -> None:
                      "del eksporten op, fx ét år pr. fil")
 
 
-_TAG = re.compile(rb"""<(?:\w+:)?(?P<tag>row|c|dimension)\b(?P<attrs>[^>]*)>""")
+_TAG = re.compile(rb"""<(?:\w+:)?(?P<tag>row|c|dimension|f)\b(?P<attrs>[^>]*)>""")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{0,3})(\d{1,9})["']""")
 _REF_ATTR = re.compile(rb"""(?:^|\s)ref\s*=\s*["']([^"']*)["']""")
 _REF = re.compile(r"([A-Za-z]{1,3})(\d{1,9})$")
+
+
+def _col_letters(n: int) -> str:
+    """3 -> "C", 28 -> "AB" (0 -> "A": a cell before any position is known)."""
+    n, out = max(n, 1), ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _col_number(letters: bytes | str) -> int:
@@ -95,8 +136,11 @@ def _col_number(letters: bytes | str) -> int:
 class _SheetShape:
     """Streaming scan of one worksheet's XML: the extent from A1 of its cells and their number."""
 
-    def __init__(self, what: str):
+    def __init__(self, what: str, limits: Limits = IMPORT):
         self.what = what
+        self.limits = limits
+        #: the first cell holding a formula ("C5"), if any
+        self.formula_at: str | None = None
         self.rows = self.cols = self.cells = 0
         self._row = 0
         self._col = 0
@@ -108,6 +152,10 @@ class _SheetShape:
                 ref = _REF_ATTR.search(attrs)
                 if ref:
                     self._dimension(ref.group(1).decode("ascii", "replace"))
+                continue
+            if tag == b"f":
+                if self.formula_at is None:
+                    self.formula_at = f"{_col_letters(self._col)}{self._row or 1}"
                 continue
             r = _R_ATTR.search(attrs)
             if tag == b"row":
@@ -128,24 +176,23 @@ class _SheetShape:
         m = _REF.match(end)
         if m:
             rows, cols = int(m.group(2)), _col_number(m.group(1))
-            if rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS or rows * cols > MAX_CELLS:
+            L = self.limits
+            if rows > L.rows or cols > L.columns or rows * cols > L.cells:
                 raise refuse(self.what, f"arket siger selv, at det går til {end} ({_n(rows)} rækker × "
-                             f"{_n(cols)} kolonner)", _SHAPE_LIMIT, _SHAPE_ADVICE)
+                             f"{_n(cols)} kolonner)", L.shape(), L.advice)
 
     def _check(self) -> None:
-        if (self.rows > MAX_SHEET_ROWS or self.cols > MAX_SHEET_COLUMNS
-                or self.rows * self.cols > MAX_CELLS or self.cells > MAX_CELLS):
+        L = self.limits
+        if (self.rows > L.rows or self.cols > L.columns
+                or self.rows * self.cols > L.cells or self.cells > L.cells):
             raise refuse(self.what, f"arket går mindst til række {_n(self.rows)}, kolonne "
-                         f"{_n(self.cols)} ({_n(self.cells)} celler)", _SHAPE_LIMIT, _SHAPE_ADVICE)
+                         f"{_n(self.cols)} ({_n(self.cells)} celler)", L.shape(), L.advice)
 
 
 def _n(x: int) -> str:
     return f"{x:,}".replace(",", ".")
 
 
-_SHAPE_LIMIT = (f"{_n(MAX_SHEET_ROWS)} rækker, {_n(MAX_SHEET_COLUMNS)} kolonner og {_n(MAX_CELLS)} "
-                "celler regnet fra A1")
-_SHAPE_ADVICE = "en eksport fra Statistikbanken er langt mindre; del den op, eller gem den som CSV"
 
 
 def _member_chunks(data: bytes, m: zipfile.ZipInfo, name: str):
@@ -180,10 +227,12 @@ def _member_chunks(data: bytes, m: zipfile.ZipInfo, name: str):
         yield out
 
 
-def check_xlsx(data: bytes, name: str) -> None:
-    """Refuse an XLSX whose real decompressed size or sheet shape is over the caps, streaming
-    through every member once with bounded memory (a deflate bomb stops at the cap)."""
-    check_bytes(data, name)
+def check_xlsx(data: bytes, name: str, limits: Limits = IMPORT) -> None:
+    """Refuse an XLSX whose real decompressed size or sheet shape is over the caps (``limits``:
+    an export to import, or a built workbook), streaming through every member once with bounded
+    memory (a deflate bomb stops at the cap)."""
+    if len(data) > limits.file_bytes:
+        raise refuse(name, f"filen fylder {_mb(len(data))}", _mb(limits.file_bytes), limits.advice)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         members = zf.infolist()
@@ -192,21 +241,21 @@ def check_xlsx(data: bytes, name: str) -> None:
     if len(members) > MAX_ZIP_ENTRIES:
         raise refuse(name, f"{_n(len(members))} dele i ZIP-filen", _n(MAX_ZIP_ENTRIES))
     declared = sum(m.file_size for m in members)
-    if declared > MAX_XLSX_UNCOMPRESSED:
-        raise refuse(name, f"udpakket fylder den {_mb(declared)}", _mb(MAX_XLSX_UNCOMPRESSED))
+    if declared > limits.uncompressed:
+        raise refuse(name, f"udpakket fylder den {_mb(declared)}", _mb(limits.uncompressed))
     total = 0
     for m in members:
         if m.is_dir():
             continue
-        sheet = (_SheetShape(f"{name} (ark {m.filename})")
+        sheet = (_SheetShape(f"{name} (ark {m.filename})", limits)
                  if re.fullmatch(r"xl/worksheets/[^/]+\.xml", m.filename) else None)
         tail = b""
         try:
             for chunk in _member_chunks(data, m, name):
                 total += len(chunk)
-                if total > MAX_XLSX_UNCOMPRESSED:
-                    raise refuse(name, f"udpakket fylder den over {_mb(MAX_XLSX_UNCOMPRESSED)} "
-                                 f"(selve filen er {_mb(len(data))})", _mb(MAX_XLSX_UNCOMPRESSED))
+                if total > limits.uncompressed:
+                    raise refuse(name, f"udpakket fylder den over {_mb(limits.uncompressed)} "
+                                 f"(selve filen er {_mb(len(data))})", _mb(limits.uncompressed))
                 if sheet is not None:
                     # a tag cut at the chunk border is scanned with the next chunk
                     buf = tail + chunk
@@ -219,5 +268,10 @@ def check_xlsx(data: bytes, name: str) -> None:
                         raise ParseError(f"{name}: arket {m.filename} er ikke gyldig XML")
             if sheet is not None and tail:
                 sheet.feed(tail)
+            if sheet is not None and sheet.formula_at and not limits.formulas:
+                raise ParseError(f"{name}: cellen {sheet.formula_at} ({m.filename.split('/')[-1]}) "
+                                 "indeholder en formel, og filens gemte resultat kan ikke stoles på; "
+                                 "gem arket med værdier i stedet for formler (Kopiér › Indsæt "
+                                 "værdier), eller gem det som CSV")
         except zlib.error as e:
             raise ParseError(f"{name}: kan ikke læses som XLSX ({m.filename}: {e})") from None

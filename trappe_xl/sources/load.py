@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import frames
+from .. import frames, reference
 from ..dataset import Dataset
 from ..errors import ParseError, SnapshotError
 from . import parse
@@ -306,11 +306,26 @@ def _unit(accounts: pd.DataFrame, aggregates: pd.DataFrame) -> str | None:
 def coverage(accounts: pd.DataFrame) -> dict:
     """JSON-able: years, functions, n_kommuner per year, dranst values, arts."""
     per_year = accounts.groupby("aar")["kommunekode"].nunique()
+    alle = set(reference.all_kommunekoder())
+    missing = {str(int(y)): sorted(alle - set(g)) for y, g in accounts.groupby("aar")["kommunekode"]}
     return {"years": [int(y) for y in sorted(accounts["aar"].unique())],
+            "mangler": {y: codes for y, codes in missing.items() if codes},
             "functions": sorted(accounts["funktion"].unique().tolist()),
             "n_kommuner": {str(int(y)): int(n) for y, n in per_year.items()},
             "dranst": sorted(accounts["dranst"].unique().tolist()),
             "arts": sorted(accounts["art"].unique().tolist())}
+
+
+def coverage_gaps(cov: dict) -> list[str]:
+    """One Danish line per year whose accounts cover fewer than the 98 kommuner, naming the ones
+    missing (a cut file and a deliberate selection look the same: said, not refused)."""
+    out = []
+    for year, codes in sorted((cov.get("mangler") or {}).items()):
+        names = [reference.kommune_by_code()[c].navn for c in codes if c in reference.kommune_by_code()]
+        shown = ", ".join(names[:8]) + (f" og {len(names) - 8} andre" if len(names) > 8 else "")
+        out.append(f"Regnskabet for {year} dækker {98 - len(codes)} af de 98 kommuner; "
+                   f"{len(codes)} mangler: {shown}")
+    return out
 
 
 def load_latest(data_dir: Path | str) -> Dataset:

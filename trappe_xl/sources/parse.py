@@ -689,8 +689,15 @@ def parse_deflator(table: str, body: bytes, *, pris8_type: str = PRIS8_TYPE,
     if table not in DEFLATOR_TABLES:
         raise ParseError(f"{table} er ikke en prisindekstabel ({', '.join(DEFLATOR_TABLES)})")
     what = f"{table}-svaret"
-    return deflator_from_raw(table, read_statbank_csv(body, what), what, pris8_type=pris8_type,
-                             transakt=transakt, current=current, chained=chained)
+    parsed = deflator_from_raw(table, read_statbank_csv(body, what), what, pris8_type=pris8_type,
+                               transakt=transakt, current=current, chained=chained)
+    bad = parsed.frame[parsed.frame["indeks"].notna()
+                       & ~(np.isfinite(parsed.frame["indeks"]) & (parsed.frame["indeks"] > 0))]
+    if len(bad):
+        y, v = bad.iloc[0]["aar"], bad.iloc[0]["indeks"]
+        raise ParseError(f"{what}: prisindekset for {int(y)} er {v} – et prisindeks skal være et "
+                         "positivt tal (er de kædede priser 0?)")
+    return parsed
 
 
 def deflator_from_raw(table: str, raw: pd.DataFrame, what: str, *, pris8_type: str = PRIS8_TYPE,

@@ -15,6 +15,7 @@ Either way a year without a value or a year skipped between the first and the la
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -141,7 +142,10 @@ def _parse_pl(grid: eg.Grid) -> IndexExport:
                          "en overskrift (år;indeks) øverst")
     rownums = pd.Series([n for n, _ in rows])
     out = pd.DataFrame({"aar": [int(r[0]) for _, r in rows],
-                        "indeks": eg.numbers(pd.Series([r[1] for _, r in rows]), rownums, name, "indeks")})
+                        # nothing in an own index file says its decimal sign: a value that reads
+                        # two ways (101.750) is refused, never guessed
+                        "indeks": eg.numbers(pd.Series([r[1] for _, r in rows]), rownums, name, "indeks",
+                                             hint=None)})
     dup = out["aar"].duplicated(keep=False)
     if dup.any():
         a, b = rownums[dup].tolist()[:2]
@@ -190,6 +194,10 @@ def check_index(index: pd.DataFrame, year_rows: dict[int, int], name: str) -> No
     """Every year from the first to the last, each with a positive value; else a named error."""
     idx = index.set_index("aar")["indeks"].sort_index()
     for y, v in idx.items():
+        if pd.notna(v) and not math.isfinite(v):    # e.g. NAN1 with a chained value of 0
+            raise ParseError(f"{name}, række {year_rows.get(y, '?')}: prisindekset for {y} kan ikke "
+                             f"beregnes ({v}): de kædede priser er 0 – et prisindeks skal være et "
+                             "positivt tal")
         if pd.isna(v):
             raise PriceIndexGapError(f"{name}, række {year_rows.get(y, '?')}: prisindekset har ingen "
                                      f"værdi for {y} – faste priser kan ikke beregnes over et hul")

@@ -17,6 +17,7 @@ manifest.json::
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -42,6 +43,13 @@ MAX_FILE_BYTES = 256 * 2**20
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def plain_name(name) -> bool:
+    """A snapshot name is a plain folder name inside ``snapshots/``: no path separator, not
+    hidden, not '.' or '..'."""
+    return (isinstance(name, str) and bool(name) and "/" not in name and "\\" not in name
+            and "\x00" not in name and not name.startswith("."))
 
 
 def snapshots_root(data_dir: Path | str) -> Path:
@@ -97,6 +105,39 @@ def remove_stale_temporaries(data_dir: Path | str) -> list[str]:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def staging_area(data_dir: Path | str):
+    """A private temporary folder inside ``data_dir/snapshots`` (hidden, ``.tmp-stage-…``) for
+    work that must not be published yet, such as an import staging its snapshot to load it. Held
+    under the same shared lock as a writer, so a killed run's folder is removed by the next
+    writer, never a live one's; removed at the end."""
+    data_dir = Path(data_dir)
+    _check_data_dir(data_dir)
+    root = snapshots_root(data_dir)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise SnapshotError(f"kan ikke skrive i data-mappen {root}: {describe_oserror(e)}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _remove_stale(root)
+        except BlockingIOError:
+            pass
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}stage-", dir=root))
+        except OSError as e:
+            raise SnapshotError(f"kan ikke skrive i data-mappen {root}: {describe_oserror(e)}") from None
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
 class SnapshotWriter:
     """Collects files for one snapshot; publishes them atomically on a clean ``with`` exit.
 
@@ -113,7 +154,7 @@ class SnapshotWriter:
 
     def __init__(self, data_dir: Path | str, name: str, *, source: str, created: str,
                  validate: Callable[[Path], Any] | None = None):
-        if not name or "/" in name or "\\" in name or name.startswith(".") or name in ("..",):
+        if not plain_name(name):
             raise SnapshotError(f"ugyldigt snapshot-navn {name!r}")
         self.data_dir = Path(data_dir)
         self.root = snapshots_root(data_dir)
@@ -261,6 +302,9 @@ def read_manifest(path: Path | str, *, verify: bool = True) -> dict[str, Any]:
     for key in ("name", "created", "source"):
         if not isinstance(manifest.get(key), str):
             raise SnapshotError(f"{mf}: manifestet mangler feltet {key!r}")
+    if not plain_name(manifest["name"]):
+        raise SnapshotError(f"{mf}: snapshot-navnet {manifest['name']!r} er ikke et mappenavn "
+                            "(ingen '/', '..' eller skjulte navne)")
     for rel, info in manifest["files"].items():
         check_relpath(rel)
         if (not isinstance(info, dict) or not isinstance(info.get("bytes"), int)

@@ -9,6 +9,7 @@ calling a function 10,000 times reads the file once, and a rebuilt workbook is r
 from __future__ import annotations
 
 import gc
+import io
 import math
 import os
 import threading
@@ -170,8 +171,13 @@ def read_tables(path: str | os.PathLike) -> WorkbookTables:
     if not os.path.isfile(path):
         raise ParseError("filen findes ikke (er projektmappen gemt?)")
     version = file_version(path)
+    from ..sources import limits
+    data = limits.check_file(Path(path), limits.WORKBOOK)
+    # the limits every file the project reads is held to (a stray far cell or a deflate bomb
+    # would otherwise make the reader allocate gigabytes)
+    limits.check_xlsx(data, Path(path).name, limits.WORKBOOK)
     try:
-        book = python_calamine.load_workbook(path, load_tables=True)
+        book = python_calamine.load_workbook(io.BytesIO(data), load_tables=True)
     except Exception as e:
         raise ParseError("filen kan ikke læses som en Excel-projektmappe (.xlsx/.xlsm)") from e
     raw = {name: _table(book, name) for name in TABLES}

@@ -10,6 +10,7 @@ import pandas as pd
 from .. import reference
 from ..frames import UNIT_LABELS
 from ..model.apply import UKENDT_ATTR, UKENDT_COLUMNS, unknown_code_lines
+from ..sources.load import coverage_gaps
 from . import bookdata, layout, text
 from .bookdata import BookData
 from .cells import sheet_ref
@@ -114,7 +115,8 @@ def text_sheets(wb, fmt, data: BookData) -> None:
                key_version=data.key_version, notes=source_notes(meta.get("notes", [])),
                synthetic=data.synthetic,
                unknown=unknown_code_lines(unknown_frame(data), data.value),
-               not_in_key=groupings_not_in_key(data), has_texts=bool(dst_grouping_texts(data)))
+               not_in_key=groupings_not_in_key(data), has_texts=bool(dst_grouping_texts(data)),
+               gaps=coverage_gaps(meta.get("coverage") or {}))
     ws = wb.add_worksheet(layout.OM_DATA)
     ws.set_column(0, 0, TEXT_WIDTH)
     ws.set_column(1, 1, 40)
