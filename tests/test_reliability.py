@@ -227,7 +227,7 @@ BAD_FILES = [
     ("empty-file", "2019.csv", lambda R: b"", r"filen er tom"),
     ("blank-lines-only", "2019.csv", lambda R: "\r\n \r\n;;\r\n", r"filen er tom"),
     ("binary-nul", "2019.csv", lambda R: b"\x00\x01\x02garbage\n", r"NUL-tegn"),
-    ("not-text", "2019.csv", lambda R: b"\x81\x8d\x8f\x90\x9d\n", r"hverken UTF-8 eller Windows-1252"),
+    ("not-text", "2019.csv", lambda R: b"\x81\x8d\x8f\x90\x9d\n", r"tekstfiler læses som UTF-8 \(med eller uden BOM\), UTF-16 med BOM eller Windows-1252; denne er ingen af dem"),
     ("broken-zip", "2019.xlsx", lambda R: b"PK\x03\x04" + b"\x00" * 200, r"kan ikke læses som XLSX"),
     ("csv-named-xlsx", "2019.xlsx", lambda R: R, r"kan ikke læses som XLSX"),
     ("sparse-xlsx", "2019.xlsx", lambda R: xlsx([(0, 0, HEADER), (200_000, 2_000, [1])]),
@@ -244,7 +244,8 @@ BAD_FILES = [
     ("xlsx-cells-beside-table", "2019.xlsx", lambda R: xlsx([(0, 0, HEADER), (1, 0, [*ROW, 5, "x"])]),
      r"række 2: celler uden for tabellen"),
     ("too-many-fields", "2019.csv", lambda R: ";".join(["1"] * 1500) + "\r\n", r"1\.500 felter; grænsen er 1000"),
-    ("giant-field", "2019.csv", lambda R: "x" * 200_000 + ";1\r\n", r"kan ikke læses som CSV"),
+    ("giant-field", "2019.csv", lambda R: "x" * 200_000 + ";1\r\n",
+     r"linje 1: kan ikke læses som CSV – et felt er længere end 131.072 tegn"),
     ("bad-year-column", "x.csv", lambda R: CODES + "101;52821;TOT;LOBM;20x9;1\r\n", r"linje 2: '20x9' er ikke et årstal"),
     ("year-nowhere", "eksport.csv", lambda R: R, r"året står hverken i en kolonne eller i filnavnet"),
     ("ambiguous-thousands", "x.csv", lambda R: CODES + "101;52821;TOT;LOBM;2019;1.234\r\n",
@@ -257,6 +258,16 @@ BAD_FILES = [
     ("xlsx-formula-without-cached-result", "2019.xlsx",
      lambda R: xlsx([(0, 0, HEADER), (1, 0, ROW)], formula=(1, 5, "=700+24", 0)),
      r"2019.xlsx: cellen F2 \(sheet1.xml\) indeholder en formel"),
+    ("own-index-empty-value", "pl.csv", lambda R: "år;indeks\r\n2013;98\r\n2014;\r\n2015;100\r\n",
+     r"pl.csv, række 3: prisindekset har ingen værdi for 2014"),
+    ("own-index-text-year", "pl.csv", lambda R: "år;indeks\r\n2013;98\r\nto-tusind;99\r\n",
+     r"pl.csv, række 3: 'to-tusind' er ikke et årstal"),
+    ("all-ages-population", "befolkning.csv",
+     lambda R: "Kommune,2014,2015\r\nKøbenhavn,580184,591481\r\nAarhus,326246,330639\r\nOdense,197517,198972\r\n",
+     r"befolkning.csv: filen har ét tal pr. område og år \(3 områder, år 2014–2015\) og ingen kolonne for "
+     r"alder.*Alder = '0 år' … '22 år'"),
+    ("not-a-zip-but-xlsx", "2019.xlsx", lambda R: b"hello, not a workbook",
+     r"2019.xlsx: kan ikke læses som XLSX – filen er ikke en ZIP-fil"),
     ("nan1-zero-chained-value", "nan1.csv",
      lambda R: "TRANSAKT;PRISENHED;TID;INDHOLD\r\nP3S13D;V_M;2019;812,5\r\nP3S13D;LAN_M;2019;0\r\n",
      r"nan1.csv, række \d: prisindekset for 2019 kan ikke beregnes \(inf\)"),
@@ -448,6 +459,66 @@ def _with_stray_cell(src: bytes, ref: str) -> bytes:
                                     f"</sheetData>".encode())
             z.writestr(item, data)
     return out.getvalue()
+
+
+def test_an_own_index_in_utf16_and_data_behind_an_empty_first_sheet_are_read(tmp_path, capsys):
+    """Excel's "Unicode-tekst" (UTF-16 with BOM) is text; an empty first sheet is passed over."""
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "pl16.csv").write_bytes("år;indeks\r\n2016;100\r\n2017;101,5\r\n".encode("utf-16"))
+    wb = xlsxwriter.Workbook(d / "pl.xlsx")
+    wb.add_worksheet("tom")
+    ws = wb.add_worksheet("indeks")
+    for i, row in enumerate([["år", "indeks"], [2016, 100], [2017, 102]]):
+        ws.write_row(i, 0, row)
+    wb.close()
+    for f, want in (("pl16.csv", {2016: 100.0, 2017: 101.5}), ("pl.xlsx", {2016: 100.0, 2017: 102.0})):
+        code, out, err = run_main(["import", "--alone", d / f, "--data-dir", tmp_path / "data"], capsys)
+        assert code == 0, err
+        ds = load_snapshot(list_snapshots(tmp_path / "data")[-1])
+        assert dict(zip(ds.deflator["aar"], ds.deflator["indeks"])) == want
+
+
+#: TRAPPE_STEP arguments as users write them -> what the answer must say (on the shipped book)
+FUNCTION_ANSWERS = [
+    (("Aarhus", 2024, "2-3", "udgifter"), 'data har ingen udgifter for 2024, kun netto – brug mål "netto"'),
+    (("Aarhus", 2024, "3-2"), "ukendt trin '3-2'"),
+    (("Aarhus", 2024, "1-6"), "ukendt trin '1-6'"),
+    (("Aarhus", 2024, "2-5"), "ukendt trin '2-5'"),
+    (("Aarhus", "__date__", "2-3"), "år skal være et tal, ikke datoen 01-01-2024"),
+    (("__date__", 2024, "2-3"), "ukendt kommune datoen 01-01-2024"),
+    (("Aarhus", "\u0662\u0660\u0662\u0664", "2-3"), "år skal være et tal, ikke '٢٠٢٤'"),
+    (("Aarhus", 2024, [[2.0, 3.0]]), "trin skal være et tal, ikke et område med 2 celler"),
+    ((True, 2024, "2-3"), "ukendt kommune SAND"),
+    (("x" * 500, 2024, "2-3"), "ukendt kommune 'xxxxxxxx"),
+]
+
+
+@pytest.mark.parametrize("args, want", FUNCTION_ANSWERS, ids=[str(i) for i in range(len(FUNCTION_ANSWERS))])
+def test_function_answers_say_the_real_reason_in_the_users_words(args, want, reference_workbook, tmp_path):
+    import datetime
+    from trappe_xl import udf
+    book = tmp_path / "b.xlsx"
+    book.write_bytes(reference_workbook)
+    args = tuple(datetime.datetime(2024, 1, 1) if a == "__date__" else a for a in args)
+    udf.use_workbook(str(book))
+    try:
+        got = udf.TRAPPE_STEP(*args)
+    finally:
+        udf.use_workbook(None)
+    assert isinstance(got, str) and got.startswith("#TRAPPE: ") and want in got, got
+    assert len(got) <= 200 and "datetime" not in got and "[[" not in got
+
+
+def test_a_one_cell_range_is_its_cell(reference_workbook, tmp_path):
+    from trappe_xl import udf
+    book = tmp_path / "b.xlsx"
+    book.write_bytes(reference_workbook)
+    udf.use_workbook(str(book))
+    try:
+        assert udf.TRAPPE_STEP([["Aarhus"]], 2024, "2-3") == udf.TRAPPE_STEP("Aarhus", 2024, "2-3")
+    finally:
+        udf.use_workbook(None)
 
 
 def test_the_functions_read_a_workbook_under_the_same_limits(reference_workbook, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from trappe_xl.errors import SelectionError
 from trappe_xl.reference import kommuner, members_of_kommunegruppe, members_of_region
-from trappe_xl.udf.arguments import (I_ALT, parse_aar, parse_aar_periode, parse_enhed, parse_flag,
+from trappe_xl.udf.arguments import (I_ALT, show, parse_aar, parse_aar_periode, parse_enhed, parse_flag,
                                  parse_maal, parse_priser, parse_refusion, parse_trin)
 from trappe_xl.udf.places import Places, Sted
 
@@ -51,7 +51,7 @@ def test_step_forms(x, trin):
 
 
 @pytest.mark.parametrize("x, fragment", [
-    (7.0, "ukendt trin 7"), (-1.0, "ukendt trin -1"), ("trin 9", "ukendt trin 9"),
+    (7.0, "ukendt trin 7"), (-1.0, "ukendt trin -1"), ("trin 9", "ukendt trin 'trin 9'"),
     ("himmelen", "ukendt trin 'himmelen'"), (2.5, "helt tal"), (None, "trin mangler")])
 def test_step_errors(x, fragment):
     with pytest.raises(SelectionError, match=fragment):
@@ -66,8 +66,9 @@ def test_combined_steps_only_where_the_data_hold_them():
     for x, code in (("2-3", 23), ("Trin 2–3", 23), ("trin 2 - 3", 23), (23.0, 23), ("Trin 2–3 samlet", 23),
                     ("4-5", 45), ("Trin 4–5 samlet", 45), (45, 45)):
         assert parse_trin(x, codes=function_level) == code, x
-        with pytest.raises(SelectionError, match=f"ukendt trin {code} – brug 1–6 eller 0"):
+        with pytest.raises(SelectionError) as e:
             parse_trin(x, codes=grouping_level)
+        assert str(e.value) == f"ukendt trin {show(x)} – brug 1–6 eller 0 (ikke fordelt på trin)"   # as written
     with pytest.raises(SelectionError, match="ukendt trin 7 – brug 1–6, 2-3, 4-5 eller 0"):
         parse_trin(7, codes=function_level)
 

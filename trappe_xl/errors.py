@@ -132,3 +132,28 @@ def describe_oserror(e: OSError) -> str:
     if path is not None and e.filename2 is not None:
         return f"{path} → {e.filename2}: {text}"
     return f"{path}: {text}" if path is not None else text
+
+
+#: English texts of the libraries that read files (zipfile, csv, XML, calamine) -> Danish
+_LIBRARY_DA = (
+    ("File is not a zip file", "filen er ikke en ZIP-fil, og en XLSX-fil er altid en ZIP-fil"),
+    ("Bad CRC-32", "ZIP-filen er beskadiget (en kontrolsum passer ikke)"),
+    ("Bad magic number", "ZIP-filen er beskadiget"),
+    ("Truncated file header", "ZIP-filen er afkortet"),
+    ("Cannot detect file format", "filformatet kan ikke genkendes"),
+    ("field larger than field limit", "et felt er længere end 131.072 tegn"),
+    ("unrecognized entity", "XML'en indeholder en ukendt entitet"),
+    ("not well-formed", "XML'en er ikke gyldig"),
+    ("new-line character seen in unquoted field", "et linjeskift midt i et felt uden anførselstegn"),
+    ("unexpected end of data", "filen slutter midt i et felt"),
+)
+
+
+def library_text(e: BaseException) -> str:
+    """The Danish for a library's English error text (the known ones); others as "fejl i filen"
+    with the library's own words in parentheses, never as the whole message."""
+    raw = str(e) or type(e).__name__
+    for en, da in _LIBRARY_DA:
+        if en.lower() in raw.lower():
+            return da
+    return f"filen kan ikke læses ({type(e).__name__})"

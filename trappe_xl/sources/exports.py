@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import frames
-from ..errors import ParseError, WrongTableError
+from ..errors import ParseError, WrongTableError, library_text
 from . import labels, limits
 from .parse import (DANISH, NOT_STATED, ParsedAccounts, build_accounts, read_numbers,
                     single_unit)
@@ -73,6 +73,8 @@ class Table:
     lines: list[int]                # CSV line / XLSX row number (1-based) of each row
     widths: list[int]
     numbers: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: the XLSX sheet read ("" for a CSV)
+    sheet: str = ""
     delimiter: str | None = None
 
     def where(self, i: int) -> str:
@@ -103,9 +105,9 @@ def _xlsx_table(data: bytes, name: str) -> Table:
     limits.check_xlsx(data, name)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        raw = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        raw, sheet = _first_sheet_with_data(wb)
     except Exception as e:  # calamine raises several unrelated types for a broken file
-        raise ParseError(f"{name}: kan ikke læses som XLSX ({e})") from e
+        raise ParseError(f"{name}: kan ikke læses som XLSX – {library_text(e)}") from e
     cells, lines, widths, numbers = [], [], [], {}
     texts: dict[str, str] = {}
     for n, row in enumerate(raw, start=1):
@@ -120,18 +122,42 @@ def _xlsx_table(data: bytes, name: str) -> Table:
         cells.append(text[:last + 1])
         lines.append(n)
         widths.append(last + 1)
-    return Table(name, "xlsx", cells, lines, widths, numbers)
+    return Table(name, "xlsx", cells, lines, widths, numbers, sheet)
+
+
+def _first_sheet_with_data(wb) -> tuple[list, str]:
+    """The first sheet that holds anything (an empty first sheet in front of the data is common
+    when a user adds a sheet), and its name."""
+    first = None
+    for i, sheet_name in enumerate(wb.sheet_names):
+        raw = wb.get_sheet_by_index(i).to_python(skip_empty_area=False)
+        if first is None:
+            first = (raw, sheet_name)
+        if any(any(str(v).strip() for v in row) for row in raw):
+            return raw, sheet_name
+    return first or ([], "")
+
+
+#: what a CSV may be written in
+ENCODINGS_READ = "tekstfiler læses som UTF-8 (med eller uden BOM), UTF-16 med BOM eller Windows-1252"
 
 
 def _csv_table(data: bytes, name: str) -> Table:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="strict") if _cp1252_ok(data) else None
-        if text is None:
-            raise ParseError(f"{name}: hverken UTF-8 eller Windows-1252 tekst") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):       # UTF-16 with its BOM (Excel's "Unicode-tekst")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ParseError(f"{name}: begynder som UTF-16, men er ikke gyldig UTF-16 tekst") from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="strict") if _cp1252_ok(data) else None
+            if text is None:
+                raise ParseError(f"{name}: {ENCODINGS_READ}; denne er ingen af dem") from None
     if "\x00" in text:
-        raise ParseError(f"{name}: indeholder NUL-tegn – det er ikke en tekstfil (CSV)")
+        raise ParseError(f"{name}: indeholder NUL-tegn, så det er ikke en tekstfil i en af de kodninger, "
+                         f"der læses ({ENCODINGS_READ}) – er det en XLSX, så giv den endelsen .xlsx")
     sample = [ln for ln in text[:1_000_000].splitlines() if ln.strip()][:50]
     delim = max((";", ",", "\t"), key=lambda d: _consistency(sample, d))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
@@ -154,7 +180,7 @@ def _csv_table(data: bytes, name: str) -> Table:
                 lines.append(reader.line_num)
                 widths.append(len(row))
     except csv.Error as e:
-        raise ParseError(f"{name}, linje {reader.line_num}: kan ikke læses som CSV ({e})") from None
+        raise ParseError(f"{name}, linje {reader.line_num}: kan ikke læses som CSV – {library_text(e)}") from None
     if cells and not text.endswith(("\n", "\r")) and len(text.splitlines()) > 1:
         raise ParseError(f"{name}, linje {lines[-1]}: filen slutter midt i en linje (intet linjeskift "
                          "efter sidste linje) og ser afkortet ud – hent eksporten igen. Er filen hel, "

@@ -125,6 +125,9 @@ def read_file(path: Path, table: str | None = None) -> Imported:
     data = limits.check_file(path)   # a regular file under the size cap, else a named error
     grid = eg.read_grid(data, path.name)
     kind = kind_of(grid, table)
+    if kind == ACCOUNTS and (what := population_export.totals_only(grid)):
+        raise ParseError(f"{path.name}: {what}, så det er hverken regnskab (der mangler funktion) eller "
+                         f"befolkning, som modellen kan bruge – {population_export.POPULATION_NEEDED}")
     if kind == ACCOUNTS:
         p = parse_export(data, path.name, table=table)
         return Imported(path, data, grid, kind, p.table, p.parsed.report.summary(), accounts=p,

@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LimitError, ParseError
+from ..errors import LimitError, ParseError, library_text
 
 MiB = 2**20
 #: largest input file (CSV or XLSX)
@@ -237,7 +237,7 @@ def check_xlsx(data: bytes, name: str, limits: Limits = IMPORT) -> None:
         zf = zipfile.ZipFile(io.BytesIO(data))
         members = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
-        raise ParseError(f"{name}: kan ikke læses som XLSX (ødelagt ZIP-fil: {e})") from None
+        raise ParseError(f"{name}: kan ikke læses som XLSX – {library_text(e)}") from None
     if len(members) > MAX_ZIP_ENTRIES:
         raise refuse(name, f"{_n(len(members))} dele i ZIP-filen", _n(MAX_ZIP_ENTRIES))
     declared = sum(m.file_size for m in members)
@@ -274,4 +274,4 @@ def check_xlsx(data: bytes, name: str, limits: Limits = IMPORT) -> None:
                                  "gem arket med værdier i stedet for formler (Kopiér › Indsæt "
                                  "værdier), eller gem det som CSV")
         except zlib.error as e:
-            raise ParseError(f"{name}: kan ikke læses som XLSX ({m.filename}: {e})") from None
+            raise ParseError(f"{name}: kan ikke læses som XLSX ({m.filename}: {library_text(e)})") from None

@@ -661,6 +661,10 @@ def population_from_raw(table: str, raw: pd.DataFrame, what: str, *, quarter: st
     for c in breakdown:
         long[c] = raw[c].str.strip()
     check_duplicates(long, ["aar", "kommunekode", "alder", *breakdown], what)
+    if (neg := long["antal"] < 0).any():
+        at = _location(long.index[int(np.argmax(neg.to_numpy()))])
+        raise ParseError(f"{what}, {at}: folketallet {_show(long['antal'][neg].iloc[0])} er negativt – "
+                         "et antal personer kan ikke være under 0")
     kinds = classify_areas(long["kommunekode"], what)
     if (kinds != "kommune").any():
         notes.append(f"{int((kinds != 'kommune').sum())} rækker for landet/regioner/Christiansø udeladt")

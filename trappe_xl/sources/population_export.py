@@ -98,9 +98,38 @@ def looks_like(grid: eg.Grid) -> bool:
     return False
 
 
+def totals_only(grid: eg.Grid) -> str | None:
+    """When the file is one figure per area and year and nothing else (an area column, years as
+    the other columns' headers, numbers beneath) — e.g. total population of all ages — a Danish
+    description of it; else None."""
+    rows = [[c for c in cells] for _, cells in grid.rows]
+    head = next((r for r in rows if any(eg.tid_code(c) for c in r[1:])), None)
+    if head is None:
+        return None
+    years = [eg.tid_code(c) for c in head[1:] if c]
+    if not years or not all(years):
+        return None
+    body = rows[rows.index(head) + 1:]
+    areas = [r[0] for r in body if r and r[0]]
+    known = [a for a in areas if eg.area(a)]
+    if not body or len(known) * 10 < len(areas) * 9:
+        return None
+    if not all(eg.is_number(c) for r in body for c in r[1:len(head)] if c):
+        return None
+    return (f"filen har ét tal pr. område og år ({len(known)} områder, år {eg.span(int(y[:4]) for y in years)}) "
+            "og ingen kolonne for alder, køn eller funktion")
+
+
+POPULATION_NEEDED = ("kr. pr. barn kræver folketallet fordelt på alder: hent FOLK1A med Område = "
+                     "kommunerne, Alder = '0 år' … '22 år' og Tid = <år>K1 (se README, 'Hent data i "
+                     "hånden')")
+
+
 def parse_population_export(data: bytes, name: str, *, table: str | None = None) -> PopulationExport:
     """One hand-downloaded FOLK1A / BEF1A07 file -> PopulationExport; ``table`` when known."""
     grid = eg.read_grid(data, name)
+    if what := totals_only(grid):
+        raise ParseError(f"{name}: {what} – {POPULATION_NEEDED}")
     long = eg.to_codes(eg.long_table(grid, VARIABLES), VARIABLES, name)
     notes = []
     if "TID" not in long and (tid := eg.time_outside_table(grid)):

@@ -86,22 +86,43 @@ class IndexExport:
 
 # -- which kind ------------------------------------------------------------------------------------
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def _pl_rows(grid: eg.Grid) -> list[tuple[int, list[str]]] | None:
-    """The data rows of a plain two-column index (year, number), after at most one header row."""
-    rows = [(n, [c for c in cells if c]) for n, cells in grid.rows]
-    if rows and not re.fullmatch(r"(?:19|20)\d\d", rows[0][1][0]):
+    """The data rows of a plain two-column index (year, number), after at most one header row; a
+    row whose value is empty keeps an empty value (refused later as a gap, naming its row)."""
+    rows = [(n, _trim(cells)) for n, cells in grid.rows]
+    rows = [(n, r) for n, r in rows if r]
+    if rows and not _YEAR.fullmatch(rows[0][1][0]):
         if len(rows[0][1]) > 2:
             return None
         rows = rows[1:]
-    if not rows or any(not re.fullmatch(r"(?:19|20)\d\d", r[0]) for _, r in rows):
+    if not rows or any(len(r) > 3 for _, r in rows):
         return None
-    if all(len(r) == 2 for _, r in rows):
-        return rows
+    years = [r[0] for _, r in rows]
+    if not all(_YEAR.fullmatch(y) for y in years):
+        # mostly years in the first column of two: an own index with a bad year -> say which
+        if all(len(r) <= 2 for _, r in rows) and sum(bool(_YEAR.fullmatch(y)) for y in years) * 2 >= len(years):
+            n, r = next((n, r) for n, r in rows if not _YEAR.fullmatch(r[0]))
+            raise ParseError(f"{grid.name}, række {n}: {r[0]!r} er ikke et årstal – et eget prisindeks "
+                             "har to kolonner: år (fx 2019) og indeks")
+        return None
+    if all(len(r) <= 2 for _, r in rows) and any(len(r) == 2 for _, r in rows):
+        return [(n, r if len(r) == 2 else [r[0], ""]) for n, r in rows]
     if all(len(r) == 3 and re.fullmatch(r"-?\d+", r[1]) for _, r in rows):
         n = rows[0][0]
         raise ParseError(f"{grid.name}, række {n}: tre felter – skilletegnet er komma, og indekset "
                          "har decimalkomma; gem filen med semikolon (år;indeks)")
     return None
+
+
+def _trim(cells: list[str]) -> list[str]:
+    """A row's cells without the empty ones at its end."""
+    out = list(cells)
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def looks_like_pl(grid: eg.Grid) -> bool:

@@ -43,8 +43,15 @@ def row_trin(book: TrappeBook) -> tuple[int, ...]:
     return (*book.shown_codes, model.TRIN_I_ALT)
 
 
+#: the longest cell text a function answers (a cell shows its first ~50 characters; the whole
+#: text is in the formula bar)
+MAX_MESSAGE = 200
+
+
 def message(text: str) -> str:
-    return PREFIX + text
+    """``#TRAPPE: text`` on one line, cut at MAX_MESSAGE characters."""
+    out = PREFIX + " ".join(str(text).split())
+    return out if len(out) <= MAX_MESSAGE else out[:MAX_MESSAGE - 1] + "…"
 
 
 def guarded(fn: Callable) -> Callable:
@@ -93,10 +100,20 @@ def combined_only(book: TrappeBook, members: tuple[str, ...], who: str, aar: int
                                  f"{parts[0]}–{parts[-1]} – brug trin \"{parts[0]}-{parts[-1]}\"")
 
 
+MAAL_TEXT = {"netto": "netto", "udgifter": "udgifter", "indtaegter": "indtægter"}
+
+
 def no_source(book: TrappeBook, aar: int, trin, maal: str) -> None:
     """A step the key placed nothing of the data on that year (trin 1 always: tidlige indsatser
-    are booked outside 5.28) has no figure: say so instead of answering 0."""
+    are booked outside 5.28) has no figure: say so instead of answering 0. When the data hold
+    nothing at all for the measure that year but do for another, that is the reason given."""
     if isinstance(trin, int) and trin in book.trin_index and not book.has_source(aar, maal, trin):
+        if not any(book.sourced(aar, maal).values()):
+            other = [m for m in MAAL_TEXT if m != maal and any(book.sourced(aar, m).values())]
+            if other:
+                raise SelectionError(f"data har ingen {MAAL_TEXT[maal]} for {aar}, kun "
+                                     f"{' og '.join(MAAL_TEXT[m] for m in other)} – brug mål "
+                                     f"\"{MAAL_TEXT[other[0]]}\"")
         raise SelectionError(f"{trin_text(trin)} har ingen kilde i data for {aar} – intet i "
                              "regnskabet hører til trinnet (vises som – i Analyse)")
 

@@ -52,23 +52,36 @@ def is_empty(x: object) -> bool:
 
 
 def show(x: object) -> str:
-    """How an argument is quoted back in a message: 2019.0 -> 2019, text in quotes."""
+    """How an argument is quoted back in a message, in words a user knows: 2019.0 -> 2019, text in
+    quotes, a date as a date, a one-cell range as its cell, a range as its size — never Python's
+    own notation."""
+    import datetime as _dt
+    if isinstance(x, bool):
+        return "SAND" if x else "FALSK"
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
+    if isinstance(x, (int, float)):
+        return str(x)
     if isinstance(x, str):
-        return f"'{x.strip()}'"
-    return repr(x) if not isinstance(x, (int, float)) else str(x)
+        text = x.strip()
+        return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+    if isinstance(x, (_dt.datetime, _dt.date)):
+        return f"datoen {x:%d-%m-%Y}"
+    if isinstance(x, (list, tuple)):
+        cells = list(flatten(x))
+        return show(cells[0]) if len(cells) == 1 else f"et område med {len(cells)} celler"
+    return f"en værdi af typen {type(x).__name__}"
 
 
 def whole_number(x: object, what: str) -> int:
     """A whole number from a float/int/digit text; anything else is a SelectionError."""
     if isinstance(x, bool):
-        raise SelectionError(f"{what} skal være et tal, ikke {x}")
+        raise SelectionError(f"{what} skal være et tal, ikke {show(x)}")
     if isinstance(x, (int, float)):
         if isinstance(x, float) and (math.isnan(x) or not x.is_integer()):
             raise SelectionError(f"{what} skal være et helt tal, ikke {show(x)}")
         return int(x)
-    if isinstance(x, str) and re.fullmatch(r"\s*\d+(\.0+)?\s*", x):
+    if isinstance(x, str) and re.fullmatch(r"\s*[0-9]+(\.0+)?\s*", x):   # ASCII digits only
         return int(float(x))
     raise SelectionError(f"{what} skal være et tal, ikke {show(x)}")
 
@@ -132,9 +145,11 @@ def parse_trin(x: object, allow_total: bool = True,
         text = " ".join(x.strip().casefold().split())
         if allow_total and text.replace("–", "-") in _TOTALS:
             return _TOTALS[text.replace("–", "-")]
+    asked = x
+    if isinstance(x, str):
         named = _trin_names().get(text)
         if named is None:
-            m = re.fullmatch(r"(trin\s*)?(\d+)(\s*[-–]\s*(\d+))?", text)
+            m = re.fullmatch(r"(trin\s*)?([0-9]+)(\s*[-–]\s*([0-9]+))?", text)
             if m is None:
                 raise SelectionError(f"ukendt trin {show(x)} – brug 1–6, 0 (ikke fordelt) eller et trins navn")
             x = m.group(2) + (m.group(4) or "")
@@ -144,7 +159,7 @@ def parse_trin(x: object, allow_total: bool = True,
     if t not in codes:
         combined = [c for c in codes if combined_parts(c)]
         also = "".join(f", {c // 10}-{c % 10}" for c in combined if c < 100)
-        raise SelectionError(f"ukendt trin {t} – brug 1–6{also} eller 0 (ikke fordelt på trin)")
+        raise SelectionError(f"ukendt trin {show(asked)} – brug 1–6{also} eller 0 (ikke fordelt på trin)")
     return t
 
 

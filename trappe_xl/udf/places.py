@@ -62,11 +62,18 @@ class Places:
 
     # -- one kommune ---------------------------------------------------------------------------
     def kommune(self, x: object) -> str:
-        """The kommunekode of a code or name; SelectionError with a hint otherwise."""
+        """The kommunekode of a code or name (a one-cell range counts as its cell); SelectionError
+        with a hint otherwise."""
+        if isinstance(x, (list, tuple)):
+            cells = flatten(x)
+            if len(cells) != 1:
+                raise SelectionError(f"kommune skal være én kommune, ikke {show(x)} – brug "
+                                     "TRAPPE_SAMMENLIGN for en gruppe")
+            x = cells[0]
         if is_empty(x):
             raise SelectionError("kommune mangler")
         if isinstance(x, bool):
-            raise SelectionError(f"ukendt kommune {x}")
+            raise SelectionError(f"ukendt kommune {show(x)}")
         if isinstance(x, (int, float)):
             if isinstance(x, float) and (math.isnan(x) or not x.is_integer()):
                 raise SelectionError(f"ukendt kommunekode {show(x)}")
@@ -74,7 +81,7 @@ class Places:
         if not isinstance(x, str):
             raise SelectionError(f"ukendt kommune {show(x)}")
         text = " ".join(x.split())
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return self._code(text.zfill(3), x)
         key = text.casefold().removesuffix(" kommune")
         if key in self.by_name:

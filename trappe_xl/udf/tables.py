@@ -148,6 +148,10 @@ def _typed_befolkning(c: _Columns) -> pd.DataFrame:
                         "kommunekode": _codes(c["kommunekode"], 3)})
     for col in ("pop_0_17", "pop_0_22", "pop_ialt"):
         out[col] = _floats(c[col])
+        if (out[col] < 0).any():
+            row = out[out[col] < 0].iloc[0]
+            raise ParseError(f"tabellen Befolkning har et negativt folketal ({col}, {row['kommunekode']} "
+                             f"{int(row['aar'])}) – byg projektmappen igen")
     return out
 
 
