@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from trappe_xl import reference
+
 from recordings import load_cassette
 from trappe_xl.errors import DuplicateRowsError, ParseError, SnapshotError
 from trappe_xl.sources.load import load_latest, load_snapshot
@@ -59,8 +61,13 @@ def test_load_snapshot_combines_every_part(tmp_path, shared_data):
     m = ds.meta
     assert m["unit"] == "beloeb_1000kr" and m["source"] == "fetch"
     assert m["tables"]["STRAF42"]["updated"] == "2025-03-25T08:00:00"
+    mangler = m["coverage"].pop("mangler")
     assert m["coverage"] == {"years": [2019, 2020], "functions": ["5.28.21", "5.28.22"],
                              "n_kommuner": {"2019": 2, "2020": 1}, "dranst": ["1", "2"], "arts": ["I", "TOT"]}
+    # the kommuner each year lacks, named (here all but the two / the one in the synthetic parts)
+    assert {y: len(c) for y, c in mangler.items()} == {"2019": 96, "2020": 97}
+    have = set(acc.loc[acc["aar"] == 2019, "kommunekode"])
+    assert set(mangler["2019"]) == set(reference.all_kommunekoder()) - have
 
 
 def test_tampered_file_is_refused(tmp_path, shared_data):

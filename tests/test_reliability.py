@@ -669,7 +669,8 @@ def test_check_refuses_another_snapshot_and_a_missing_one(two_snapshots, tmp_pat
                    rf"bygget af snapshot {small.name}, som ikke kan læses i .*empty/snapshots", d, capsys)
     assert_refused(["check", tmp_path / "nope.xlsx", "--data-dir", d], r"nope.xlsx: findes ikke", d, capsys)
     (tmp_path / "x.xlsx").write_text("not a workbook")
-    assert_refused(["check", tmp_path / "x.xlsx", "--data-dir", d], r"ikke en .xlsx-fil", d, capsys)
+    assert_refused(["check", tmp_path / "x.xlsx", "--data-dir", d],
+                   r"x.xlsx: kan ikke læses som XLSX – filen er ikke en ZIP-fil", d, capsys)
     assert_refused(["check", tmp_path, "--data-dir", d], r"ikke en almindelig fil", d, capsys)
 
 
