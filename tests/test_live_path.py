@@ -291,3 +291,17 @@ def test_tjek_reports_each_assumption_and_writes_nothing(tmp_path):
     assert not (tmp_path / "data").exists()
     assert {p for p, _ in fake.calls} == {"/v1/tableinfo", "/v1/data"}
     assert len(fake.data_calls()) == 5                                   # one per data table
+
+
+def test_nothing_new_also_when_an_optional_table_keeps_failing(tmp_path):
+    """An inactive optional table that failed last time does not make every re-run a download."""
+    fake = FakeStatbank(quirks={"inactive_bef1a07"}, years=(2007, 2008))
+    first = run_fetch(tmp_path, years=(2007, 2008), out=lambda s: None, client=fake.client(),
+                      now=datetime(2026, 6, 1, tzinfo=timezone.utc))
+    assert "BEF1A07" in snapshot.read_manifest(first)["skipped"]
+    n = len(fake.data_calls())
+    lines: list[str] = []
+    again = run_fetch(tmp_path, years=(2007, 2008), out=lines.append, client=fake.client(),
+                      now=datetime(2026, 6, 2, tzinfo=timezone.utc))
+    assert again == first and len(fake.data_calls()) == n
+    assert any(l.startswith("Intet nyt") for l in lines)

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from trappe_xl import reference
 
 from recordings import load_cassette
+from trappe_xl import reference
 from trappe_xl.errors import DuplicateRowsError, ParseError, SnapshotError
 from trappe_xl.sources.load import load_latest, load_snapshot
 from trappe_xl.sources.snapshot import SnapshotWriter

@@ -162,10 +162,22 @@ class Previous:
         except TrappeError:
             return None
 
-    def same_tables(self, infos: dict[str, dict]) -> bool:
+    def has_everything(self, plans: dict[str, "TablePlan"], specs: dict[str, TableSpec]) -> bool:
+        """Nothing new at DST: every planned part is in this snapshot (same request, same
+        ``updated``), every tableinfo-only table has the same stamp, and an optional table that
+        failed here before is not counted as new (it is tried again when its stamp changes)."""
+        if self.path is None:
+            return False
         old = self.manifest.get("tables", {})
-        return set(old) == set(infos) and all(
-            (old[t] or {}).get("updated") == infos[t].get("updated") for t in infos)
+        failed = self.manifest.get("skipped", {})
+        wanted: set[str] = set()
+        for table, plan in plans.items():
+            if specs[table].info_only:
+                if (old.get(table) or {}).get("updated") != plan.updated:
+                    return False
+            elif not (specs[table].optional and table in failed and table not in old):
+                wanted.update(plan.keys())
+        return bool(wanted) and wanted <= set(self.parts)
 
 
 @dataclass
@@ -362,9 +374,7 @@ def run_fetch(data_dir: Path | str, years: tuple[int, int | None] = (2007, None)
     client = client or StatbankClient()
     try:
         plans, skipped = _tableinfos(client, specs, names, years, out)
-        keys = {k for p in plans.values() for k in p.keys()}
-        if keys and keys == set(previous.parts) and previous.same_tables(
-                {t: p.info for t, p in plans.items()}) and not skipped:
+        if previous.has_everything(plans, specs):
             out(f"Intet nyt: Statistikbanken har ikke opdateret tabellerne siden snapshot "
                 f"{previous.path.name}; intet er hentet eller gemt.")
             return previous.path
