@@ -20,6 +20,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,9 +113,23 @@ def check_bytes(data: bytes, name: str) -> None:
 
 
 _TAG = re.compile(rb"""<(?:\w+:)?(?P<tag>row|c|dimension|f)\b(?P<attrs>[^>]*)>""")
+#: a namespaced tag (``<x:c``) somewhere in the piece: scanned tag by tag
+_PREFIXED = re.compile(rb":(?:c|row|f)[ >]")
+_ROW_R = re.compile(rb'<row r="([0-9]+)"')
+_CELL_COL = re.compile(rb'<c r="([A-Za-z]+)')
+_CELL_ROW = re.compile(rb'<c r="[A-Za-z]+([0-9]+)"')
+_PLAIN_FORMULA = re.compile(rb"<f[\s>/]")
+_DIM = re.compile(rb"""<(?:\w+:)?dimension\b([^>]*)>""")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{0,3})(\d{1,9})["']""")
 _REF_ATTR = re.compile(rb"""(?:^|\s)ref\s*=\s*["']([^"']*)["']""")
 _REF = re.compile(r"([A-Za-z]{1,3})(\d{1,9})$")
+
+
+def _last_ref(chunk: bytes, before: int) -> tuple[str, int] | None:
+    """(column letters, row) of the last ``<c r="…"`` tag that starts before ``before``."""
+    at = chunk.rfind(b'<c r="', 0, before)
+    m = _REF.match(chunk[at + 6:at + 24].split(b'"')[0].decode("ascii", "replace")) if at >= 0 else None
+    return (m.group(1).upper(), int(m.group(2))) if m else None
 
 
 def _col_letters(n: int) -> str:
@@ -146,6 +161,45 @@ class _SheetShape:
         self._col = 0
 
     def feed(self, chunk: bytes) -> None:
+        """Scan a piece of the sheet's XML (whole tags only). Where every row and cell states its
+        position (``r="…"``, as every writer we know does) the extent is taken in bulk by C-level
+        regex passes; otherwise tag by tag, counting implicit positions."""
+        if not self._bulk(chunk):
+            self._by_tag(chunk)
+
+    def _bulk(self, chunk: bytes) -> bool:
+        """The extent in bulk when every row and cell tag starts with its position (``<row r="5"``,
+        ``<c r="B5"``, as XlsxWriter and Excel write them) and no tag has a namespace prefix;
+        False (scan tag by tag) otherwise."""
+        n_cells = chunk.count(b"<c ") + chunk.count(b"<c>")
+        n_rows = chunk.count(b"<row ") + chunk.count(b"<row>")
+        if (n_cells != chunk.count(b'<c r="') or n_rows != chunk.count(b'<row r="')
+                or _PREFIXED.search(chunk)):
+            return False
+        rows = _ROW_R.findall(chunk)
+        cell_rows = _CELL_ROW.findall(chunk)
+        if len(rows) != n_rows or len(cell_rows) != n_cells:
+            return False
+        cols = set(_CELL_COL.findall(chunk))
+        if b"<dimension" in chunk and (dim := _DIM.search(chunk)) and (ref := _REF_ATTR.search(dim.group(1))):
+            self._dimension(ref.group(1).decode("ascii", "replace"))
+        hit = None if self.limits.formulas or self.formula_at else _PLAIN_FORMULA.search(chunk)
+        if hit:
+            ref = _last_ref(chunk, hit.start())
+            self.formula_at = (f"{ref[0]}{ref[1]}" if ref else f"{_col_letters(self._col)}{self._row or 1}")
+        self.cells += n_cells
+        if rows:
+            self.rows = max(self.rows, max(map(int, set(rows))))
+            self._row, self._col = int(rows[-1]), 0
+        if cell_rows:
+            self.rows = max(self.rows, max(map(int, set(cell_rows))))
+            self.cols = max(self.cols, max(_col_number(c) for c in cols))
+            if ref := _last_ref(chunk, len(chunk)):       # where the next piece goes on from
+                self._col, self._row = _col_number(ref[0]), ref[1]
+        self._check()
+        return True
+
+    def _by_tag(self, chunk: bytes) -> None:
         for m in _TAG.finditer(chunk):
             tag, attrs = m.group("tag"), m.group("attrs")
             if tag == b"dimension":
@@ -227,10 +281,12 @@ def _member_chunks(data: bytes, m: zipfile.ZipInfo, name: str):
         yield out
 
 
-def check_xlsx(data: bytes, name: str, limits: Limits = IMPORT) -> None:
+def check_xlsx(data: bytes, name: str, limits: Limits = IMPORT,
+               read: "Callable[[zipfile.ZipFile], set[str]] | None" = None) -> None:
     """Refuse an XLSX whose real decompressed size or sheet shape is over the caps (``limits``:
     an export to import, or a built workbook), streaming through every member once with bounded
-    memory (a deflate bomb stops at the cap)."""
+    memory (a deflate bomb stops at the cap). ``read``: the members the reader will open (the
+    rest are held to their declared sizes only, since nothing decompresses them)."""
     if len(data) > limits.file_bytes:
         raise refuse(name, f"filen fylder {_mb(len(data))}", _mb(limits.file_bytes), limits.advice)
     try:
@@ -243,9 +299,10 @@ def check_xlsx(data: bytes, name: str, limits: Limits = IMPORT) -> None:
     declared = sum(m.file_size for m in members)
     if declared > limits.uncompressed:
         raise refuse(name, f"udpakket fylder den {_mb(declared)}", _mb(limits.uncompressed))
+    opened = read(zf) if read is not None else None
     total = 0
     for m in members:
-        if m.is_dir():
+        if m.is_dir() or (opened is not None and m.filename not in opened):
             continue
         sheet = (_SheetShape(f"{name} (ark {m.filename})", limits)
                  if re.fullmatch(r"xl/worksheets/[^/]+\.xml", m.filename) else None)
@@ -275,3 +332,33 @@ def check_xlsx(data: bytes, name: str, limits: Limits = IMPORT) -> None:
                                  "værdier), eller gem det som CSV")
         except zlib.error as e:
             raise ParseError(f"{name}: kan ikke læses som XLSX ({m.filename}: {library_text(e)})") from None
+
+
+_SHEET_TAG = re.compile(rb"""<(?:\w+:)?sheet\b[^>]*>""")
+_ATTR = re.compile(rb"""([\w:]+)\s*=\s*["']([^"']*)["']""")
+
+
+def members_for_tables(zf: zipfile.ZipFile, tables: set[str]) -> set[str]:
+    """The members a reader of the named Tables opens: the workbook's own parts, shared strings,
+    styles, every table definition, and the sheets that hold one of ``tables``."""
+    names = set(zf.namelist())
+    out = {n for n in names if not n.startswith("xl/worksheets/")}
+    for n in names:
+        if not re.fullmatch(r"xl/worksheets/_rels/[^/]+\.xml\.rels", n):
+            continue
+        rels = _read_small(zf, n)
+        for target in re.findall(rb"""Target\s*=\s*["']\.\./tables/([^"']+)["']""", rels):
+            table = _read_small(zf, f"xl/tables/{target.decode()}")
+            m = re.search(rb"""<(?:\w+:)?table\b[^>]*?\sname\s*=\s*["']([^"']+)["']""", table)
+            if m and m.group(1).decode() in tables:
+                out.add("xl/worksheets/" + n.split("/")[-1].removesuffix(".rels"))
+    return out
+
+
+def _read_small(zf: zipfile.ZipFile, member: str, cap: int = 1 * MiB) -> bytes:
+    """A small part (rels, table definition), read at most ``cap`` bytes."""
+    try:
+        with zf.open(member) as fh:
+            return fh.read(cap)
+    except (KeyError, zipfile.BadZipFile, OSError, zlib.error, EOFError):
+        return b""

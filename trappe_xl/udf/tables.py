@@ -179,7 +179,8 @@ def read_tables(path: str | os.PathLike) -> WorkbookTables:
     data = limits.check_file(Path(path), limits.WORKBOOK)
     # the limits every file the project reads is held to (a stray far cell or a deflate bomb
     # would otherwise make the reader allocate gigabytes)
-    limits.check_xlsx(data, Path(path).name, limits.WORKBOOK)
+    limits.check_xlsx(data, Path(path).name, limits.WORKBOOK,
+                      read=lambda zf: limits.members_for_tables(zf, set(TABLES)))
     try:
         book = python_calamine.load_workbook(io.BytesIO(data), load_tables=True)
     except Exception as e:
