@@ -44,6 +44,11 @@ RANGES = {
     "gruppe_koder": ([155, 157, 159, 101], [[155.0], [157.0], [159.0], [101.0]]),
     "gruppe_ukendt": (["Aarhus", "Arhus"], [["Aarhus"], ["Arhus"]]),
     "basis_celler": ([2018, 2019], [[2018.0, 2019.0]]),
+    # one cell holding a code or a name, as users type them (xlwings sends a single value)
+    "en_kode_tal": ([461], 461.0),
+    "en_kode_tekst": (["461"], "461"),
+    "et_navn": (["Aarhus"], "Aarhus"),
+    "gruppe_stjerne": (["Aarhus", "*"], [["Aarhus"], ["*"]]),
 }
 
 
@@ -134,7 +139,18 @@ def synthetic_calls(years) -> list[tuple[str, tuple]]:
            ("TRAPPE_MERUDGIFT", ("Aarhus", f"{y[2]}-{y[0]}", y[-1], 3)), ("TRAPPE_MERUDGIFT", ("Aarhus", 2000, y[-1], 3)),
            ("TRAPPE_SERIE", ("Aarhus", y[2], y[0])), ("TRAPPE_SERIE", ("Aarhus", 2000, y[0])),
            ("TRAPPE_SERIE", ("Aarhus", y[0], y[1], 9))]
-    return calls + bad
+    # as users write them: a code or a name in one cell; internal and wildcard codes refused
+    cells = [("TRAPPE_STEP", (R(r), y[1], t)) for r in ("en_kode_tal", "en_kode_tekst", "et_navn")
+             for t in (3, "2-3", 45)]
+    cells += [("TRAPPE_SAMMENLIGN", (R("en_kode_tal"), y[1], 5)), ("TRAPPE_ANDEL", (R("et_navn"), y[1], 2)),
+              ("TRAPPE_MERUDGIFT", (R("en_kode_tekst"), y[0], y[1], 6)),
+              ("TRAPPE_SERIE", (R("en_kode_tal"), y[0], y[1], 3))]
+    refused = [("TRAPPE_STEP", ("Aarhus", y[1], t)) for t in (7, 8, "7", "*", "?", "~", "trin*")]
+    refused += [("TRAPPE_STEP", ("*", y[1], 3)), ("TRAPPE_STEP", ("Aarhus", y[1], 3, "*")),
+                ("TRAPPE_STEP", ("Aarhus", y[1], 3, None, "*")),
+                ("TRAPPE_SAMMENLIGN", (R("gruppe_stjerne"), y[1], 3)), ("TRAPPE_SAMMENLIGN", ("Region*", y[1], 3)),
+                ("TRAPPE_SERIE", ("Aarhus", y[0], y[1], 7))]
+    return calls + bad + cells + refused
 
 
 def shipped_calls(years) -> list[tuple[str, tuple]]:
@@ -377,6 +393,37 @@ def test_an_over_long_name_is_left_out_with_a_warning(monkeypatch, caplog):
     names = L.lambda_names("beloeb_1000kr", (2019, 2020), (1, 2, 3, 4, 5, 6, 0), strict=False)
     assert "TRAPPE_SERIE" not in names and "TRAPPE_STEP" in names
     assert "TRAPPE_SERIE er længere end Excels 7000 tegn og udelades" in caplog.text
+
+
+def test_a_code_in_one_cell_answers_the_same_number_on_both_routes(recalculated):
+    """TRAPPE_STEP(A2;…) with A2 = 461, "461" or "Aarhus": before, every LAMBDA name answered
+    "ukendt kommune" (MATCH into a one-cell value is no array); trin 7/8 and wildcards were
+    accepted. The calls are part of the differential test above; here they are checked alone."""
+    path, calls, want, where = recalculated["synthetic"]
+    got = dict(zip(range(len(calls)), _read(path, where)))
+    one_cell = [i for i, (fn, a) in enumerate(calls) if a and isinstance(a[0], R)
+                and a[0].name in ("en_kode_tal", "en_kode_tekst", "et_navn")]
+    assert len(one_cell) == 13
+    for i in one_cell:
+        assert not isinstance(want[i], str) or "ukendt" not in want[i], (calls[i], want[i])
+        assert _same(got[i], want[i]), (calls[i], got[i], want[i])
+        if isinstance(want[i], float):
+            assert isinstance(got[i], float)
+    refused = [i for i, (fn, a) in enumerate(calls)
+               if (len(a) > 2 and a[2] in (7, 8, "7", "*", "?", "~", "trin*")) or "*" in a
+               or (a and isinstance(a[0], R) and a[0].name == "gruppe_stjerne") or a[0] == "Region*"]
+    assert len(refused) >= 12
+    for i in refused:
+        assert isinstance(want[i], str) and isinstance(got[i], str) and got[i].startswith("#TRAPPE: "), \
+            (calls[i], got[i], want[i])
+
+
+def test_no_lambda_parameter_or_let_name_is_an_excel_function():
+    import formulas
+    functions = {f.upper() for f in formulas.get_functions()}
+    names = L.lambda_names("beloeb_1000kr", range(2007, 2025), ALLE_TRIN)
+    used = {v for body in names.values() for v in re.findall(r"_xlpm\.([A-Za-z0-9_]+)", body)}
+    assert used and not {v for v in used if v.upper().rstrip("_") in functions}
 
 
 def test_every_call_kind_is_covered():

@@ -320,9 +320,13 @@ def trappe_andel(book: TrappeBook, hvem, aar, trin, maal=None, enhed=None, prise
     v = valg(book, maal, enhed, priser, refusion)
     _check_weights(book, g, v)
     check_step(book, g.members, g.label, y, t, v.maal)
-    column = "andel" if is_empty(af) or parse_trin(af) == I_ALT else "andel_paa_trin"
-    if column == "andel_paa_trin" and parse_trin(af) != I_ALT_PAA_TRIN:
+    try:
+        whole = I_ALT if is_empty(af) else parse_trin(af)
+    except SelectionError:
+        whole = None
+    if whole not in (I_ALT, I_ALT_PAA_TRIN):    # af names what the share is of, not a step
         raise SelectionError(f"af skal være 'i alt' eller 'i alt på trin', ikke {show(af)}")
+    column = "andel" if whole == I_ALT else "andel_paa_trin"
     if column == "andel_paa_trin" and t == IKKE_FORDELT:
         raise SelectionError("ikke fordelt har ingen andel af i alt på trin (trin 1–6)")
     _check_index(book, y, v)

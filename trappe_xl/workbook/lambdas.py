@@ -84,8 +84,17 @@ def _arr(values, column: bool = False) -> str:
 
 
 def _lookup(key: str, table: dict, default: str) -> str:
-    """INDEX({values},MATCH(key,{keys},0)) — #N/A (so ``default``) for an unknown key."""
-    return f"IFERROR(INDEX({_arr(list(table.values()))},MATCH({key},{_arr(list(table))},0)),{default})"
+    """INDEX({values},MATCH(TRUE,{keys}=key,0)) — #N/A (so ``default``) for an unknown key. The
+    keys are compared with "=", never MATCHed as lookup values: MATCH with match type 0 reads
+    * ? ~ in a user's text as wildcards (Excel and LibreOffice alike), "=" does not."""
+    return (f"IFERROR(INDEX({_arr(list(table.values()))},MATCH(TRUE,{_arr(list(table))}={key},0)),"
+            f"{default})")
+
+
+def _literal(text: str) -> str:
+    """A user's text as MATCH's lookup value that matches only itself (* ? ~ escaped with ~),
+    where the lookup array is a range and "=" cannot stand in (a range of the user's cells)."""
+    return f"SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({text},\"~\",\"~~\"),\"*\",\"~*\"),\"?\",\"~?\")"
 
 
 def _p(name: str) -> str:
@@ -144,9 +153,11 @@ class _Body:
         naming no kommune (or group); koder: the members' codes ("" for the others).
         A range is matched cell by cell (MATCH into it); a single value is compared directly
         (MATCH into a single value is not an array in every engine)."""
+        arg, g = g, _p("gg")           # the argument bound once under a short name
         one = [f"(KOM_kommunekode=({g}&\"\"))", f"(KOM_kommune=({g}&\"\"))"]
         many = [f"ISNUMBER(MATCH(KOM_kommunekode,{g}&\"\",0))", f"ISNUMBER(MATCH(KOM_kommune,{g},0))"]
-        unknown = [f"ISNA(MATCH({g}&\"\",KOM_kommunekode,0))", f"ISNA(MATCH({g},KOM_kommune,0))"]
+        lit = _p("gl")
+        unknown = [f"ISNA(MATCH({lit},KOM_kommunekode,0))", f"ISNA(MATCH({lit},KOM_kommune,0))"]
         if group:
             one += [f"(KOM_region=({g}&\"\"))", f"(KOM_region=(\"Region \"&{g}))",
                     f"(KOM_kommunegruppe=({g}&\"\"))", f"(({g}&\"\")=\"hele landet\")"]
@@ -154,10 +165,14 @@ class _Body:
                      f"ISNUMBER(MATCH(KOM_region,\"Region \"&{g},0))",
                      f"ISNUMBER(MATCH(KOM_kommunegruppe,{g},0))",
                      f"ISNUMBER(MATCH(\"hele landet\",{g},0))"]
-            unknown += [f"ISNA(MATCH({g},KOM_region,0))", f"ISNA(MATCH(\"Region \"&{g},KOM_region,0))",
-                        f"ISNA(MATCH({g},KOM_kommunegruppe,0))", f"(({g}&\"\")<>\"hele landet\")"]
-        return [("km", f"IF(ISREF({g}),(({'+'.join(many)})>0)*1,(({'+'.join(one)})>0)*1)"),
+            unknown += [f"ISNA(MATCH({lit},KOM_region,0))", f"ISNA(MATCH(\"Region \"&{lit},KOM_region,0))",
+                        f"ISNA(MATCH({lit},KOM_kommunegruppe,0))", f"(({g}&\"\")<>\"hele landet\")"]
+        # a range of two or more cells is matched cell by cell; one cell (or a value) directly:
+        # MATCH's lookup array must be an array, and a one-cell reference &"" is a single value
+        return [("gg", arg), ("nc", f"IF(ISREF({g}),ROWS({g})*COLUMNS({g}),1)"),
+                ("km", f"IF({_p('nc')}>1,(({'+'.join(many)})>0)*1,(({'+'.join(one)})>0)*1)"),
                 ("nm", f"SUM({_p('km')})"),
+                ("gl", _literal(f"({g}&\"\")")),
                 ("un", f"IF(ISREF({g}),SUMPRODUCT((({g}&\"\")<>\"\")*{'*'.join(unknown)}),0)"),
                 ("koder", f"REPT(KOM_kommunekode,{_p('km')})")]
 
@@ -168,15 +183,18 @@ class _Body:
         names = _trin_names(self.accept)
         if totals:
             names.update(TOTALS)
-        valid = (*self.accept, *((I_ALT_PAA_TRIN, I_ALT) if totals else ()))
         strip = "tx"
         for old in ("trin", "-", "–", " "):
             strip = f"SUBSTITUTE({strip},{_s(old)},\"\")"
         strip = strip.replace("tx", _p("tx"), 1)
-        parsed = (f"IF(ISNUMBER({x}),{x},IFERROR(INDEX({_arr(list(names.values()))},"
-                  f"MATCH({_p('tx')},{_arr(list(names))},0)),IFERROR(VALUE({strip}),-1)))")
-        return [("tx", f"LOWER(TRIM({x}&\"\"))"), ("tt", parsed),
-                ("tok", f"ISNUMBER(MATCH({_p('tt')},{_arr(valid)},0))")]
+        named = _lookup(_p("tx"), names, "-1")
+        parsed = f"IF(ISNUMBER({x}),{x},IF({_p('tn')}<>-1,{_p('tn')},IFERROR(VALUE({strip}),-1)))"
+        # the codes of "i alt"/"i alt på trin" are accepted only when the text named them: a user
+        # who types 7 or 8 asks for a step that does not exist
+        ok = f"ISNUMBER(MATCH({_p('tt')},{_arr(self.accept)},0))"
+        if totals:      # a name maps only to an accepted code or to i alt / i alt på trin
+            ok = f"OR({ok},AND({_p('tn')}>0,{_p('tn')}={_p('tt')}))"
+        return [("tx", f"LOWER(TRIM({x}&\"\"))"), ("tn", named), ("tt", parsed), ("tok", ok)]
 
     def choices(self, maal: str, enhed: str, priser: str, refusion: str) -> list[tuple[str, str]]:
         units = ENHED_OF_VALUE[self.value]
@@ -285,12 +303,12 @@ class _Body:
         return [
             ("av", f"MMULT(TRANSPOSE(TD_vaerdi*{_p('ww')}*{_p('rm')}*{tmask}),{by_year})"),
             ("nv", f"MMULT(TRANSPOSE({_p('dm')}*1),(DK_aar={yr})*1)"),
-            ("pv", f"MMULT(TRANSPOSE({_p('dm')}*{_p('pop')}),(DK_aar={yr})*1)"),
+            ("pw", f"MMULT(TRANSPOSE({_p('dm')}*{_p('pop')}),(DK_aar={yr})*1)"),
             ("fac", f"IF({_p('pa')}=0,1,INDEX(PI_indeks,MATCH({_p('pa')},PI_aar,0))"
-                    f"/SUMIFS(PI_indeks,PI_aar,{yr}))/{self.den(_p('pv'))}"),
-            ("fv", f"{_p('av')}*{_p('fac')}"),
-            ("ok", f"({_p('nv')}>0)*ISNUMBER({_p('fv')})"),
-            ("fz", f"IF({_p('ok')}=1,{_p('fv')},0)"),
+                    f"/SUMIFS(PI_indeks,PI_aar,{yr}))/{self.den(_p('pw'))}"),
+            ("fw", f"{_p('av')}*{_p('fac')}"),
+            ("ok", f"({_p('nv')}>0)*ISNUMBER({_p('fw')})"),
+            ("fz", f"IF({_p('ok')}=1,{_p('fw')},0)"),
         ]
 
 
@@ -392,7 +410,7 @@ def bodies(value_column: str, years, trin_codes) -> dict[str, str]:
     cc = _p("cc")
     binds = [*b.members(_p("kommune_eller_gruppe"), True), b.year("lo", _p("fra_aar")),
              b.year("hi", _p("til_aar")), ("tomt", f"({_opt('trin')}&\"\")=\"\""),
-             *b.trin(f"IF({_p('tomt')},{I_ALT},{_opt('trin')})", totals=True), *choices, *b.rows(),
+             *b.trin(f"IF({_p('tomt')},\"i alt\",{_opt('trin')})", totals=True), *choices, *b.rows(),
              *b.vector("1"),
              # the table's columns as step codes: -1 (År, matches no row), the steps, 8 (i alt);
              # cm: which TrinData rows each column sums (one pass over TrinData per matrix)
@@ -500,11 +518,11 @@ def _substitute(text: str, values: dict[str, str]) -> str:
 
 #: shapes of the array LET variables the tests may put in cells: "years" = 1 × number of years,
 #: "kommuner" = the Kommuner table's rows × 1
-VAR_SHAPES = {**{v: "years" for v in ("av", "nv", "pv", "fac", "fv", "ok", "fz", "inb", "isy", "sv")},
+VAR_SHAPES = {**{v: "years" for v in ("av", "nv", "pw", "fac", "fw", "ok", "fz", "inb", "isy", "sv")},
               "km": "kommuner", "koder": "kommuner"}
 #: LET variables that hold arrays (members, rows, per-year vectors, the SERIE grid); the others
 #: are scalars, which :func:`expand` can hand to ``scalar_cell`` instead of repeating them.
-ARRAY_VARS = frozenset({"km", "koder", "rm", "dm", "pop", "ww", "av", "nv", "pv", "fac", "fv", "ok",
+ARRAY_VARS = frozenset({"gg", "gl", "km", "koder", "rm", "dm", "pop", "ww", "av", "nv", "pw", "fac", "fw", "ok",
                         "fz", "inb", "isy", "sv", "cc", "cm", "fy", "sc", "ii", "ss", "jj", "has",
                         "vals", "hdr"})
 
