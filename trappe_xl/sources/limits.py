@@ -10,6 +10,11 @@ cells) and each refusal says which cap and what to do.
   :data:`MAX_XLSX_UNCOMPRESSED`, and whose sheets span at most :data:`MAX_SHEET_ROWS` ×
   :data:`MAX_SHEET_COLUMNS` with at most :data:`MAX_CELLS` cells counted from A1 (the reader lays a
   sheet out densely from A1, so one cell at row 200.001, column 2.001 counts as 400 million).
+  A formula cell in an export is refused and named.
+
+The same check, with a built workbook's caps (:data:`WORKBOOK`), guards every workbook the project
+reads back: the TRAPPE functions (only the sheets holding the tables they read,
+:func:`members_for_tables`) and ``check``.
 """
 
 from __future__ import annotations
@@ -245,8 +250,6 @@ class _SheetShape:
 
 def _n(x: int) -> str:
     return f"{x:,}".replace(",", ".")
-
-
 
 
 def _member_chunks(data: bytes, m: zipfile.ZipInfo, name: str):
