@@ -285,7 +285,7 @@ BAD = [
     (udf.TRAPPE_SERIE, ("Aarhus", 2010.0, 2017.0), "fra-år 2010 ligger uden for data"),
     (udf.TRAPPE_SERIE, ("Aarhus", 2016.0, 2017.0, 9.0), "ukendt trin 9"),
     (udf.TRAPPE_ANDEL, ("Aarhus", 2019.0, "i alt"), "ukendt trin 'i alt'"),
-    (udf.TRAPPE_ANDEL, ("Aarhus", 2019.0, 2.0, None, None, None, None, "halvdelen"), "ukendt trin 'halvdelen'"),
+    (udf.TRAPPE_ANDEL, ("Aarhus", 2019.0, 2.0, None, None, None, None, "halvdelen"), "af skal være 'i alt' eller 'i alt på trin', ikke 'halvdelen'"),
     (udf.TRAPPE_MERUDGIFT, ("Aarhus", "2019-2017", 2020.0, 3.0), "fra-år 2019 ligger efter til-år 2017"),
     (udf.TRAPPE_MERUDGIFT, ("Aarhus", [[2016.0, 2017.0, 2018.0]], 2020.0, 3.0), "ét år eller to celler"),
     (udf.TRAPPE_MERUDGIFT, ("Odense", 2019.0, 2020.0, 3.0), "ingen data for Odense 2020 trin 3 eller basisår 2019"),

@@ -111,11 +111,12 @@ def test_next_year_alone_adds_to_the_history_then_a_revision_moves_only_its_figu
     rows = list(wb["Rettelser"].iter_rows(values_only=True))
     text = " ".join(str(c) for r in rows for c in r if c is not None)
     assert "Ændringer i forhold til snapshot" in text
-    head = next(i for i, r in enumerate(rows) if r and r[0] == "aar")
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "aendringen")
     table = [dict(zip(rows[head], r)) for r in rows[head + 1:] if r and r[0] is not None]
     assert len(table) == 6 and [t["kommune"] for t in table[:2]] == ["Aalborg", "Aalborg"]
     for t in table:
         assert t["ny"] - t["gammel"] == moved[t["kommune"]] == t["aendring"] and t["aar"] == 2024
+        assert t["aendringen"].startswith(f"{t['kommune']} {t['funktion']} 2024: ")
 
 
 def SHIPPED_BOOK(tmp_path: Path) -> Path:

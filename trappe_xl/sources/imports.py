@@ -401,8 +401,9 @@ def run_import(data_dir: Path | str, files: Iterable[Path | str], table: str | N
 
 
 def _kept_line(merged: Merged, replace: bool = False) -> str:
-    line = (f"Det nye snapshot beholder {', '.join(merged.kept) or 'ingen andre tabeller'} fra det "
-            f"nyeste snapshot {merged.snapshot.name} (uændret)")
+    line = (f"Det nye snapshot beholder {', '.join(merged.kept)} fra det nyeste snapshot "
+            f"{merged.snapshot.name} (uændret)" if merged.kept
+            else f"Det nye snapshot bygger på det nyeste snapshot {merged.snapshot.name}")
     for t, ys in sorted(merged.merged.items()):
         line += f"; {t} {years_text(ys)} beholdes ved siden af de nye år"
     if merged.replaced:

@@ -236,8 +236,9 @@ def check_no_gap(years: set[int], what: str) -> None:
 
 # -- the build's "Ændringer": this snapshot against the previous workbook's ---------------------
 
-CHANGE_COLUMNS = ["aar", "kommunekode", "kommune", "funktion", "gruppering", "dranst", "art",
-                  "gammel", "ny", "aendring"]
+#: the first column says the change in words (it lands in Rettelser's wide text column)
+CHANGE_COLUMNS = ["aendringen", "aar", "kommunekode", "kommune", "funktion", "gruppering", "dranst",
+                  "art", "gammel", "ny", "aendring"]
 
 
 @dataclass
@@ -293,6 +294,7 @@ def compare(old, new, mod: str) -> Comparison:
         return Comparison(mod, lines, empty)
     names = {k.kode: k.navn for k in reference.kommuner()} | {reference.HELE_LANDET: "Hele landet"}
     ch["kommune"] = ch["kommunekode"].map(names).fillna("")
+    ch["aendringen"] = [describe(r) for _, r in ch.iterrows()]
     return Comparison(mod, lines, ch[CHANGE_COLUMNS])
 
 
