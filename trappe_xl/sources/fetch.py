@@ -315,12 +315,11 @@ def _merge_plan(previous: "Previous", plans: dict[str, TablePlan]):
     the fetched tables the years not fetched now (``fetch --years 2025`` adds a year)."""
     if previous.path is None or not previous.manifest:
         return None
-    from .merge import plan_merge, slot
+    from .merge import plan_merge, request_years, slot
     new_years: dict[str, set[int]] = {}
     for table, plan in plans.items():
         for req in plan.requests:
-            tid = next(v["values"] for v in req.body["variables"] if v["code"].upper() == "TID")
-            new_years.setdefault(slot(table), set()).update(int(str(t)[:4]) for t in tid)
+            new_years.setdefault(slot(table), set()).update(request_years(req.body))
     return plan_merge(previous.path, previous.manifest, new_years, new_tableinfo=set(plans))
 
 

@@ -24,6 +24,7 @@ the newest good one stays as it was whatever happens.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -79,8 +80,9 @@ class Imported:
     def unit(self) -> str | None:
         return self.accounts.parsed.report.unit if self.accounts else None
 
+    @cached_property
     def rows(self) -> pd.DataFrame:
-        """Every row the file holds (accounts: kommuner and aggregates together)."""
+        """Every row the file holds (accounts: kommuner and aggregates together), built once."""
         if self.accounts is not None:
             p = self.accounts.parsed
             return pd.concat([p.accounts, p.aggregates], ignore_index=True)
@@ -88,7 +90,7 @@ class Imported:
 
     @property
     def years(self) -> set[int]:
-        return {int(y) for y in self.rows()["aar"].unique()}
+        return {int(y) for y in self.rows["aar"].unique()}
 
     def part(self, rel: str) -> dict:
         options = {"name": self.name, **self.options}
@@ -293,8 +295,8 @@ def merge_with_latest(data_dir: Path, items: list[Imported], *, replace: bool = 
         same_place = {t: r for t, r in olds.items() if slot(t) == slot(i.table)}
         if not replace and same_place:
             old = same_place.get(i.table, pd.concat(list(same_place.values()), ignore_index=True))
-            check_compatible(i.table, i.kind, old, i.rows(), i.name, set(same_place))
-        lines.extend(year_lines(i.table, i.kind, olds.get(i.table), i.rows()))
+            check_compatible(i.table, i.kind, old, i.rows, i.name, set(same_place))
+        lines.extend(year_lines(i.table, i.kind, olds.get(i.table), i.rows))
     if not replace and any(slot(t) == INDEX_SLOT for t in merged.merged):
         kept_years = {y for t, ys in merged.merged.items() if slot(t) == INDEX_SLOT for y in ys}
         check_no_gap(kept_years | new_years.get(INDEX_SLOT, set()), "prisindekset")

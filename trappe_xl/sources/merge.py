@@ -46,6 +46,12 @@ def value_of(rows: pd.DataFrame) -> str:
     return frames.value_column(rows)
 
 
+def request_years(request: dict) -> set[int]:
+    """The years a data request asks for (its time variable's codes: 2024, 2024K1 -> 2024)."""
+    tid = next(v["values"] for v in request["variables"] if str(v["code"]).upper() == "TID")
+    return {int(str(t)[:4]) for t in tid if str(t)[:4].isdigit()}
+
+
 def part_years(path: Path, manifest: dict, part: dict) -> set[int]:
     """The years a part holds, after its ``skip_years``: from its stored request (fetched parts),
     its ``year`` option (one-year exports), else by reading it."""
@@ -54,8 +60,7 @@ def part_years(path: Path, manifest: dict, part: dict) -> set[int]:
     if isinstance(rel, str):
         try:
             request = json.loads(read_bytes(path, rel, manifest=manifest).decode("utf-8"))
-            tid = next(v["values"] for v in request["variables"] if str(v["code"]).upper() == "TID")
-            return {int(str(t)[:4]) for t in tid if str(t)[:4].isdigit()} - skip
+            return request_years(request) - skip
         except (TrappeError, UnicodeDecodeError, ValueError, KeyError, StopIteration, TypeError):
             pass
     year = (part.get("options") or {}).get("year")
