@@ -105,6 +105,28 @@ def remove_stale_temporaries(data_dir: Path | str) -> list[str]:
         os.close(fd)
 
 
+def _join_writers(root: Path, prefix: str) -> tuple[int, list[str], Path]:
+    """Take the shared writers' lock on ``root`` (first, when no writer is at work, remove what
+    killed runs left) and make a private temporary folder ``<prefix>…`` in it. Returns the lock's
+    descriptor (closing it drops the lock), the stale names removed and the folder."""
+    fd = None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        removed: list[str] = []
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            removed = _remove_stale(root)
+        except BlockingIOError:
+            pass                    # another writer is at work: its temporary folder is live
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return fd, removed, Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    except OSError as e:
+        if fd is not None:
+            os.close(fd)
+        raise SnapshotError(f"kan ikke skrive i data-mappen {root}: {describe_oserror(e)}") from None
+
+
 @contextlib.contextmanager
 def staging_area(data_dir: Path | str):
     """A private temporary folder inside ``data_dir/snapshots`` (hidden, ``.tmp-stage-…``) for
@@ -113,28 +135,11 @@ def staging_area(data_dir: Path | str):
     writer, never a live one's; removed at the end."""
     data_dir = Path(data_dir)
     _check_data_dir(data_dir)
-    root = snapshots_root(data_dir)
+    fd, _, tmp = _join_writers(snapshots_root(data_dir), f"{TMP_PREFIX}stage-")
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as e:
-        raise SnapshotError(f"kan ikke skrive i data-mappen {root}: {describe_oserror(e)}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            _remove_stale(root)
-        except BlockingIOError:
-            pass
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        try:
-            tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}stage-", dir=root))
-        except OSError as e:
-            raise SnapshotError(f"kan ikke skrive i data-mappen {root}: {describe_oserror(e)}") from None
-        try:
-            yield tmp
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        yield tmp
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         os.close(fd)
 
 
@@ -173,19 +178,8 @@ class SnapshotWriter:
         _check_data_dir(self.data_dir)
         if self.final.exists():
             raise SnapshotError(f"snapshot {self.final} findes allerede; snapshots overskrives aldrig")
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._lock = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self.removed_stale = _remove_stale(self.root)
-            except BlockingIOError:
-                pass                    # another writer is at work: its temporary folder is live
-            fcntl.flock(self._lock, fcntl.LOCK_SH)
-            self._tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{self.final.name}-", dir=self.root))
-        except OSError as e:
-            self._release()
-            raise SnapshotError(f"kan ikke skrive i data-mappen {self.root}: {describe_oserror(e)}") from None
+        self._lock, self.removed_stale, self._tmp = _join_writers(
+            self.root, f"{TMP_PREFIX}{self.final.name}-")
         return self
 
     def add(self, relpath: str, data: bytes) -> None:
