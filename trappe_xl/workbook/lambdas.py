@@ -1,44 +1,49 @@
 """The TRAPPE functions as Excel LAMBDA names: the same answers as the xlwings UDFs, no Python.
 
-``lambda_names(value_column, years, trin_codes)`` gives {name: formula} for the workbook writer's
-``define_name``: TRAPPE_STEP, TRAPPE_SAMMENLIGN, TRAPPE_ANDEL, TRAPPE_MERUDGIFT and TRAPPE_SERIE,
-with the xlwings functions' argument names, order and defaults, over the workbook's own defined
-names (TD_* = TrinData, DK_* = Daekning, PI_* = Prisindeks, KOM_* = Kommuner; writer.py).
+``lambda_names(value_column, years, trin_codes, ...)`` gives {name: formula} for the workbook
+writer's ``define_name``: the five public names TRAPPE_STEP, TRAPPE_SAMMENLIGN, TRAPPE_ANDEL,
+TRAPPE_MERUDGIFT and TRAPPE_SERIE (the xlwings functions' argument names, order and defaults),
+the helper names they call (``_TRAPPE_VIS``, ``_TRAPPE_AAR``, ``_TRAPPE_TRIN``, ``_TRAPPE_VALG``,
+``_TRAPPE_HVEM``, ``_TRAPPE_KILDE``: one per parser of trappe_xl/udf/arguments.py and places.py,
+so each rule is written once) and TRAPPE_AARENE, the workbook's years as a row constant. They
+read the workbook's own names: TD_* (TrinData), DK_* (Daekning), PI_* (Prisindeks), KOM_*
+(Kommuner); writer.py.
 
-File format (what Excel itself writes; XlsxWriter adds no prefixes inside a defined name):
-``_xlfn.LAMBDA``/``_xlfn.LET``/``_xlfn.ISOMITTED`` for the functions newer than the file format,
-``_xlpm.x`` for a parameter or LET variable, ``_xlop.x`` where an optional parameter ``[x]`` is
-declared. Every other function in the bodies is an Excel 2007 function (SUMPRODUCT, MMULT,
-TRANSPOSE, MATCH, INDEX, IF, IFERROR, ...), so a body with its arguments substituted is an
-ordinary formula LibreOffice evaluates — that is how tests/test_udf_lambdas.py checks it:
-:func:`expand` substitutes the arguments and the LET variables into the body.
+How a body is written here: each name is ONE laid-out text below (:data:`BODIES`), in the order
+Excel evaluates it, with ``#`` comments. :func:`compile_formula` strips comments and whitespace,
+writes a lower-case word as a parameter or LET variable (``_xlpm.x``), prefixes the functions
+newer than the file format (``_xlfn.LET``/``LAMBDA``/``ISOMITTED``/``TEXTJOIN``) and fills
+``@name`` with this workbook's constants (its years, step codes, units, messages). Excel function
+names and defined names are upper case, so the rule is unambiguous; no variable is named like
+an Excel function (a test checks it).
 
-Semantics are trappe_xl.model's (as the dashboard's formulas, workbook/formulas.py): a member-year
-counts when it has data for the measure (TrinData.gyldig / Daekning.har_data), per child =
-Σ amounts / Σ children over members with data and population, faste priser = indeks[prisår] /
-indeks[år]; a missing figure is the text "#TRAPPE: ingen data …" (an empty cell in TRAPPE_SERIE).
-A step with no TrinData row at all in the year for the measure has no source (model.covered): it
-answers the xlwings route's "#TRAPPE: trin 1 har ingen kilde i data for …" (an empty cell in
-TRAPPE_SERIE), never 0. The xlwings route's "kendes kun samlet som trin 2–3" is not repeated here.
-The arguments accept the forms docs/udf.md lists for this route (kommune name or code; a range
-of kommuner, a region, a DST kommunegruppe or "Hele landet"; trin number, name, "i alt",
-"i alt på trin"; the units, measures, price and refusion words of the xlwings route).
+Semantics are trappe_xl.udf's, check by check in the same order, with the same messages
+(``#TRAPPE: …``, whitespace collapsed, cut at 200 characters, as ``answers.message``): a
+wrong argument names itself as ``arguments.show`` does; a step without a TrinData row that year
+has no source (never 0); a single step the data only know combined with its neighbour answers
+"kendes kun samlet"; a missing figure is "ingen data for …" (an empty cell in TRAPPE_SERIE).
+Documented differences (docs/udf.md): the xlwings route adds a spelling hint to an unknown
+kommune name ("– mente du Aarhus?"); a number quoted back in a message follows Excel's
+locale (2019,5 in a Danish Excel).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-
 import re
 
 from ..errors import TrappeError
-from ..reference import ALLE_TRIN, IKKE_FORDELT, TRIN, trin_korte_navne, trin_navne
+from ..reference import ALLE_TRIN, IKKE_FORDELT, SAMLET_TRIN, TRIN, trin_korte_navne, trin_navne
 
-PREFIX = "#TRAPPE: "
-#: the public names, in the order they are defined
 log = logging.getLogger(__name__)
+PREFIX = "#TRAPPE: "
+MAX_MESSAGE = 200            # answers.MAX_MESSAGE
+#: the public names, in the order they are defined
 NAMES = ("TRAPPE_STEP", "TRAPPE_SAMMENLIGN", "TRAPPE_ANDEL", "TRAPPE_MERUDGIFT", "TRAPPE_SERIE")
-#: parameters of each name, as the xlwings functions have them; the optional ones (in [ ])
+#: the helper names the public ones call (defined first)
+HELPERS = ("_TRAPPE_VIS", "_TRAPPE_AAR", "_TRAPPE_TRIN", "_TRAPPE_VALG", "_TRAPPE_HVEM", "_TRAPPE_KILDE")
+#: parameters of each name: (required, optional); the public ones as the xlwings functions
 PARAMS = {
     "TRAPPE_STEP": (("kommune", "aar", "trin"), ("maal", "enhed", "priser", "refusion")),
     "TRAPPE_SAMMENLIGN": (("gruppe", "aar", "trin"), ("maal", "enhed", "priser", "refusion")),
@@ -48,14 +53,26 @@ PARAMS = {
                          ("maal", "enhed", "priser", "refusion")),
     "TRAPPE_SERIE": (("kommune_eller_gruppe", "fra_aar", "til_aar"),
                      ("trin", "maal", "enhed", "priser", "refusion")),
+    "_TRAPPE_VIS": (("x",), ()),
+    "_TRAPPE_AAR": (("x", "hvad"), ()),
+    "_TRAPPE_TRIN": (("x", "totaler"), ()),
+    "_TRAPPE_VALG": (("maal", "enhed", "priser", "refusion"), ()),
+    "_TRAPPE_HVEM": (("x", "gruppe", "hvad"), ()),
+    "_TRAPPE_KILDE": (("km", "aar", "tt", "mm", "hv", "liste"), ()),
 }
 I_ALT, I_ALT_PAA_TRIN = 8, 7           # model.TRIN_I_ALT, model.TRIN_I_ALT_PAA_TRIN
+#: defined name holding the workbook's years as a row constant {2016,2017,…}
+YEARS_NAME = "TRAPPE_AARENE"
+MAX_NAME_FORMULA = 8192    # Excel's limit on a defined name's formula
+
+# the words of trappe_xl.udf.arguments (tests/test_udf_lambda_contract.py compares them)
 MAAL = {"netto": "netto", "i alt (netto)": "netto", "udgifter (brutto)": "udgifter",
         "udgifter": "udgifter", "udgift": "udgifter", "brutto": "udgifter",
         "indtægter": "indtaegter", "indtaegter": "indtaegter", "indtægt": "indtaegter",
         "indtaegt": "indtaegter"}
 ENHED_KEYS = {"1000kr": 1, "1000": 1, "tkr": 1, "ialt": 1, "pr017": 2, "017": 2, "krpr017": 2,
               "pr022": 3, "022": 3, "krpr022": 3, "krprindbygger": 4, "prindbygger": 4}
+ENHED_LABELS = {1: "1.000 kr.", 2: "kr. pr. 0-17-årig", 3: "kr. pr. 0-22-årig", 4: "kr. pr. indbygger"}
 ENHED_OF_VALUE = {"beloeb_1000kr": (1, 2, 3), "kr_pr_indbygger": (4,)}
 LOEBENDE = ("løbende", "lobende", "loebende", "løbende priser", "lobende priser", "loebende priser",
             "lb", "løb")
@@ -64,15 +81,416 @@ NEJ = ("nej", "uden", "uden refusion", "ekskl", "ekskl.", "falsk", "false", "0")
 TOTALS = {"i alt": I_ALT, "ialt": I_ALT, "total": I_ALT, "i alt (trin 1-6 og ikke fordelt)": I_ALT,
           "i alt på trin": I_ALT_PAA_TRIN, "i alt paa trin": I_ALT_PAA_TRIN,
           "trin 1-6": I_ALT_PAA_TRIN, "i alt på trin (trin 1-6)": I_ALT_PAA_TRIN}
+HELE_LANDET = ("hele landet", "landet", "danmark", "000", "hele danmark")   # places.HELE_LANDET_NAMES
+MAAL_CODES = ("netto", "udgifter", "indtaegter")
+MAAL_TEXT = ("netto", "udgifter", "indtægter")
 
 
-UNKNOWN = '"?"'
-#: defined name holding the workbook's years as a row constant {2016,2017,…} (keeps the bodies
-#: short: Excel allows 8,192 characters in a name's formula)
-YEARS_NAME = "TRAPPE_AARENE"
+# -- the bodies --------------------------------------------------------------------------------------
+# A word in lower case is a parameter or LET variable; @name is a constant of the workbook
+# (:func:`constants`). Each helper returns its value, or the message text (without "#TRAPPE: ")
+# when the argument is wrong; the public names put "#TRAPPE: " in front (@BESKED).
+
+VIS = """
+# arguments.show: how an argument is quoted back in a message
+LET(
+  ant, IF(ISREF(x), ROWS(x)*COLUMNS(x), 1),
+  tk, TRIM(x&""),
+  IF(ant>1, "et område med "&ant&" celler",
+  IF(ISLOGICAL(x), IF(x, "SAND", "FALSK"),
+  IF(ISNUMBER(x), x&"",
+  "'"&IF(LEN(tk)>40, LEFT(tk, 40)&"…", tk)&"'"))))
+"""
+
+AAR = """
+# arguments.parse_aar: a year of the data (2019, "2019", "2019.0"), or why not
+LET(
+  ant, IF(ISREF(x), ROWS(x)*COLUMNS(x), 1),
+  tk, IF(ant>1, "", TRIM(x&"")),
+  # a year typed as text: digits, optionally followed by .0
+  p, IFERROR(FIND(".", tk), LEN(tk)+1),
+  h, LEFT(tk, p-1),
+  r, MID(tk, p+1, 99),
+  cif, AND(IFERROR(h=TEXT(--h, REPT("0", LEN(h))), FALSE),
+           OR(p>LEN(tk), AND(r<>"", SUBSTITUTE(r, "0", "")=""))),
+  y, IF(ISNUMBER(x), x, IF(cif, --h, -1)),
+  IF(ant>1, hvad&" skal være et tal, ikke "&_TRAPPE_VIS(x),
+  IF(AND(NOT(ISNUMBER(x)), tk=""), hvad&" mangler",
+  IF(ISLOGICAL(x), hvad&" skal være et tal, ikke "&_TRAPPE_VIS(x),
+  IF(AND(ISNUMBER(x), IFERROR(x<>INT(x), FALSE)), hvad&" skal være et helt tal, ikke "&_TRAPPE_VIS(x),
+  IF(AND(ISTEXT(x), NOT(cif)), hvad&" skal være et tal, ikke "&_TRAPPE_VIS(x),
+  IF(ISNA(MATCH(y, TRAPPE_AARENE, 0)), hvad&" "&y&" ligger uden for data (@SPAN)",
+  y)))))))
+"""
+
+TRIN_ = """
+# arguments.parse_trin: a step code of the data (1–6, 0, a combined step the data hold),
+# 8 = "i alt", 7 = "i alt på trin" (when totaler), or why not
+LET(
+  ant, IF(ISREF(x), ROWS(x)*COLUMNS(x), 1),
+  s, IF(ant>1, "", LOWER(TRIM(x&""))),
+  u, SUBSTITUTE(s, "–", "-"),
+  tot, IF(AND(totaler, ISTEXT(x)), IFERROR(INDEX(@TOTAL_CODES, MATCH(TRUE, @TOTAL_NAMES=u, 0)), 0), 0),
+  nav, IFERROR(INDEX(@NAME_CODES, MATCH(TRUE, @NAMES=s, 0)), -1),
+  # "3", "trin 3", "2-3", "Trin 2–3": digits, optionally "trin" before and "-digits" after
+  a, IF(LEFT(u, 4)="trin", TRIM(MID(u, 5, 99)), u),
+  d, IFERROR(FIND("-", a), 0),
+  p1, IF(d>0, TRIM(LEFT(a, d-1)), a),
+  p2, IF(d>0, TRIM(MID(a, d+1, 99)), "0"),
+  cif, AND(IFERROR(p1=TEXT(--p1, REPT("0", LEN(p1))), FALSE),
+           IFERROR(p2=TEXT(--p2, REPT("0", LEN(p2))), FALSE)),
+  v, IF(ISTEXT(x), IF(nav>=0, nav, IF(cif, --(p1&IF(d>0, p2, "")), -1)), x),
+  IF(ant>1, "trin skal være et tal, ikke "&_TRAPPE_VIS(x),
+  IF(AND(NOT(ISNUMBER(x)), s=""), "trin mangler",
+  IF(tot>0, tot,
+  IF(ISLOGICAL(x), "trin skal være et tal, ikke "&_TRAPPE_VIS(x),
+  IF(AND(ISNUMBER(x), IFERROR(x<>INT(x), FALSE)), "trin skal være et helt tal, ikke "&_TRAPPE_VIS(x),
+  IF(AND(ISTEXT(x), v<0), "ukendt trin "&_TRAPPE_VIS(x)&" – brug 1–6, 0 (ikke fordelt) eller et trins navn",
+  IF(ISNA(MATCH(v, @ACCEPT, 0)), "ukendt trin "&_TRAPPE_VIS(x)&" – brug 1–6@ALSO eller 0 (ikke fordelt på trin)",
+  v))))))))
+"""
+
+VALG = """
+# answers.valg: {"", mål, enhed, prisår (0 = løbende), refusion (1/0)} or {the message, …};
+# mål, enhed, refusion, per child without population, then priser (the xlwings order)
+LET(
+  mx, LOWER(TRIM(maal&"")),
+  mm, IF(ISTEXT(maal), IF(mx="", "netto", IFERROR(INDEX(@MAAL_VALUES, MATCH(TRUE, @MAAL_KEYS=mx, 0)), "?")),
+         IF(OR(ISNUMBER(maal), ISLOGICAL(maal)), "?", "netto")),
+  et, IF(ISLOGICAL(enhed), IF(enhed, "sand", "falsk"), LOWER(TRIM(enhed&""))),
+  ek, @ENHED_KEY,
+  ee, IF(AND(NOT(ISNUMBER(enhed)), NOT(ISLOGICAL(enhed)), et=""), @DEFAULT_UNIT,
+         IFERROR(INDEX(@ENHED_CODES, MATCH(TRUE, @ENHED_NAMES=ek, 0)),
+         IFERROR(INDEX(@ENHED_CODES, MATCH(TRUE, @ENHED_NAMES=SUBSTITUTE(ek, "kr", "", 1), 0)), -1))),
+  rx, LOWER(TRIM(refusion&"")),
+  rf, IF(ISLOGICAL(refusion), IF(refusion, 1, 0),
+         IF(rx="", 1, IF(OR(rx=@JA), 1, IF(OR(rx=@NEJ), 0, -1)))),
+  # priser: "løbende", a year (2020, "2020", "faste 2020", "2020-priser")
+  px, LOWER(TRIM(priser&"")),
+  lb, AND(NOT(ISNUMBER(priser)), NOT(ISLOGICAL(priser)), OR(px="", px=@LOEBENDE)),
+  f1, IF(LEFT(px, 5)="faste", TRIM(MID(px, 6, 99)), px),
+  f2, IF(AND(LEFT(px, 5)="faste", LEFT(f1, 6)="priser"), TRIM(MID(f1, 7, 99)), f1),
+  rest, SUBSTITUTE(MID(f2, 5, 99), " ", ""),
+  pok, AND(IFERROR(LEFT(f2, 4)=TEXT(--LEFT(f2, 4), "0000"), FALSE),
+           OR(rest="", rest="priser", rest="-priser")),
+  pa, IF(lb, 0, IF(ISNUMBER(priser), priser, IF(ISTEXT(priser), IF(pok, --LEFT(f2, 4), -1), -2))),
+  fejl,
+    IF(mm="?", "ukendt mål "&_TRAPPE_VIS(maal)&" – brug netto, udgifter eller indtægter",
+    IF(ee<0, "ukendt enhed "&_TRAPPE_VIS(enhed)&" – brug @UNITS",
+    IF(ISNA(MATCH(ee, @UNIT_CODES, 0)),
+       "enheden "&INDEX(@UNIT_LABELS, ee)&" findes ikke for disse data (kun @UNITS)",
+    IF(rf<0, "refusion skal være 'med' eller 'uden', ikke "&_TRAPPE_VIS(refusion),
+    IF(AND(OR(ee=2, ee=3), NOT(@HAS_POPULATION)), "ingen befolkningstal i projektmappen – vælg 1.000 kr.",
+    IF(lb, "",
+    IF(pa=-2, "prisår skal være et tal, ikke "&_TRAPPE_VIS(priser),
+    IF(pa=-1, "ukendte priser "&_TRAPPE_VIS(priser)&" – brug 'løbende' eller et prisår som 2024",
+    IF(pa<>INT(pa), "prisår skal være et helt tal, ikke "&_TRAPPE_VIS(priser),
+    IF(NOT(@HAS_INDEX), "projektmappen har intet prisindeks – brug løbende priser",
+    IF(ISNA(MATCH(pa, PI_aar, 0)), "prisår "&pa&" findes ikke i prisindekset (@INDEX_SPAN)",
+    ""))))))))))),
+  IF(fejl<>"", IF({1,1,1,1,1}, fejl), CHOOSE({1,2,3,4,5}, "", mm, ee, pa, rf)))
+"""
+
+HVEM = """
+# places.kommune (gruppe = 0) and places.gruppe (gruppe = 1): hvad = 0 gives the members as a
+# 98 × 1 mask over Kommuner (or the message, repeated), hvad = 1 the label messages use
+LET(
+  nc, IF(ISREF(x), ROWS(x)*COLUMNS(x), 1),
+  flad, IF(ISREF(x), AND(ROWS(x)>1, COLUMNS(x)>1), FALSE),
+  # the cells as one column
+  cv, IF(nc>1, IF(ROWS(x)=1, TRANSPOSE(x), x), x),
+  ct, TRIM(cv&""),
+  lg, ISLOGICAL(cv),
+  tl, ISNUMBER(cv),
+  cf, IFERROR(ct=TEXT(--ct, REPT("0", LEN(ct))), FALSE)*ISTEXT(cv),
+  # each cell as a code (a number, or digits as text) or as a name ("Aarhus Kommune" = "Aarhus")
+  cc, IF(lg, "#", IF(tl, IF(cv=INT(cv), TEXT(cv, "000"), "#"),
+         IF(cf, IF(LEN(ct)<3, TEXT(--ct, "000"), ct), "#"))),
+  kk, IF(lg+tl+cf, "#", IF(RIGHT(LOWER(ct), 8)=" kommune", LEFT(ct, LEN(ct)-8), ct)),
+  # which kommune each cell names: Kommuner rows × cells ("=" ignores case, reads no wildcards)
+  mt, (KOM_kommunekode=TRANSPOSE(cc))+(KOM_kommune=TRANSPOSE(kk)),
+  en, (KOM_kommunekode<>"")*1,
+  sq, ROW(INDEX(TD_aar, 1):INDEX(TD_aar, nc))-ROW(INDEX(TD_aar, 1))+1,
+  fd, MMULT(TRANSPOSE(mt), en),
+  ce, ct="",
+  dp, IF(nc=1, 0, MMULT(MMULT(TRANSPOSE(mt), mt)*(sq>TRANSPOSE(sq)), sq^0)),
+  ne, SUM(1-ce),
+  rg, AND(nc>1, ne>1),
+  jb, MIN(IF((1-ce)*(((fd=0)+(dp>0))>0), sq, nc+1)),
+  jj, IF(rg, MIN(jb, nc), IFERROR(MATCH(FALSE, ce, 0), 1)),
+  bc, IF(nc=1, x, INDEX(cv, jj)),
+  bt, TRIM(bc&""),
+  kind, IF(OR(ISNUMBER(bc), AND(ISTEXT(bc), IFERROR(bt=TEXT(--bt, REPT("0", LEN(bt))), FALSE))),
+           "kommunekode", "kommune"),
+  # a named group: Hele landet, a region (code, name, name without "Region"), a kommunegruppe
+  gk, LOWER(bt),
+  tx, AND(gruppe, NOT(rg), ISTEXT(bc)),
+  hl, AND(tx, OR(gk=@HELE_LANDET)),
+  rr, ((KOM_regionskode=gk)+(KOM_region=gk)+(KOM_region="region "&gk))*tx,
+  gg, ((KOM_kommunegruppe=gk)+(("kommunegruppe "&KOM_kommunegruppe_kode)=gk))*tx,
+  nr, SUM(rr),
+  ng, SUM(gg),
+  km, IF(hl, en, IF(nr>0, (rr>0)*1, IF(ng>0, (gg>0)*1, (IF(nc=1, mt, MMULT(mt, sq^0))>0)*1))),
+  fejl,
+    IF(gruppe,
+      IF(flad, "gruppen skal være én kolonne eller én række af celler",
+      IF(AND(nc>1, ne=0), "gruppen er tom – markér celler med kommunenavne eller -koder",
+      IF(rg, IF(jb>nc, "",
+             IF(INDEX(fd, jb)=0, "gruppen: ukendt "&kind&" "&_TRAPPE_VIS(bc),
+                "gruppen: "&INDEX(KOM_kommune, MATCH(1, MMULT(mt, (sq=jb)*1), 0))&" står mere end én gang")),
+      IF(ne=0, "gruppe mangler",
+      IF(hl+nr+ng>0, "",
+      IF(SUM(fd)=0, "ukendt "&kind&" "&_TRAPPE_VIS(bc), "")))))),
+      IF(nc<>1, "kommune skal være én kommune, ikke et område med "&nc&" celler – brug TRAPPE_SAMMENLIGN for en gruppe",
+      IF(ne=0, "kommune mangler",
+      IF(SUM(fd)=0, "ukendt "&kind&" "&_TRAPPE_VIS(bc), "")))),
+  # the label: "Aarhus", "Region Hovedstaden", "Hele landet", "Aarhus, Odense, Gladsaxe …"
+  ix, ROW(KOM_kommunekode)-ROW(INDEX(KOM_kommunekode, 1))+1,
+  nm, SUM(km),
+  th, IF(nm>3, SMALL(IF(km=1, ix), 3), 999),
+  navne, TEXTJOIN(", ", TRUE, IF((km=1)*(ix<=th), KOM_kommune, ""))&IF(nm>3, " …", ""),
+  IF(hvad=1,
+     IF(hl, "Hele landet", IF(nr>0, INDEX(KOM_region, MATCH(1, (rr>0)*1, 0)),
+        IF(ng>0, INDEX(KOM_kommunegruppe, MATCH(1, (gg>0)*1, 0)), navne))),
+     IF(fejl<>"", IF(en, fejl), km)))
+"""
+
+KILDE = '''
+# answers.check_step for members km, step tt, measure mm, label hv in year aar: "" or why the
+# step cannot be answered (liste = 0); for a row of years (liste = 1) a 1/0 per year instead
+LET(
+  koder, REPT(KOM_kommunekode, km),
+  enkelt, AND(tt>=1, tt<=6),
+  # a single step the data only know together with its neighbour (function-level trin 2–3)
+  kc, IF(enkelt, INDEX(@COMBINED_OF, MAX(tt, 1)), 0),
+  ks, IF(kc>0, MMULT(TRANSPOSE(km), (COUNTIFS(TD_kommunekode, koder, TD_aar, aar, TD_trin, kc, TD_maal, mm)>0)
+                                  *(COUNTIFS(TD_kommunekode, koder, TD_aar, aar, TD_trin, tt, TD_maal, mm)=0)), 0),
+  # a step with no TrinData row at all that year for the measure has no source
+  ingen, AND(tt<>@I_ALT, tt<>@I_ALT_PAA_TRIN)*(COUNTIFS(TD_aar, aar, TD_trin, tt, TD_maal, mm)=0),
+  IF(liste, (((ks>0)+ingen)>0)*1, LET(
+  tom, COUNTIFS(TD_aar, aar, TD_maal, mm)=0,
+  andre, (COUNTIFS(TD_aar, aar, TD_maal, @MAAL_COL)>0)*(@MAAL_COL<>mm),
+  navn, IF(tt=0, "ikke fordelt", "trin "&IF(tt>9, INT(tt/10)&"–"&MOD(tt, 10), tt)),
+  IF(ks>0, "beløbet for "&hv&" "&aar&" kendes kun samlet som trin "&INT(kc/10)&"–"&MOD(kc, 10)
+           &" – brug trin """&INT(kc/10)&"-"&MOD(kc, 10)&"""",
+  IF(ingen*tom*(SUM(andre)>0), "data har ingen "&INDEX(@MAAL_TEXT, MATCH(mm, @MAAL_CODES, 0))&" for "&aar
+           &", kun "&TEXTJOIN(" og ", TRUE, IF(andre, @MAAL_TEXT_COL, ""))
+           &" – brug mål """&INDEX(@MAAL_TEXT_COL, MATCH(1, andre, 0))&"""",
+  IF(ingen, navn&" har ingen kilde i data for "&aar&" – intet i regnskabet hører til trinnet (vises som – i Analyse)",
+  ""))))))
+'''
+
+# -- the public names: arguments first (the helpers), then the data ---------------------------------
+# @ROWS binds the TrinData/Daekning rows of the members that count: rm (TrinData), dm (Daekning),
+# d0 (Daekning without the population condition), pop (their population base), ww (weights)
+ROWS_ = """
+  koder, REPT(KOM_kommunekode, km),
+  nm, SUM(km),
+  per, OR(ee=2, ee=3),
+  wt, @WEIGHTED,
+  gy, INT(TD_gyldig/4),
+  rm, ISNUMBER(MATCH(TD_kommunekode, koder, 0))*(TD_maal=mm)*(((TD_dranst<>"2")+rf)>0)
+      *(gy>=2-rf)*(gy<=3-rf)*@POP_ROWS,
+  dkpop, IF(ee=2, DK_pop_0_17, IF(ee=3, DK_pop_0_22, DK_pop_ialt)),
+  d0, ISNUMBER(MATCH(DK_kommunekode, koder, 0))*(DK_maal=mm)*(DK_refusion=IF(rf=1, "med", "uden"))*(DK_har_data=1),
+  dm, d0*IF(OR(per, wt), (dkpop>0)*1, 1),
+  pop, IF(wt, DK_pop_ialt, dkpop),
+  ww, @WW,
+"""
+
+#: the price factor indeks[prisår] / indeks[år] for year(s) y
+PF = "IF(pa=0, 1, INDEX(PI_indeks, MATCH(pa, PI_aar, 0))/SUMIFS(PI_indeks, PI_aar, {y}))"
+#: "trin 3" / "i alt" as answers.trin_text
+TRIN_TEXT = ('IF(tt=@I_ALT, "i alt", IF(tt=@I_ALT_PAA_TRIN, "i alt på trin", IF(tt=0, "ikke fordelt", '
+             '"trin "&IF(tt>9, INT(tt/10)&"–"&MOD(tt, 10), tt))))')
+UNIT_NOTE = 'IF(per, " ("&INDEX(@UNIT_LABELS, ee)&")", "")'
+WEIGHT_CHECK = ('IF(AND(ee=4, nm>1, NOT(@HAS_POPULATION)), "ingen befolkningstal i projektmappen til at '
+                'vægte kr. pr. indbygger for "&hv&" – vælg én kommune", "")')
+INDEX_CHECK = 'IF(AND(pa<>0, ISNA(MATCH({y}, PI_aar, 0))), "prisindekset mangler år "&{y}, "")'
 
 
-# -- formula text helpers ------------------------------------------------------------------------
+def _one_figure(name: str, who: str, kind: str, andel: bool = False) -> str:
+    """TRAPPE_STEP, TRAPPE_SAMMENLIGN, TRAPPE_ANDEL: one figure of one year and step."""
+    step = "1" if not andel else "0"
+    head = f"""
+LET(
+  hm, _TRAPPE_HVEM({who}, {kind}, 0),
+  yy, _TRAPPE_AAR(aar, "år"),
+  tt, _TRAPPE_TRIN(trin, {step}),
+  vv, _TRAPPE_VALG(maal_, enhed_, priser_, refusion_),
+  arg, IF(ISTEXT(INDEX(hm, 1, 1)), INDEX(hm, 1, 1), IF(ISTEXT(yy), yy, IF(ISTEXT(tt), tt, INDEX(vv, 1, 1)))),
+  IF(arg<>"", @BESKED(arg), LET(
+  km, hm,
+  hv, _TRAPPE_HVEM({who}, {kind}, 1),
+  mm, INDEX(vv, 1, 2), ee, INDEX(vv, 1, 3), pa, INDEX(vv, 1, 4), rf, INDEX(vv, 1, 5),
+  @ROWS
+  # the figure: Σ amounts of the members with data × price factor / their children
+  tmask, IF(tt=@I_ALT, 1, IF(tt=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, (TD_trin=tt)*1)),
+  aa, SUMPRODUCT(TD_vaerdi*ww, rm*(TD_aar=yy)*tmask),
+  nn, SUMPRODUCT(dm*(DK_aar=yy)),
+  n0, SUMPRODUCT(d0*(DK_aar=yy)),
+  pb, SUMPRODUCT(dm*pop*(DK_aar=yy)),
+  pf, {PF.format(y="yy")},
+  tal, IFERROR(aa*pf/IF(per, pb/1000, IF(wt, pb, 1)), NA()),"""
+    if kind == "0":        # TRAPPE_STEP: answers._missing
+        missing = ('IF(AND(per, n0>0), "ingen befolkningstal ("&IF(ee=2, "0-17", "0-22")&"-årige) for "&hv&" "&yy, '
+                   f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT})')
+    else:
+        missing = f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&{UNIT_NOTE}'
+    weight = WEIGHT_CHECK if kind == "1" else '""'
+    checks = f"""
+  wch, {weight},
+  kch, _TRAPPE_KILDE(km, yy, tt, mm, hv, 0),
+  ich, {INDEX_CHECK.format(y="yy")},"""
+    if not andel:
+        return head + checks + f"""
+  fejl,
+    IF(wch<>"", wch,
+    IF(kch<>"", kch,
+    IF(ich<>"", ich,
+    IF(OR(nn=0, ISNA(tal)), {missing}, "")))),
+  IF(fejl<>"", @BESKED(fejl), tal))))
+"""
+    # TRAPPE_ANDEL: the step's share of i alt (af empty or "i alt") or of i alt på trin
+    return head + checks + f"""
+  af0, AND(NOT(ISNUMBER(af_)), NOT(ISLOGICAL(af_)), TRIM(af_&"")=""),
+  afk, IF(af0, @I_ALT, _TRAPPE_TRIN(af_, 1)),
+  hel, IF(AND(ISNUMBER(afk), OR(afk=@I_ALT, afk=@I_ALT_PAA_TRIN)), afk, -1),
+  tot, SUMPRODUCT(TD_vaerdi*ww, rm*(TD_aar=yy)*IF(hel=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, 1)),
+  fejl,
+    IF(wch<>"", wch,
+    IF(kch<>"", kch,
+    IF(hel<0, "af skal være 'i alt' eller 'i alt på trin', ikke "&_TRAPPE_VIS(af_),
+    IF(AND(hel=@I_ALT_PAA_TRIN, tt=0), "ikke fordelt har ingen andel af i alt på trin (trin 1–6)",
+    IF(ich<>"", ich,
+    IF(OR(nn=0, tot=0), "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&" (eller i alt er 0)", "")))))),
+  IF(fejl<>"", @BESKED(fejl), aa/tot))))
+"""
+
+
+#: per year of the workbook (a row over TRAPPE_AARENE): fz = the figure (0 where missing), ok =
+#: whether it exists; for step mask tmask
+VECTOR = f"""
+  av, MMULT(TRANSPOSE(TD_vaerdi*ww*rm*tmask), (TD_aar=TRAPPE_AARENE)*1),
+  nv, MMULT(TRANSPOSE(dm*1), (DK_aar=TRAPPE_AARENE)*1),
+  pw, MMULT(TRANSPOSE(dm*pop), (DK_aar=TRAPPE_AARENE)*1),
+  fac, {PF.format(y="TRAPPE_AARENE")}/IF(per, pw/1000, IF(wt, pw, 1)),
+  fw, av*fac,
+  ok, (nv>0)*ISNUMBER(fw),
+  fz, IF(ok=1, fw, 0),
+"""
+
+MERUDGIFT = f"""
+# TRAPPE_MERUDGIFT: the year's figure minus the basis (one year, or the mean of a period)
+LET(
+  hm, _TRAPPE_HVEM(kommune_eller_gruppe, 1, 0),
+  # basisår (arguments.parse_aar_periode): one year, "2016-2018", or a range of one or two cells
+  nb, IF(ISREF(basisaar), ROWS(basisaar)*COLUMNS(basisaar), 1),
+  bf, IF(nb>1, TRIM(basisaar&"")<>"", TRUE),
+  bp, IF(nb>1, (ROW(basisaar)-MIN(ROW(basisaar)))*COLUMNS(basisaar)+COLUMN(basisaar)-MIN(COLUMN(basisaar)), 0),
+  p1, MIN(IF(bf, bp, nb)),
+  p2, MAX(IF(bf, bp, -1)),
+  bs, SUBSTITUTE(SUBSTITUTE(TRIM(basisaar&""), " ", ""), "–", "-"),
+  spand, AND(nb=1, ISTEXT(basisaar), LEN(bs)=9, MID(bs, 5, 1)="-",
+             IFERROR(LEFT(bs, 4)=TEXT(--LEFT(bs, 4), "0000"), FALSE),
+             IFERROR(RIGHT(bs, 4)=TEXT(--RIGHT(bs, 4), "0000"), FALSE)),
+  lo, IF(nb>1, IF(SUM(bf*1)=0, "", _TRAPPE_AAR(INDEX(basisaar, INT(p1/COLUMNS(basisaar))+1, MOD(p1, COLUMNS(basisaar))+1), "basisår")),
+         _TRAPPE_AAR(IF(spand, LEFT(bs, 4), basisaar), "basisår")),
+  hi, IF(nb>1, IF(SUM(bf*1)=0, "", _TRAPPE_AAR(INDEX(basisaar, INT(p2/COLUMNS(basisaar))+1, MOD(p2, COLUMNS(basisaar))+1), "basisår")),
+         _TRAPPE_AAR(IF(spand, RIGHT(bs, 4), basisaar), "basisår")),
+  yy, _TRAPPE_AAR(aar, "år"),
+  tt, _TRAPPE_TRIN(trin, 1),
+  vv, _TRAPPE_VALG(maal_, enhed_, priser_, refusion_),
+  arg, IF(ISTEXT(INDEX(hm, 1, 1)), INDEX(hm, 1, 1),
+       IF(AND(nb>1, OR(SUM(bf*1)=0, SUM(bf*1)>2)), "basisår skal være ét år eller to celler (fra og til)",
+       IF(ISTEXT(lo), lo, IF(ISTEXT(hi), hi,
+       IF(lo>hi, "basisår: fra-år "&lo&" ligger efter til-år "&hi,
+       IF(ISTEXT(yy), yy, IF(ISTEXT(tt), tt, INDEX(vv, 1, 1)))))))),
+  IF(arg<>"", @BESKED(arg), LET(
+  km, hm,
+  hv, _TRAPPE_HVEM(kommune_eller_gruppe, 1, 1),
+  mm, INDEX(vv, 1, 2), ee, INDEX(vv, 1, 3), pa, INDEX(vv, 1, 4), rf, INDEX(vv, 1, 5),
+  @ROWS
+  tmask, IF(tt=@I_ALT, 1, IF(tt=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, (TD_trin=tt)*1)),
+  {VECTOR}
+  inb, (TRAPPE_AARENE>=lo)*(TRAPPE_AARENE<=hi),
+  isy, (TRAPPE_AARENE=yy)*1,
+  # each year's checks (price index, then answers.check_step): basis years first, then the year
+  ip, (pa<>0)*ISNA(MATCH(TRAPPE_AARENE, PI_aar, 0)),
+  bad, ((ip+_TRAPPE_KILDE(km, TRAPPE_AARENE, tt, mm, hv, 1))>0)*1,
+  fbb, MIN(IF(inb*bad, TRAPPE_AARENE, 9999)),
+  fb, IF(fbb<9999, fbb, IF(SUMPRODUCT(isy*bad)>0, yy, 9999)),
+  fejl,
+    IF({WEIGHT_CHECK}<>"", {WEIGHT_CHECK},
+    IF(fb<9999, IF(INDEX(ip, 1, MATCH(fb, TRAPPE_AARENE, 0)), "prisindekset mangler år "&fb,
+                   _TRAPPE_KILDE(km, fb, tt, mm, hv, 0)),
+    IF(OR(SUMPRODUCT(isy*ok)=0, SUMPRODUCT(inb*ok)<SUMPRODUCT(inb)),
+       "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&{UNIT_NOTE}&" eller basisår "&IF(lo=hi, lo, lo&"–"&hi),
+    ""))),
+  IF(fejl<>"", @BESKED(fejl),
+     SUMPRODUCT(isy*fz)-SUMPRODUCT(inb*fz)/SUMPRODUCT(inb)))))
+"""
+
+SERIE = f"""
+# TRAPPE_SERIE: a header row, then År and the steps (Analyse's step columns and i alt, or the
+# one step asked for) per year; a cell is empty where the figure is missing
+LET(
+  hm, _TRAPPE_HVEM(kommune_eller_gruppe, 1, 0),
+  lo, _TRAPPE_AAR(fra_aar, "fra-år"),
+  hi, _TRAPPE_AAR(til_aar, "til-år"),
+  tomt, AND(NOT(ISNUMBER(trin_)), NOT(ISLOGICAL(trin_)), TRIM(trin_&"")=""),
+  tt, IF(tomt, @I_ALT, _TRAPPE_TRIN(trin_, 1)),
+  vv, _TRAPPE_VALG(maal_, enhed_, priser_, refusion_),
+  arg, IF(ISTEXT(INDEX(hm, 1, 1)), INDEX(hm, 1, 1), IF(ISTEXT(lo), lo, IF(ISTEXT(hi), hi,
+       IF(lo>hi, "fra-år "&lo&" ligger efter til-år "&hi,
+       IF(ISTEXT(tt), tt, INDEX(vv, 1, 1)))))),
+  IF(arg<>"", @BESKED(arg), LET(
+  km, hm,
+  hv, _TRAPPE_HVEM(kommune_eller_gruppe, 1, 1),
+  mm, INDEX(vv, 1, 2), ee, INDEX(vv, 1, 3), pa, INDEX(vv, 1, 4), rf, INDEX(vv, 1, 5),
+  @ROWS
+  tmask, 1,
+  {VECTOR}
+  # the columns as step codes: -1 (År), the steps, 8 (i alt); cm: the TrinData rows each sums
+  cc, IF(tomt, @SHOWN_CODES, IF({{1,0}}, -1, tt)),
+  cm, (((TD_trin=cc)+(cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN)*(TD_trin<>0))>0)*1,
+  fy, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*TD_vaerdi*ww*rm), cm)*TRANSPOSE(fac),
+  sc, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*(TD_maal=mm)), cm),
+  nn, hi-lo+1,
+  ii, ROW(INDEX(KOM_kommunekode, 1):INDEX(KOM_kommunekode, nn+1))-ROW(INDEX(KOM_kommunekode, 1)),
+  ss, ((lo+ii-1)=TRAPPE_AARENE)*(ii>0),
+  jj, IF(tomt, @COLUMN_NUMBERS, {{0,1}}),
+  has, MMULT(ss, TRANSPOSE(ok))*MMULT(ss, (sc>0)*1)*(jj>0),
+  vals, MMULT(ss, IFERROR(fy, 0)),
+  hdr, IF(jj=0, "År", IF(tomt, INDEX(@ALL_LABELS, 1, jj+1), INDEX(@CODE_LABELS, MATCH(tt, @LABEL_CODES, 0)))),
+  # the first year without a price index stops the table (answers._check_index)
+  ix, MIN(IF(ISNA(MATCH(TRAPPE_AARENE, PI_aar, 0))*(TRAPPE_AARENE>=lo)*(TRAPPE_AARENE<=hi), TRAPPE_AARENE, 9999)),
+  fejl,
+    IF({WEIGHT_CHECK}<>"", {WEIGHT_CHECK},
+    IF(AND(pa<>0, ix<9999), "prisindekset mangler år "&ix,
+    IF(SUM(has)=0, "ingen data for "&hv&{UNIT_NOTE}&" "&lo&"–"&hi, ""))),
+  IF(fejl<>"", @BESKED(fejl),
+     IF(ii=0, hdr, IF(jj=0, lo+ii-1, IF(has>0, vals, "")))))))
+"""
+
+BESKED = 'LET(besked, "#TRAPPE: "&TRIM({m}), IF(LEN(besked)>@MAX, LEFT(besked, @MAX-1)&"…", besked))'
+
+BODIES = {
+    "_TRAPPE_VIS": VIS,
+    "_TRAPPE_AAR": AAR,
+    "_TRAPPE_TRIN": TRIN_,
+    "_TRAPPE_VALG": VALG,
+    "_TRAPPE_HVEM": HVEM,
+    "_TRAPPE_KILDE": KILDE,
+    "TRAPPE_STEP": _one_figure("TRAPPE_STEP", "kommune", "0"),
+    "TRAPPE_SAMMENLIGN": _one_figure("TRAPPE_SAMMENLIGN", "gruppe", "1"),
+    "TRAPPE_ANDEL": _one_figure("TRAPPE_ANDEL", "kommune_eller_gruppe", "1", andel=True),
+    "TRAPPE_MERUDGIFT": MERUDGIFT,
+    "TRAPPE_SERIE": SERIE,
+}
+
+
+# -- constants of one workbook -------------------------------------------------------------------------
 def _s(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -81,33 +499,6 @@ def _arr(values, column: bool = False) -> str:
     """An array constant: {1,2,3} (a row) or {1;2;3} (a column)."""
     sep = ";" if column else ","
     return "{" + sep.join(_s(v) if isinstance(v, str) else str(v) for v in values) + "}"
-
-
-def _lookup(key: str, table: dict, default: str) -> str:
-    """INDEX({values},MATCH(TRUE,{keys}=key,0)) — #N/A (so ``default``) for an unknown key. The
-    keys are compared with "=", never MATCHed as lookup values: MATCH with match type 0 reads
-    * ? ~ in a user's text as wildcards (Excel and LibreOffice alike), "=" does not."""
-    return (f"IFERROR(INDEX({_arr(list(table.values()))},MATCH(TRUE,{_arr(list(table))}={key},0)),"
-            f"{default})")
-
-
-def _literal(text: str) -> str:
-    """A user's text as MATCH's lookup value that matches only itself (* ? ~ escaped with ~),
-    where the lookup array is a range and "=" cannot stand in (a range of the user's cells)."""
-    return f"SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({text},\"~\",\"~~\"),\"*\",\"~*\"),\"?\",\"~?\")"
-
-
-def _p(name: str) -> str:
-    return f"_xlpm.{name}"
-
-
-def _let(bindings: list[tuple[str, str]], body: str) -> str:
-    parts = [f"{_p(n)},{expr}" for n, expr in bindings]
-    return f"_xlfn.LET({','.join(parts)},{body})"
-
-
-def _msg(text: str) -> str:
-    return _s(PREFIX + text)
 
 
 def trin_labels(codes) -> dict[int, str]:
@@ -122,324 +513,129 @@ def trin_labels(codes) -> dict[int, str]:
     return out
 
 
-def _trin_names(codes) -> dict[str, int]:
+def _trin_names() -> dict[str, int]:
+    """arguments._trin_names: every step's name and short name (all codes of the key)."""
     names: dict[str, int] = {}
     for table in (trin_navne(), trin_korte_navne()):
-        names.update({n.casefold(): t for t, n in table.items() if t in codes})
+        names.update({n.casefold(): t for t, n in table.items()})
     names.update({"ikke fordelt": IKKE_FORDELT, "ikke fordelt på trin": IKKE_FORDELT,
                   "ikke fordelt paa trin": IKKE_FORDELT})
     return names
 
 
-# -- the pieces every body shares ------------------------------------------------------------------
-class _Body:
-    """Formula pieces for one workbook: its value column, years and step codes."""
-
-    def __init__(self, value_column: str, years, trin_codes):
-        self.value = value_column
-        self.weighted = value_column == "kr_pr_indbygger"
-        self.years = tuple(int(y) for y in years)
-        #: the step columns TRAPPE_SERIE shows (Analyse's: step_codes)
-        self.codes = tuple(int(t) for t in trin_codes)
-        #: the step codes an argument may name: 1–6 and 0 always (one the data cannot fill
-        #: answers that it has no source), a combined step where the data hold it
-        self.accept = tuple(t for t in ALLE_TRIN if t in TRIN or t == IKKE_FORDELT or t in self.codes)
-        self.yr = YEARS_NAME
-        self.span = f"{self.years[0]}–{self.years[-1]}"
-
-    # arguments -------------------------------------------------------------------------------
-    def members(self, g: str, group: bool) -> list[tuple[str, str]]:
-        """km: member mask over Kommuner (98 rows); nm: number of members; un: cells of a range
-        naming no kommune (or group); koder: the members' codes ("" for the others).
-        A range is matched cell by cell (MATCH into it); a single value is compared directly
-        (MATCH into a single value is not an array in every engine)."""
-        arg, g = g, _p("gg")           # the argument bound once under a short name
-        one = [f"(KOM_kommunekode=({g}&\"\"))", f"(KOM_kommune=({g}&\"\"))"]
-        many = [f"ISNUMBER(MATCH(KOM_kommunekode,{g}&\"\",0))", f"ISNUMBER(MATCH(KOM_kommune,{g},0))"]
-        lit = _p("gl")
-        unknown = [f"ISNA(MATCH({lit},KOM_kommunekode,0))", f"ISNA(MATCH({lit},KOM_kommune,0))"]
-        if group:
-            one += [f"(KOM_region=({g}&\"\"))", f"(KOM_region=(\"Region \"&{g}))",
-                    f"(KOM_kommunegruppe=({g}&\"\"))", f"(({g}&\"\")=\"hele landet\")"]
-            many += [f"ISNUMBER(MATCH(KOM_region,{g},0))",
-                     f"ISNUMBER(MATCH(KOM_region,\"Region \"&{g},0))",
-                     f"ISNUMBER(MATCH(KOM_kommunegruppe,{g},0))",
-                     f"ISNUMBER(MATCH(\"hele landet\",{g},0))"]
-            unknown += [f"ISNA(MATCH({lit},KOM_region,0))", f"ISNA(MATCH(\"Region \"&{lit},KOM_region,0))",
-                        f"ISNA(MATCH({lit},KOM_kommunegruppe,0))", f"(({g}&\"\")<>\"hele landet\")"]
-        # a range of two or more cells is matched cell by cell; one cell (or a value) directly:
-        # MATCH's lookup array must be an array, and a one-cell reference &"" is a single value
-        return [("gg", arg), ("nc", f"IF(ISREF({g}),ROWS({g})*COLUMNS({g}),1)"),
-                ("km", f"IF({_p('nc')}>1,(({'+'.join(many)})>0)*1,(({'+'.join(one)})>0)*1)"),
-                ("nm", f"SUM({_p('km')})"),
-                ("gl", _literal(f"({g}&\"\")")),
-                ("un", f"IF(ISREF({g}),SUMPRODUCT((({g}&\"\")<>\"\")*{'*'.join(unknown)}),0)"),
-                ("koder", f"REPT(KOM_kommunekode,{_p('km')})")]
-
-    def year(self, name: str, x: str) -> tuple[str, str]:
-        return name, f"IF(ISNUMBER({x}),{x},IFERROR(VALUE(TRIM({x}&\"\")),-1))"
-
-    def trin(self, x: str, totals: bool) -> list[tuple[str, str]]:
-        names = _trin_names(self.accept)
-        if totals:
-            names.update(TOTALS)
-        strip = "tx"
-        for old in ("trin", "-", "–", " "):
-            strip = f"SUBSTITUTE({strip},{_s(old)},\"\")"
-        strip = strip.replace("tx", _p("tx"), 1)
-        named = _lookup(_p("tx"), names, "-1")
-        parsed = f"IF(ISNUMBER({x}),{x},IF({_p('tn')}<>-1,{_p('tn')},IFERROR(VALUE({strip}),-1)))"
-        # the codes of "i alt"/"i alt på trin" are accepted only when the text named them: a user
-        # who types 7 or 8 asks for a step that does not exist
-        ok = f"ISNUMBER(MATCH({_p('tt')},{_arr(self.accept)},0))"
-        if totals:      # a name maps only to an accepted code or to i alt / i alt på trin
-            ok = f"OR({ok},AND({_p('tn')}>0,{_p('tn')}={_p('tt')}))"
-        return [("tx", f"LOWER(TRIM({x}&\"\"))"), ("tn", named), ("tt", parsed), ("tok", ok)]
-
-    def choices(self, maal: str, enhed: str, priser: str, refusion: str) -> list[tuple[str, str]]:
-        units = ENHED_OF_VALUE[self.value]
-        key = f"LOWER({enhed}&\"\")"
-        for old in (" ", ".", "_", "-", "årig", "aarig", "arig", "kroner"):
-            key = f"SUBSTITUTE({key},{_s(old)},\"\")"
-        lookup = _lookup(_p("ek"), ENHED_KEYS,
-                         _lookup(f"SUBSTITUTE({_p('ek')},\"kr\",\"\",1)", ENHED_KEYS, "-1"))
-        strip_p = _p("px")
-        for old in ("faste", "priser", "-", " "):
-            strip_p = f"SUBSTITUTE({strip_p},{_s(old)},\"\")"
-        return [
-            ("mx", f"LOWER(TRIM({maal}&\"\"))"),
-            ("mm", f"IF({_p('mx')}=\"\",\"netto\",{_lookup(_p('mx'), MAAL, UNKNOWN)})"),
-            ("ek", key),
-            ("ee", f"IF({_p('ek')}=\"\",{units[0]},{lookup})"),
-            ("eok", f"ISNUMBER(MATCH({_p('ee')},{_arr(units)},0))"),
-            ("px", f"LOWER(TRIM({priser}&\"\"))"),
-            ("pa", f"IF(OR({_p('px')}=\"\",{_p('px')}={_arr(LOEBENDE)}),0,IF(ISNUMBER({priser}),{priser},"
-                   f"IFERROR(VALUE({strip_p}),-1)))"),
-            ("rx", f"LOWER(TRIM({refusion}&\"\"))"),
-            ("rf", f"IF({_p('rx')}=\"\",1,IF(OR({_p('rx')}={_arr(JA)}),1,IF(OR({_p('rx')}={_arr(NEJ)}),0,-1)))"),
-            ("per", f"OR({_p('ee')}=2,{_p('ee')}=3)"),
-            ("wt", f"AND({_p('ee')}=4,{_p('nm')}>1)" if self.weighted else "FALSE"),
-        ]
-
-    def checks(self, kind: str) -> list[tuple[str, str]]:
-        """(condition, message) in the order the xlwings functions check their arguments."""
-        who = ("ukendt kommune – brug et kommunenavn eller en kommunekode"
-               if kind == "kommune" else
-               "ukendt kommune eller gruppe – brug kommuner, en region, en kommunegruppe eller \"Hele landet\"")
-        return [(f"OR({_p('un')}>0,{_p('nm')}=0{',' + _p('nm') + '<>1' if kind == 'kommune' else ''})",
-                 _msg(who))]
-
-    def choice_checks(self) -> list[tuple[str, str]]:
-        units = " / ".join({1: "1.000 kr.", 2: "kr. pr. 0-17-årig", 3: "kr. pr. 0-22-årig",
-                            4: "kr. pr. indbygger"}[u] for u in ENHED_OF_VALUE[self.value])
-        return [
-            (f"{_p('mm')}=\"?\"", _msg("ukendt mål – brug netto, udgifter eller indtægter")),
-            (f"NOT({_p('eok')})", _msg(f"ukendt enhed for disse data – brug {units}")),
-            (f"AND({_p('pa')}<>0,ISNA(MATCH({_p('pa')},PI_aar,0)))",
-             _msg("ukendte priser eller prisår uden prisindeks – brug \"løbende\" eller et prisår "
-                  "fra arket Prisindeks")),
-            (f"{_p('rf')}<0", _msg("refusion skal være \"med\" eller \"uden\"")),
-        ]
-
-    def year_check(self, name: str, what: str) -> tuple[str, str]:
-        return (f"ISNA(MATCH({_p(name)},{self.yr},0))",
-                _msg(f"{what} ligger uden for data ({self.span})"))
-
-    def no_source(self, y: str, t: str) -> str:
-        """True when step ``t`` (not a total) has no TrinData row at all in year ``y`` for the
-        measure: the step has no source (model.covered), so it is missing, never 0."""
-        return (f"AND({t}<>{I_ALT},{t}<>{I_ALT_PAA_TRIN},"
-                f"COUNTIFS(TD_aar,{y},TD_trin,{t},TD_maal,{_p('mm')})=0)")
-
-    def no_source_msg(self, y: str, t: str) -> str:
-        """The xlwings route's text: "#TRAPPE: trin 1 har ingen kilde i data for 2024 – …"."""
-        what = f"IF({t}=0,\"ikke fordelt\",\"trin \"&IF({t}>9,INT({t}/10)&\"–\"&MOD({t},10),{t}))"
-        return (f"{_s(PREFIX)}&{what}&\" har ingen kilde i data for \"&{y}&"
-                f"\" – intet i regnskabet hører til trinnet (vises som – i Analyse)\"")
-
-    def index_check(self, name: str) -> tuple[str, str]:
-        return (f"AND({_p('pa')}<>0,ISNA(MATCH({_p(name)},PI_aar,0)))",
-                _msg("prisindekset mangler et af årene – brug løbende priser"))
-
-    # data ------------------------------------------------------------------------------------
-    def rows(self) -> list[tuple[str, str]]:
-        """rm: TrinData rows of the members that count (measure, refusion, data, population);
-        dm: the same Daekning rows; pop: their population base for the unit."""
-        d = f"INT(TD_gyldig/4)"
-        pop = (f"IF({_p('per')},(MOD(TD_gyldig,4)>={_p('ee')}-1)*(MOD(TD_gyldig,4)<={_p('ee')}),1)"
-               if not self.weighted else f"IF({_p('wt')},(TD_pop_ialt>0)*1,1)")
-        rm = (f"ISNUMBER(MATCH(TD_kommunekode,{_p('koder')},0))*(TD_maal={_p('mm')})"
-              f"*(((TD_dranst<>\"2\")+{_p('rf')})>0)*({d}>=2-{_p('rf')})*({d}<=3-{_p('rf')})*{pop}")
-        dkpop = f"IF({_p('ee')}=2,DK_pop_0_17,IF({_p('ee')}=3,DK_pop_0_22,DK_pop_ialt))"
-        need_pop = f"OR({_p('per')},{_p('wt')})"
-        dm = (f"ISNUMBER(MATCH(DK_kommunekode,{_p('koder')},0))*(DK_maal={_p('mm')})"
-              f"*(DK_refusion=IF({_p('rf')}=1,\"med\",\"uden\"))*(DK_har_data=1)"
-              f"*IF({need_pop},({dkpop}>0)*1,1)")
-        weight = "TD_pop_ialt" if self.weighted else "1"
-        return [("rm", rm), ("dm", dm), ("pop", f"IF({_p('wt')},DK_pop_ialt,{dkpop})"),
-                ("ww", f"IF({_p('wt')},{weight},1)" if self.weighted else "1")]
-
-    def trin_mask(self, t: str) -> str:
-        return f"IF({t}={I_ALT},1,IF({t}={I_ALT_PAA_TRIN},(TD_trin<>0)*1,(TD_trin={t})*1))"
-
-    def pf(self, y: str) -> str:
-        return (f"IF({_p('pa')}=0,1,INDEX(PI_indeks,MATCH({_p('pa')},PI_aar,0))"
-                f"/INDEX(PI_indeks,MATCH({y},PI_aar,0)))")
-
-    def den(self, p: str) -> str:
-        return f"IF({_p('per')},{p}/1000,IF({_p('wt')},{p},1))"
-
-    def scalar(self, y: str, t: str) -> tuple[str, str, str]:
-        """(amount, members counted, divisor) of one year and step code (a scalar)."""
-        amount = f"SUMPRODUCT(TD_vaerdi*{_p('ww')},{_p('rm')}*(TD_aar={y})*{self.trin_mask(t)})"
-        n = f"SUMPRODUCT({_p('dm')}*(DK_aar={y}))"
-        p = f"SUMPRODUCT({_p('dm')}*{_p('pop')}*(DK_aar={y}))"
-        return amount, n, p
-
-    def vector(self, tmask: str) -> list[tuple[str, str]]:
-        """fz/ok: the figure and whether it exists, per year of the workbook (a row {y1,y2,…})."""
-        yr = self.yr
-        by_year = f"(TD_aar={yr})*1"
-        return [
-            ("av", f"MMULT(TRANSPOSE(TD_vaerdi*{_p('ww')}*{_p('rm')}*{tmask}),{by_year})"),
-            ("nv", f"MMULT(TRANSPOSE({_p('dm')}*1),(DK_aar={yr})*1)"),
-            ("pw", f"MMULT(TRANSPOSE({_p('dm')}*{_p('pop')}),(DK_aar={yr})*1)"),
-            ("fac", f"IF({_p('pa')}=0,1,INDEX(PI_indeks,MATCH({_p('pa')},PI_aar,0))"
-                    f"/SUMIFS(PI_indeks,PI_aar,{yr}))/{self.den(_p('pw'))}"),
-            ("fw", f"{_p('av')}*{_p('fac')}"),
-            ("ok", f"({_p('nv')}>0)*ISNUMBER({_p('fw')})"),
-            ("fz", f"IF({_p('ok')}=1,{_p('fw')},0)"),
-        ]
+def _enhed_key(x: str) -> str:
+    """arguments.parse_enhed's key: without whitespace . _ - and the words årig/aarig/arig/kroner."""
+    for old in (" ", ".", "_", "-", "årig", "aarig", "arig", "kroner"):
+        x = f"SUBSTITUTE({x},{_s(old)},\"\")"
+    return x
 
 
-def _guard(checks: list[tuple[str, str]], value: str) -> str:
-    out = value
-    for cond, msg in reversed(checks):
-        out = f"IF({cond},{msg},{out})"
-    return out
+def constants(value_column: str, years, trin_codes, *, has_population: bool = True,
+              index_years=(), ) -> dict[str, str]:
+    """@name -> formula text for one workbook: its years, step codes, units and words."""
+    years = tuple(int(y) for y in years)
+    codes = tuple(int(t) for t in trin_codes)
+    accept = tuple(t for t in ALLE_TRIN if t in TRIN or t == IKKE_FORDELT or t in codes)
+    combined = [t for t in accept if t in SAMLET_TRIN]
+    units = ENHED_OF_VALUE[value_column]
+    shown = (*[t for t in codes if t != IKKE_FORDELT], IKKE_FORDELT)
+    labels = trin_labels(accept)
+    label_codes = (*accept, I_ALT_PAA_TRIN, I_ALT)
+    names = _trin_names()
+    comb_of = [next((c for c in combined if t in SAMLET_TRIN[c]), 0) for t in range(1, 7)]
+    index_years = tuple(int(y) for y in index_years)
+    return {
+        "SPAN": f"{years[0]}–{years[-1]}",
+        "ACCEPT": _arr(accept),
+        "ALSO": "".join(f", {c // 10}-{c % 10}" for c in combined),
+        "TOTAL_NAMES": _arr(list(TOTALS)), "TOTAL_CODES": _arr(list(TOTALS.values())),
+        "NAMES": _arr(list(names)), "NAME_CODES": _arr(list(names.values())),
+        "MAAL_KEYS": _arr(list(MAAL)), "MAAL_VALUES": _arr(list(MAAL.values())),
+        "MAAL_CODES": _arr(MAAL_CODES), "MAAL_TEXT": _arr(MAAL_TEXT),
+        "MAAL_COL": _arr(MAAL_CODES, column=True), "MAAL_TEXT_COL": _arr(MAAL_TEXT, column=True),
+        "ENHED_KEY": _enhed_key("et"),
+        "ENHED_NAMES": _arr(list(ENHED_KEYS)), "ENHED_CODES": _arr(list(ENHED_KEYS.values())),
+        "DEFAULT_UNIT": str(units[0]), "UNIT_CODES": _arr(units),
+        "UNITS": " / ".join(ENHED_LABELS[u] for u in units),
+        "UNIT_LABELS": _arr([ENHED_LABELS[u] for u in (1, 2, 3, 4)]),
+        "JA": _arr(JA), "NEJ": _arr(NEJ), "LOEBENDE": _arr(LOEBENDE),
+        "HAS_POPULATION": "TRUE" if has_population else "FALSE",
+        "HAS_INDEX": "TRUE" if index_years else "FALSE",
+        "INDEX_SPAN": f"{index_years[0]}–{index_years[-1]}" if index_years else "",
+        "HELE_LANDET": _arr(HELE_LANDET),
+        "I_ALT": str(I_ALT), "I_ALT_PAA_TRIN": str(I_ALT_PAA_TRIN),
+        "COMBINED_OF": _arr(comb_of),
+        "WEIGHTED": "AND(ee=4, nm>1)" if value_column == "kr_pr_indbygger" else "FALSE",
+        "POP_ROWS": ("IF(wt, (TD_pop_ialt>0)*1, 1)" if value_column == "kr_pr_indbygger"
+                     else "IF(per, (MOD(TD_gyldig, 4)>=ee-1)*(MOD(TD_gyldig, 4)<=ee), 1)"),
+        "WW": "IF(wt, TD_pop_ialt, 1)" if value_column == "kr_pr_indbygger" else "1",
+        "SHOWN_CODES": _arr([-1, *shown, I_ALT]),
+        "COLUMN_NUMBERS": _arr(list(range(len(shown) + 2))),
+        "ALL_LABELS": _arr(["År", *[labels[t] for t in shown], labels[I_ALT]]),
+        "CODE_LABELS": _arr([labels[t] for t in label_codes]), "LABEL_CODES": _arr(label_codes),
+        "MAX": str(MAX_MESSAGE),
+    }
 
 
-def _lambda(name: str, body: str, optional: bool = True) -> str:
+# -- the compiler: laid-out text -> the formula Excel stores -----------------------------------------
+_NEW_FUNCTIONS = ("LET", "LAMBDA", "ISOMITTED", "TEXTJOIN")
+_TOKEN = re.compile(r'"(?:[^"]|"")*"|#[^\n]*|\s+|@[A-Z_]+(?:\([^()]*\))?|[A-Za-z_][A-Za-z0-9_.]*|.', re.S)
+
+
+def compile_formula(text: str, consts: dict[str, str]) -> str:
+    """The stored form of a laid-out body: no comments or whitespace, ``_xlpm.`` before each
+    lower-case word (a parameter or LET variable), ``_xlfn.`` before the newer functions,
+    ``@NAME`` replaced by ``consts`` (``@BESKED(x)`` by the message wrapper)."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        tok = m.group(0)
+        pos = m.end()
+        if tok.startswith('"'):
+            out.append(_fill_string(tok, consts))
+        elif tok.startswith("#") or tok.isspace():
+            continue
+        elif tok.startswith("@"):
+            if tok.startswith("@BESKED("):
+                out.append(compile_formula(BESKED.format(m=tok[8:-1]), consts))
+            elif tok[1:] == "ROWS":
+                out.append(compile_formula(ROWS_, consts).rstrip(","))
+                out.append(",")
+            else:
+                out.append(compile_formula(consts[tok[1:]], consts) if tok[1:] in _FORMULA_CONSTS
+                           else consts[tok[1:]])
+        elif re.match(r"[A-Za-z_]", tok):
+            follows = text[pos:pos + 1] == "("
+            if follows and tok in _NEW_FUNCTIONS:
+                out.append("_xlfn." + tok)
+            elif not follows and tok[0].islower():
+                out.append("_xlpm." + tok)
+            else:
+                out.append(tok)
+        else:
+            out.append(tok)
+    return "".join(out)
+
+
+#: constants that are formula text with variables in them (compiled like a body)
+_FORMULA_CONSTS = {"ENHED_KEY", "WEIGHTED", "POP_ROWS", "WW"}
+
+
+def _fill_string(tok: str, consts: dict[str, str]) -> str:
+    """A string literal with @NAME inside it filled in (the constant's plain text)."""
+    return re.sub(r"@([A-Z_]+)", lambda m: consts[m.group(1)].replace('"', '""'), tok)
+
+
+def _lambda(name: str, body: str) -> str:
     """_xlfn.LAMBDA(required…, optional…, body); optional parameters are declared _xlop. and
-    turned into "" when omitted, so the body sees an empty argument as a blank cell."""
+    bound as <name>_ = "" when omitted, so the body sees an empty argument as a blank cell."""
     req, opt = PARAMS[name]
-    decl = [_p(n) for n in req] + [(f"_xlop.{n}" if optional else _p(n)) for n in opt]
-    if optional and opt:
-        body = _let([(f"{n}_", f"IF(_xlfn.ISOMITTED({_p(n)}),\"\",{_p(n)})") for n in opt], body)
+    decl = [f"_xlpm.{n}" for n in req] + [f"_xlop.{n}" for n in opt]
+    if opt:
+        binds = ",".join(f"_xlpm.{n}_,IF(_xlfn.ISOMITTED(_xlpm.{n}),\"\",_xlpm.{n})" for n in opt)
+        body = f"_xlfn.LET({binds},{body})"
     return f"_xlfn.LAMBDA({','.join(decl)},{body})"
-
-
-def _opt(n: str) -> str:
-    return _p(f"{n}_")
-
-
-def bodies(value_column: str, years, trin_codes) -> dict[str, str]:
-    """name -> the body (a LET over the parameters), optional parameters read as ``_xlpm.<n>_``."""
-    b = _Body(value_column, years, trin_codes)
-    choices = b.choices(_opt("maal"), _opt("enhed"), _opt("priser"), _opt("refusion"))
-    out = {}
-
-    def single(name: str, who: str, kind: str, andel: bool = False) -> str:
-        binds = [*b.members(_p(who), kind == "gruppe"), b.year("yy", _p("aar")),
-                 *b.trin(_p("trin"), totals=not andel), *choices, *b.rows()]
-        checks = [*b.checks(kind), b.year_check("yy", "året"),
-                  (f"NOT({_p('tok')})", _msg("ukendt trin – brug 1–6, 0 (ikke fordelt) eller et trins navn"
-                                             + ("" if andel else ", \"i alt\" eller \"i alt på trin\""))),
-                  *b.choice_checks(),
-                  (b.no_source(_p("yy"), _p("tt")), b.no_source_msg(_p("yy"), _p("tt"))),
-                  b.index_check("yy")]
-        amount, n, p = b.scalar(_p("yy"), _p("tt"))
-        binds += [("aa", amount), ("nn", n), ("pb", p), ("pf", b.pf(_p("yy")))]
-        if not andel:
-            value = (f"IF({_p('nn')}=0,{_msg('ingen data for det valgte år og trin')},"
-                     f"IFERROR({_p('aa')}*{_p('pf')}/{b.den(_p('pb'))},{_msg('ingen data for det valgte år og trin')}))")
-            return _let(binds, _guard(checks, value))
-        # TRAPPE_ANDEL: share of i alt (af empty/"i alt") or of i alt på trin
-        binds += [("ax", f"LOWER(TRIM({_opt('af')}&\"\"))"),
-                  ("afk", f"IF(OR({_p('ax')}=\"\",{_p('ax')}=\"i alt\",{_p('ax')}=\"ialt\",{_p('ax')}=\"total\"),"
-                         f"{I_ALT},IF(OR({_p('ax')}=\"i alt på trin\",{_p('ax')}=\"i alt paa trin\","
-                         f"{_p('ax')}=\"trin 1-6\",{_p('ax')}=\"trin 1–6\"),{I_ALT_PAA_TRIN},-1))")]
-        total = b.scalar(_p("yy"), _p("afk"))[0]
-        binds += [("tot", total)]
-        checks += [(f"{_p('afk')}<0", _msg("af skal være \"i alt\" eller \"i alt på trin\"")),
-                   (f"AND({_p('afk')}={I_ALT_PAA_TRIN},{_p('tt')}=0)",
-                    _msg("ikke fordelt har ingen andel af i alt på trin (trin 1–6)"))]
-        value = (f"IF(OR({_p('nn')}=0,{_p('tot')}=0),{_msg('ingen data for det valgte år og trin (eller i alt er 0)')},"
-                 f"{_p('aa')}/{_p('tot')})")
-        return _let(binds, _guard(checks, value))
-
-    out["TRAPPE_STEP"] = single("TRAPPE_STEP", "kommune", "kommune")
-    out["TRAPPE_SAMMENLIGN"] = single("TRAPPE_SAMMENLIGN", "gruppe", "gruppe")
-    out["TRAPPE_ANDEL"] = single("TRAPPE_ANDEL", "kommune_eller_gruppe", "gruppe", andel=True)
-
-    # TRAPPE_MERUDGIFT: the year's figure minus the mean of the basis years (all must exist)
-    bb = _p("basisaar")
-    binds = [*b.members(_p("kommune_eller_gruppe"), True), b.year("yy", _p("aar")),
-             ("lo", f"IF(COUNT({bb})>0,MIN({bb}),IFERROR(VALUE(LEFT(TRIM({bb}&\"\"),4)),-1))"),
-             ("hi", f"IF(COUNT({bb})>0,MAX({bb}),IFERROR(VALUE(RIGHT(TRIM({bb}&\"\"),4)),-1))"),
-             *b.trin(_p("trin"), totals=True), *choices, *b.rows(),
-             *b.vector(b.trin_mask(_p("tt"))),
-             ("inb", f"({b.yr}>={_p('lo')})*({b.yr}<={_p('hi')})"),
-             ("isy", f"({b.yr}={_p('yy')})*1"),
-             # the first year without a source for the step: basis years first, then the year
-             ("sv", f"MMULT(TRANSPOSE((TD_trin={_p('tt')})*(TD_maal={_p('mm')})),(TD_aar={b.yr})*1)"),
-             ("nb", f"MIN(IF({_p('inb')}*({_p('sv')}=0),{b.yr},9999))"),
-             ("nsy", f"IF(OR({_p('tt')}={I_ALT},{_p('tt')}={I_ALT_PAA_TRIN}),0,IF({_p('nb')}<9999,{_p('nb')},"
-                     f"IF(SUMPRODUCT({_p('isy')}*({_p('sv')}=0))>0,{_p('yy')},0)))")]
-    checks = [*b.checks("gruppe"), (f"COUNT({bb})>2", _msg("basisår skal være ét år eller to celler (fra og til)")),
-              b.year_check("lo", "basisåret"), b.year_check("hi", "basisåret"),
-              (f"{_p('lo')}>{_p('hi')}", _msg("basisår: fra-år ligger efter til-år")),
-              b.year_check("yy", "året"),
-              (f"NOT({_p('tok')})", _msg("ukendt trin – brug 1–6, 0 (ikke fordelt) eller et trins navn")),
-              *b.choice_checks(), b.index_check("yy"), b.index_check("lo"), b.index_check("hi"),
-              (f"{_p('nsy')}>0", b.no_source_msg(_p("nsy"), _p("tt")))]
-    missing = _msg("ingen data for det valgte år eller basisår")
-    value = (f"IF(OR(SUMPRODUCT({_p('isy')}*{_p('ok')})=0,"
-             f"SUMPRODUCT({_p('inb')}*{_p('ok')})<SUMPRODUCT({_p('inb')})),{missing},"
-             f"SUMPRODUCT({_p('isy')}*{_p('fz')})-SUMPRODUCT({_p('inb')}*{_p('fz')})/SUMPRODUCT({_p('inb')}))")
-    out["TRAPPE_MERUDGIFT"] = _let(binds, _guard(checks, value))
-
-    # TRAPPE_SERIE: header row, then År and the steps (Analyse's step columns, i alt) per year;
-    # a cell is empty where the member-years have no data or the step has no source that year
-    shown = (*[t for t in b.codes if t != IKKE_FORDELT], IKKE_FORDELT)
-    labels = trin_labels(b.accept)
-    k = len(shown) + 1                                      # + i alt
-    ix = "ROW(INDEX(KOM_kommunekode,1):INDEX(KOM_kommunekode,{n}))-ROW(INDEX(KOM_kommunekode,1))"
-    all_labels = _arr(["År", *[labels[t] for t in shown], labels[I_ALT]])
-    code_list = (*b.accept, I_ALT_PAA_TRIN, I_ALT)
-    cc = _p("cc")
-    binds = [*b.members(_p("kommune_eller_gruppe"), True), b.year("lo", _p("fra_aar")),
-             b.year("hi", _p("til_aar")), ("tomt", f"({_opt('trin')}&\"\")=\"\""),
-             *b.trin(f"IF({_p('tomt')},\"i alt\",{_opt('trin')})", totals=True), *choices, *b.rows(),
-             *b.vector("1"),
-             # the table's columns as step codes: -1 (År, matches no row), the steps, 8 (i alt);
-             # cm: which TrinData rows each column sums (one pass over TrinData per matrix)
-             ("cc", f"IF({_p('tomt')},{_arr([-1, *shown, I_ALT])},IF({{1,0}},-1,{_p('tt')}))"),
-             ("cm", f"(((TD_trin={cc})+({cc}={I_ALT})+({cc}={I_ALT_PAA_TRIN})*(TD_trin<>0))>0)*1"),
-             ("fy", f"MMULT(TRANSPOSE((TD_aar={b.yr})*TD_vaerdi*{_p('ww')}*{_p('rm')}),{_p('cm')})"
-                    f"*TRANSPOSE({_p('fac')})"),
-             ("sc", f"MMULT(TRANSPOSE((TD_aar={b.yr})*(TD_maal={_p('mm')})),{_p('cm')})"),
-             ("nn", f"{_p('hi')}-{_p('lo')}+1"),
-             ("ii", ix.format(n=f"{_p('nn')}+1")),
-             ("ss", f"(({_p('lo')}+{_p('ii')}-1)={b.yr})*({_p('ii')}>0)"),
-             ("jj", f"IF({_p('tomt')},{_arr(list(range(k + 1)))},{{0,1}})"),
-             ("has", f"MMULT({_p('ss')},TRANSPOSE({_p('ok')}))*MMULT({_p('ss')},({_p('sc')}>0)*1)*({_p('jj')}>0)"),
-             ("vals", f"MMULT({_p('ss')},IFERROR({_p('fy')},0))"),
-             ("hdr", f"IF({_p('tomt')},{all_labels},IF({_p('jj')}=0,\"År\","
-                     f"INDEX({_arr([labels[t] for t in code_list])},MATCH({_p('tt')},{_arr(code_list)},0))))")]
-    checks = [*b.checks("gruppe"), b.year_check("lo", "fra-året"), b.year_check("hi", "til-året"),
-              (f"{_p('lo')}>{_p('hi')}", _msg("fra-år ligger efter til-år")),
-              (f"NOT({_p('tok')})", _msg("ukendt trin – brug 1–6, 0 (ikke fordelt) eller et trins navn")),
-              *b.choice_checks(), b.index_check("lo"), b.index_check("hi")]
-    table = (f"IF({_p('ii')}=0,{_p('hdr')},IF({_p('jj')}=0,{_p('lo')}+{_p('ii')}-1,"
-             f"IF({_p('has')}>0,{_p('vals')},\"\")))")
-    value = (f"IF(SUM({_p('has')})=0,{_msg('ingen data for de valgte år')},"
-             f"{table})")
-    out["TRAPPE_SERIE"] = _let(binds, _guard(checks, value))
-    return out
-
-
-MAX_NAME_FORMULA = 8192    # Excel's limit on a defined name's formula
 
 
 def step_codes(steps) -> tuple[int, ...]:
@@ -450,12 +646,16 @@ def step_codes(steps) -> tuple[int, ...]:
     return tuple(t for t in ALLE_TRIN if t not in hidden)
 
 
-def lambda_names(value_column: str, years, trin_codes, strict: bool = True) -> dict[str, str]:
-    """{name: formula} for XlsxWriter's define_name: the years constant and the LAMBDA names.
-    A name longer than Excel allows raises (``strict``) or is left out (the build then says so:
-    only data that mix grouping and function level need every step code in TRAPPE_SERIE)."""
+def lambda_names(value_column: str, years, trin_codes, strict: bool = True, *,
+                 has_population: bool = True, index_years=()) -> dict[str, str]:
+    """{name: formula} for XlsxWriter's define_name: the years constant, the helpers and the
+    public LAMBDA names. A name longer than Excel allows raises (``strict``) or is left out with
+    a warning (a public name; the helpers are short)."""
+    consts = constants(value_column, years, trin_codes, has_population=has_population,
+                       index_years=index_years)
     out = {YEARS_NAME: "=" + _arr([int(y) for y in years])}
-    out.update({n: "=" + _lambda(n, body) for n, body in bodies(value_column, years, trin_codes).items()})
+    for name, body in BODIES.items():
+        out[name] = "=" + _lambda(name, compile_formula(body, consts))
     too_long = [n for n, f in out.items() if len(f) - 1 > MAX_NAME_FORMULA]
     if too_long and strict:
         raise TrappeError(f"LAMBDA-navnene {', '.join(too_long)} bliver længere end Excels "
@@ -467,12 +667,9 @@ def lambda_names(value_column: str, years, trin_codes, strict: bool = True) -> d
 
 
 # -- expansion for engines without LAMBDA/LET (tests) -------------------------------------------------
-_TOKEN = re.compile(r'"(?:[^"]|"")*"|_xlpm\.[A-Za-z0-9_]+|_xlfn\.(?:LET|LAMBDA|ISOMITTED)\(|[(),{}]|[^"(),{}_]+|_')
-
-
 def _split_args(text: str) -> list[str]:
     """Top-level comma-separated arguments of text (inside strings, (), {} commas do not split)."""
-    out, depth, cur, i = [], 0, [], 0
+    out, depth, cur = [], 0, []
     for m in re.finditer(r'"(?:[^"]|"")*"|[(){}]|,|[^"(){},]+', text):
         tok = m.group(0)
         if tok in "({":
@@ -516,17 +713,6 @@ def _substitute(text: str, values: dict[str, str]) -> str:
     return re.sub(r'"(?:[^"]|"")*"|_xlpm\.[A-Za-z0-9_]+', repl, text)
 
 
-#: shapes of the array LET variables the tests may put in cells: "years" = 1 × number of years,
-#: "kommuner" = the Kommuner table's rows × 1
-VAR_SHAPES = {**{v: "years" for v in ("av", "nv", "pw", "fac", "fw", "ok", "fz", "inb", "isy", "sv")},
-              "km": "kommuner", "koder": "kommuner"}
-#: LET variables that hold arrays (members, rows, per-year vectors, the SERIE grid); the others
-#: are scalars, which :func:`expand` can hand to ``scalar_cell`` instead of repeating them.
-ARRAY_VARS = frozenset({"gg", "gl", "km", "koder", "rm", "dm", "pop", "ww", "av", "nv", "pw", "fac", "fw", "ok",
-                        "fz", "inb", "isy", "sv", "cc", "cm", "fy", "sc", "ii", "ss", "jj", "has",
-                        "vals", "hdr"})
-
-
 def _expand_lets(text: str, values: dict[str, str], scalar_cell=None) -> str:
     """Inline every _xlfn.LET(...): each binding's expression replaces its variable, in order;
     ``scalar_cell(var, expr) -> reference or None`` (optional) may take a variable's expression
@@ -547,11 +733,12 @@ def _expand_lets(text: str, values: dict[str, str], scalar_cell=None) -> str:
         text = text[:m.start()] + "(" + body + ")" + text[end:]
 
 
-def expand(name_formula: str, args: list[str | None], scalar_cell=None) -> str:
+def expand(name_formula: str, args: list[str | None], scalar_cell=None,
+           names: dict[str, str] | None = None) -> str:
     """The body of a LAMBDA name with the call's arguments put in (formula texts; None = omitted):
-    an ordinary formula (no LAMBDA, LET or ISOMITTED) for an engine without them. With
-    ``scalar_cell(var, expr) -> reference or None`` a LET variable can be computed once (in cells
-    the caller writes; :data:`VAR_SHAPES` says their shape) instead of being repeated."""
+    an ordinary formula (no LAMBDA, LET or ISOMITTED; calls of the helper ``names`` inlined) for
+    an engine without them. With ``scalar_cell(var, expr) -> reference or None`` a LET variable
+    can be computed once (in cells the caller writes) instead of being repeated."""
     text = name_formula.lstrip("=")
     m = re.match(r"_xlfn\.LAMBDA\(", text)
     if m is None:
@@ -569,4 +756,29 @@ def expand(name_formula: str, args: list[str | None], scalar_cell=None) -> str:
         return "TRUE" if omitted[mm.group(1)] else "FALSE"
     body = re.sub(r"_xlfn\.ISOMITTED\(_xlpm\.([A-Za-z0-9_]+)\)", isomitted, body)
     values = {d[6:]: ('""' if a is None else a) for d, a in zip(decl, args)}
+    if names:
+        body = _inline_helpers(body, names)
     return _expand_lets(body, values, scalar_cell)
+
+
+def _inline_helpers(text: str, names: dict[str, str], counter=None) -> str:
+    """Each call of a helper name replaced by its body with the call's arguments (as LET
+    bindings, so an argument is computed once)."""
+    counter = counter if counter is not None else itertools.count(1)
+    pattern = re.compile(r"(?<![A-Za-z0-9_.])(" + "|".join(re.escape(h) for h in HELPERS) + r")\(")
+    while True:
+        m = pattern.search(text)
+        if m is None:
+            return text
+        args, end = _call_args(text, m.end())
+        helper = names[m.group(1)].lstrip("=")
+        hm = re.match(r"_xlfn\.LAMBDA\(", helper)
+        params, _ = _call_args(helper, hm.end())
+        decl, body = [p.strip() for p in params[:-1]], params[-1]
+        body = _inline_helpers(body, names, counter)
+        # fresh variable names per inlined call, so nested LETs never capture each other
+        tag = f"h{next(counter)}"
+        body = re.sub(r'"(?:[^"]|"")*"|_xlpm\.([A-Za-z0-9_]+)',
+                      lambda mm: mm.group(0) if mm.group(0).startswith('"') else f"_xlpm.{tag}_{mm.group(1)}", body)
+        binds = ",".join(f"_xlpm.{tag}_{d[6:]},{a}" for d, a in zip(decl, args))
+        text = text[:m.start()] + f"_xlfn.LET({binds},{body})" + text[end:]

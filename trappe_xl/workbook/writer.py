@@ -154,8 +154,12 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     for name, ref in names.items():
         wb.define_name(name, ref)
     if lambdas:     # the TRAPPE functions as LAMBDA names over the names above (lambdas.py)
-        for name, formula in lambda_names(data.value, data.years, step_codes(data.steps),
-                                          strict=False).items():
+        bef = bookdata.befolkning(data)     # what the functions see (udf.book.has_population/index_years)
+        index_years = data.deflator.dropna(subset=["indeks"])["aar"] if len(data.deflator) else []
+        has_population = bool(len(bef)) and bool(bef[["pop_0_17", "pop_0_22", "pop_ialt"]].notna().any().any())
+        for name, formula in lambda_names(data.value, data.years, step_codes(data.steps), strict=False,
+                                          has_population=has_population,
+                                          index_years=sorted(int(y) for y in index_years)).items():
             wb.define_name(name, formula)
     # Analyse
     dash = dashboard.Dash.for_book(data)
