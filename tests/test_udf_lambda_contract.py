@@ -150,3 +150,23 @@ def test_the_agreement_rule_tells_a_difference():
     assert not agree("#TRAPPE: ukendt kommune", "#TRAPPE: ukendt kommune 'Arhus'")
     assert agree([["År", "I alt"], [2019.0, ""]], [["År", "I alt"], [2019, None]])
     assert not agree([["År", "I alt"], [2019.0, 0.0]], [["År", "I alt"], [2019, None]])
+
+
+@pytest.mark.parametrize("name", list(K.KINDS))
+def test_vejledning_example_answers_a_figure(kinds, name):
+    """Vejledning's example call is built from the workbook's own data: on every kind of
+    workbook it answers a number, the same on both routes (before: "Odense";2019;6 answered
+    "trin 6 har ingen kilde" on the shipped workbook)."""
+    from python_calamine import CalamineWorkbook
+    kind = kinds(name)
+    rows = CalamineWorkbook.from_path(str(kind.path)).get_sheet_by_name("Vejledning").to_python()
+    text = " ".join(str(c) for r in rows for c in r if c)
+    m = re.search(r'=TRAPPE_STEP\(("[^"]+");(\d{4});("?[0-9-]+"?)\)', text)
+    assert m, "no example call in Vejledning"
+    args = [m.group(1), m.group(2), m.group(3)]
+    got = E.plain(kind.book.call("TRAPPE_STEP", args))
+    want = udf.TRAPPE_STEP(m.group(1).strip('"'), float(m.group(2)),
+                           m.group(3).strip('"') if m.group(3).startswith('"') else float(m.group(3)))
+    assert isinstance(want, float) and agree(got, want), (m.group(0), got, want)
+    if 23 in set(kind.data.steps["trin"]):
+        assert '"2-3"' in text and '"4-5"' in text

@@ -195,10 +195,36 @@ def forside(ws, fmt, data: BookData) -> None:
     ws.protect("")
 
 
+#: the steps an example call may show, best first (a combined step where the data hold it)
+_EXAMPLE_STEPS = (23, 3, 45, 5, 6, 2, 4, 0)
+
+
+def function_example(data: BookData) -> dict:
+    """A TRAPPE_STEP call that answers a figure on these data (Vejledning's example): Odense (or
+    the first kommune with data) in the last year, on the first step of _EXAMPLE_STEPS with a
+    netto figure; and the combined steps the data hold, for the argument list."""
+    s = data.steps
+    s = s[(s["maal"] == "netto") & s[data.value].notna()]
+    year = int(max(data.years))
+    last = s[s["aar"] == year]
+    koder = ["461"] + [k for k in reference.kommune_by_code() if k != "461"]
+    kode = next((k for k in koder if (last["kommunekode"] == k).any()), None)
+    combined = [t for t in (23, 45) if (s["trin"] == t).any()]
+    if kode is None:
+        return {"eksempel": None, "samlet": combined}
+    have = set(last.loc[last["kommunekode"] == kode, "trin"].astype(int))
+    trin = next((t for t in _EXAMPLE_STEPS if t in have), None)
+    arg = f'"{trin // 10}-{trin % 10}"' if trin and trin > 9 else str(trin)
+    navn = reference.kommune_by_code()[kode].navn
+    call = f'=TRAPPE_STEP("{navn}";{year};{arg})' if trin is not None else None
+    return {"eksempel": call, "samlet": combined}
+
+
 def vejledning(ws, fmt, data: BookData) -> None:
     ws.set_column(0, 0, TEXT_WIDTH)
     no_dranst = not data.steps["dranst"].astype(str).isin(["1", "2"]).any()
     r = text.write_lines(ws, fmt, text.render("vejledning", indl=data.value == "kr_pr_indbygger",
-                                              no_dranst=no_dranst), width=TEXT_WIDTH)
+                                              no_dranst=no_dranst, **function_example(data)),
+                         width=TEXT_WIDTH)
     text.text_page(ws, TEXT_WIDTH, r)
     ws.protect("")
