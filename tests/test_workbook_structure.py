@@ -132,3 +132,29 @@ def test_year_ranges_refuse_a_table_not_sorted_by_year():
         year_ranges("TrinData", frame, (3, 0, 6, 1), "TD")
     ok = year_ranges("TrinData", frame.sort_values("aar"), (3, 0, 6, 1), "TD")
     assert ok["TD_2019_v"] == "=TrinData!$B$5:$B$6" and ok["TD_2020_aar"] == "=TrinData!$A$7:$A$7"
+
+
+def test_kommune_lists_are_alphabetical(built):
+    """The kommune drop-downs (Kommune and Egen gruppe) list the 98 names A–Å (Æ, Ø, Å last),
+    not in DST's order."""
+    from trappe_xl import reference
+    _, _, wb = built
+    ws = wb[layout.ANALYSE]
+    kommune_cell = wb.defined_names["ValgKommune"].attr_text.split("!")[1].replace("$", "")
+    group_first = wb.defined_names["ValgGruppe"].attr_text.split("!")[1].replace("$", "").split(":")[0]
+    sources = {}
+    for dv in ws.data_validations.dataValidation:
+        for cell in (kommune_cell, group_first):
+            if cell in dv.sqref:
+                sources[cell] = dv.formula1
+    assert set(sources) == {kommune_cell, group_first}
+    assert sources[kommune_cell] == sources[group_first]
+    sheet, cells = sources[kommune_cell].lstrip("=").split("!")
+    names = [c.value for row in wb[sheet][cells.replace("$", "")] for c in row]
+    assert set(names) == {k.navn for k in reference.kommuner()} and len(names) == 98
+    assert names[0] == "Aabenraa" and names[-1] == "Ærø"
+    danish = [n.casefold().replace("æ", "{").replace("ø", "|").replace("å", "}") for n in names]
+    assert danish == sorted(danish)
+    assert names.index("Ærø") > names.index("Vordingborg") and names.index("Odense") < names.index("Odsherred")
+    dst = [k.navn for k in reference.kommuner()]
+    assert names != dst

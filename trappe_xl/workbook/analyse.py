@@ -73,10 +73,29 @@ def source_line(data: BookData) -> str:
     return (f"{SOURCE} · data {data.period[0]}-{data.period[1]} · nøgle {data.key_version}")
 
 
+#: Beregning's column with the kommune names in alphabetical order (the drop-down lists); right
+#: of the chart data (charts.MIRROR_COL + the dashboard's columns)
+KOMMUNE_LIST_COL = 120
+
+
+def danish_order(name: str) -> str:
+    """Sort key of a name in Danish alphabetical order: Æ, Ø, Å after Z."""
+    return name.casefold().replace("æ", "{").replace("ø", "|").replace("å", "}")
+
+
+def alphabetical_kommuner(calc_ws) -> str:
+    """Write the 98 kommune names A–Å on Beregning; the range for the drop-downs."""
+    names = sorted((k.navn for k in reference.kommuner()), key=danish_order)
+    calc_ws.write_string(0, KOMMUNE_LIST_COL, "Kommuner A–Å (rullelister)")
+    for i, n in enumerate(names, start=1):
+        calc_ws.write_string(i, KOMMUNE_LIST_COL, n)
+    col = col_letter(KOMMUNE_LIST_COL)
+    return f"={layout.BEREGNING}!${col}$2:${col}${len(names) + 1}"
+
+
 def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, dash: Dash,
                   vals: dict, kpos, cache: Cache) -> None:
-    r0, c0, r1, _ = kpos
-    kommune_range = f"={layout.KOMMUNER}!${col_letter(c0 + 1)}${r0 + 2}:${col_letter(c0 + 1)}${r1 + 1}"
+    kommune_range = alphabetical_kommuner(wb.get_worksheet_by_name(layout.BEREGNING))
     nodranst = no_dranst(data)
     kommune = reference.kommune_by_code()[sel.kommune].navn
     ws.write_string(0, 0, "Indsatstrappens Udgiftsmodel – analyse", fmt["title"])
