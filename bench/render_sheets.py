@@ -26,7 +26,7 @@ from trappe_xl.workbook import layout  # noqa: E402
 FIRST_PAGE = {layout.FORSIDE: "Sådan kommer du i gang", layout.ANALYSE: "Indsatstrappens Udgiftsmodel – analyse",
               layout.VEJLEDNING: "Indtastning", layout.TRINDATA: "Trintabel",
               layout.LANDSTAL: "Hele landet: Danmarks Statistiks", layout.REGNSKAB: "Regnskabsrækker",
-              layout.NOEGLE: "Oversættelsesnøgle", layout.KOMMUNER: "Kommuner",
+              layout.NOEGLE: "Oversættelsesnøgle", layout.KOMMUNER: "områdekoder, regioner, kommunegrupper",
               layout.BEFOLKNING: "Befolkning 1. januar", layout.PRISINDEKS: "Prisindeks",
               layout.KONTROL: "Kontrol: kildetotal", layout.OM_DATA: "Om data",
               layout.RETTELSER: "Rettelser og ændringslog"}

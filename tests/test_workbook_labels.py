@@ -36,7 +36,9 @@ def _set(path: Path, values: dict) -> None:
 
 
 def _notes(got: dict) -> list[str]:
-    return [str(got.get(a1(D.NOTE_ROW + i, D.NOTE_COL), "")) for i in range(D.NOTE_ROWS)]
+    """The notes block, found by its heading (its column follows the visible columns)."""
+    col = next(c for c in range(40) if got.get(a1(D.NOTE_ROW - 1, c)) == "Bemærkninger")
+    return [str(got.get(a1(D.NOTE_ROW + i, col), "")) for i in range(D.NOTE_ROWS)]
 
 
 def test_dropdowns_offer_only_what_the_real_data_hold(real):
@@ -122,12 +124,22 @@ def test_reversed_years_are_answered_not_blank(edited):
     got = edited["reversed_years"]
     assert notes.YEARS_NOTE in _notes(got)
     assert all(got.get(a1(r, D.K0)) is None for r in D.Dash(9, True).a_rows())
+    # each year section says why it is empty in its own title
+    from trappe_xl.workbook import analyse
+    dash = D.Dash(9, True)
+    for row, head in ((D.TOP - 1, "A) Udvikling pr. trin"), (dash.b_top - 1, "B) Fordeling på trin"),
+                      (dash.c_top - 1, "C) Merudgift"), (dash.u_top - 1, "Uvægtet gennemsnit")):
+        title = str(got.get(a1(row, 0)))
+        assert title.startswith(head) and analyse.REVERSED_YEARS in title, title
+    assert analyse.REVERSED_YEARS not in str(got.get(a1(dash.d_top, 0)))
 
 
 @pytest.mark.libreoffice
 def test_reversed_base_shows_dash_and_a_note(edited):
     got = edited["reversed_base"]
     assert notes.BASIS_NOTE in _notes(got)
+    from trappe_xl.workbook import analyse
+    assert analyse.REVERSED_BASIS in str(got.get(a1(D.Dash(9, True).c_top - 1, 0)))
     base = D.Dash(9, True).c_base_row
     assert [got.get(a1(base, D.K0 + j)) for j in range(D.NCOL)] == ["–"] * D.NCOL
 

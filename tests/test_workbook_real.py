@@ -126,7 +126,9 @@ def test_real_per_child_is_dash_with_note(real, books, name):
 
 
 def _notes(got: dict) -> list[str]:
-    return [str(got.get(a1(D.NOTE_ROW + i, D.NOTE_COL), "")) for i in range(D.NOTE_ROWS)]
+    """The notes block, found by its heading (its column follows the visible columns)."""
+    col = next(c for c in range(40) if got.get(a1(D.NOTE_ROW - 1, c)) == "Bemærkninger")
+    return [str(got.get(a1(D.NOTE_ROW + i, col), "")) for i in range(D.NOTE_ROWS)]
 
 
 @pytest.mark.parametrize("name,note", [("fixed_prices", notes.PRICE_NOTE),

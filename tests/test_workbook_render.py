@@ -56,6 +56,10 @@ def test_every_sheet_prints_readably(tmp_path, soffice):
         assert "Indsatstrappens Udgiftsmodel – analyse" in text
         assert "Valg: Odense sammenlignet med" in text and "data 2016-2024" in text
         assert "Kilde: Danmarks Statistik" in text
+    # the inputs read whole (before: "kr. pr. in", "Løbende p"), the own group is on the page
+    inputs = " ".join(analyse[0].split())
+    for shown in ("kr. pr. indbygger", "Løbende priser", "Med refusion", "Egen gruppe", "Odense"):
+        assert shown in inputs, shown
     for i, head in enumerate(("A) Udvikling", "B) Fordeling", "C) Merudgift", "Uvægtet gennemsnit",
                               "D) Trappen"), start=1):
         assert head in analyse[i]

@@ -158,3 +158,43 @@ def test_kommune_lists_are_alphabetical(built):
     assert names.index("Ærø") > names.index("Vordingborg") and names.index("Odense") < names.index("Odsherred")
     dst = [k.navn for k in reference.kommuner()]
     assert names != dst
+
+
+@pytest.mark.parametrize("level", ["function", "grouping"])
+def test_inputs_and_staircase_sit_in_visible_columns(tmp_path, level):
+    """Every input (the twelve choices and the own group) and section D's two columns are in
+    columns the sheet shows, wide enough to read: on function-level data trin 2–5's columns are
+    hidden, on grouping-level data the combined steps' (before: the own group sat in hidden F:G
+    and D's comparison in hidden C on function-level data; the inputs showed 7 characters)."""
+    import lambda_kinds as K
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    from trappe_xl.workbook import dashboard
+    data = K._synthetic(level, True, 7)
+    path = write_workbook(data, Selection(), tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[layout.ANALYSE]
+    hidden = {c for c in range(1, 40) if ws.column_dimensions[get_column_letter(c)].hidden}
+    assert hidden, "the data hide no step column; the test needs data that do"
+
+    def width(c):
+        return ws.column_dimensions[get_column_letter(c)].width or 8.43
+
+    merged = {str(m).split(":")[0]: str(m) for m in ws.merged_cells.ranges}
+    for name in (*layout.INPUT_NAMES, "ValgGruppe"):
+        first = wb.defined_names[name].attr_text.split("!")[1].replace("$", "").split(":")[0]
+        area = merged[first]
+        a, b = area.split(":")
+        c0 = column_index_from_string("".join(ch for ch in a if ch.isalpha()))
+        c1 = column_index_from_string("".join(ch for ch in b if ch.isalpha()))
+        assert c0 not in hidden, (name, area)
+        shown = sum(width(c) for c in range(c0, c1 + 1) if c not in hidden)
+        assert shown >= (20 if name != "ValgGruppe" else 14), (name, area, shown)
+    dash = dashboard.Dash.for_book(data)
+    top = dash.d_top + 1
+    for c in dash.d_cols:
+        assert c + 1 not in hidden
+    assert ws.cell(top + 1, dash.d_cols[0] + 1).value == "=ValgKommune"
+    assert ws.cell(top + 1, dash.d_cols[1] + 1).value == "=hSamTekst"
+    heads = {ws.cell(dashboard.GROUP_ROW, c).value: c for c in range(1, 40) if ws.cell(dashboard.GROUP_ROW, c).value}
+    assert "Egen gruppe" in heads and "Bemærkninger" in heads
+    assert heads["Bemærkninger"] not in hidden and heads["Bemærkninger"] > heads["Egen gruppe"] + 1

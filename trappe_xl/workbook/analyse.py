@@ -41,7 +41,7 @@ def titles(sel: Selection, cache: Cache, nodranst: bool = False) -> dict[str, tu
     ref_v = dashboard.refusion_value(nodranst, sel.refusion)
     basis_f = '"&ValgMaal&", "&ValgEnhed' + PRICE + '&", "&' + ref_f
     basis_v = f"{maal}, {unit}, {pris}, {ref_v}"
-    return {
+    out = {
         "A": ('="A) Udvikling pr. trin – ' + basis_f, f"A) Udvikling pr. trin – {basis_v}"),
         "B": ('="B) Fordeling på trin – andel af i alt (' + basis_f + '&")"',
               f"B) Fordeling på trin – andel af i alt ({basis_v})"),
@@ -54,6 +54,23 @@ def titles(sel: Selection, cache: Cache, nodranst: bool = False) -> dict[str, tu
         "D": ('="D) Trappen i "&ValgTrappeAar&" – ' + basis_f,
               f"D) Trappen i {sel.trappe_aar} – {basis_v}"),
     }
+    # reversed years empty the year sections: each says so in its title (not only a note)
+    heads = {"A": "A) Udvikling pr. trin", "B": "B) Fordeling på trin",
+             "C": "C) Merudgift i forhold til basisniveauet", "U": "Uvægtet gennemsnit af kommunerne"}
+    for key, head in heads.items():
+        f, v = out[key]
+        guard = f'IF(ValgFraAar>ValgTilAar,"{head} – {REVERSED_YEARS}",'
+        if key == "C":
+            guard += f'IF(ValgBasisFra>ValgBasisTil,"{head} – {REVERSED_BASIS}",'
+            out[key] = ("=" + guard + f[1:] + "))", v)
+        else:
+            out[key] = ("=" + guard + f[1:] + ")", v)
+    return out
+
+
+#: the section titles when the years are reversed (the sections are empty then)
+REVERSED_YEARS = "ingen år at vise: Fra år ligger efter Til år"
+REVERSED_BASIS = "intet basisniveau: Basisår fra ligger efter Basisår til"
 
 
 def selection_line(sel: Selection, cache: Cache, kommune: str, nodranst: bool) -> tuple[str, str]:
@@ -106,8 +123,8 @@ def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, 
         ws.write_string(1, 0, source_line(data), fmt["note"])
     f, v = selection_line(sel, cache, kommune, nodranst)
     ws.write_formula(SELECTION_ROW, 0, f, fmt["selection"], v)
-    dashboard.write_inputs(ws, fmt, input_values(data, sel), input_lists(data, kommune_range), wb)
-    write_notes(ws, fmt, data, sel, cache, nodranst)
+    dashboard.write_inputs(ws, fmt, input_values(data, sel), input_lists(data, kommune_range), wb, dash)
+    write_notes(ws, fmt, data, sel, cache, nodranst, dash.inputs.note)
     ws.write_string(LEGEND_ROW, 0, LEGEND, fmt["legend"])
     w = dashboard.Writer(ws, fmt, lay, dash, lambda r, c: vals.get((r, c), ""))
     t = titles(sel, cache, nodranst)

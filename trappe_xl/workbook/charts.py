@@ -171,7 +171,8 @@ def add_charts(wb, ws, dash: Dash, vals: dict, col_px: dict[int, int]) -> None:
 
     d = dash.d_rows()
     st = wb.add_chart({"type": "column"})
-    empty = _pair(st, d, K0, K0 + 1, vals, "column")
+    empty = _pair(st, d, *dash.d_cols, vals, "column")
     _style(st, "D) Trappen i det valgte år", unit, "Trin", empty)
-    put(st, dash.d_top + 1, K0 + 3, _width(K0 + 3, max(col_px), col_px),
+    at = dash.d_cols[1] + 2             # right of the comparison column
+    put(st, dash.d_top + 1, at, _width(at, max(col_px), col_px),
         max(chart_h, sum(dash.row_px(r) for r in d) + 40))

@@ -23,8 +23,9 @@ INPUT_LABELS = {"ValgKommune": "Kommune", "ValgSammenligning": "Sammenlign",
                 "ValgBasisTil": "Basisår til", "ValgMaal": "Mål", "ValgEnhed": "Enhed",
                 "ValgPriser": "Priser", "ValgPrisaar": "Prisår (faste)",
                 "ValgRefusion": "Refusion", "ValgTrappeAar": "År for trappen"}
-GROUP_COL, GROUP_ROW = 5, 4   # F5:F14 (merged F:G)
-NOTE_COL, NOTE_ROW = 8, 4     # I5 onwards (heading in I4); texts run to the right over empty cells
+GROUP_ROW = 4                 # own group in rows 5-14, in the columns Dash.inputs gives
+NOTE_ROW = 4                  # notes from row 5 (heading in row 4), column Dash.inputs.note;
+#                               texts run to the right over empty cells
 NOTE_ROWS = 11                # rows of the "Bemærkninger" block (I5:I15)
 SELECTION_ROW = 2             # the selection in one line; rows 0-2 repeat on every printed page
 LEGEND_ROW = 16
@@ -43,7 +44,15 @@ TOP = 18                # row of section A's block titles (section title one row
 CHART_ROWS = 14         # rows reserved under a table for its charts (fewer with many years)
 ROW_PX, HEAD_PX, STAIR_PX = 20, 40, 32
 #: column widths (characters): A labels/years, value columns, gap, the two count columns
-COL_WIDTHS = {"label": 10.5, "value": 7.3, "gap": 1.2, "count": 6.3}
+COL_WIDTHS = {"label": 15, "value": 7.3, "gap": 1.2, "count": 8.6}
+
+
+@dataclass(frozen=True)
+class InputCols:
+    value_last: int      # the input values are merged from B (INPUT_COL) to here
+    group_first: int     # the own-group cells, merged across group_first..group_last
+    group_last: int
+    note: int            # the notes ("Bemærkninger") column
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,35 @@ class Dash:
         """The layout of a book's Analyse (a BookData: its years, unit and step codes)."""
         return cls(n=len(data.years), weighted=data.value == "kr_pr_indbygger",
                    hidden=hidden_steps(data.steps["trin"].unique()))
+
+    @property
+    def hidden_cols(self) -> frozenset:
+        """Analyse's columns of the hidden steps (both blocks)."""
+        return frozenset(c0 + STEPS.index(t) for t in self.hidden for c0 in (K0, C0))
+
+    def visible_from(self, col: int, n: int) -> tuple[int, ...]:
+        """The first ``n`` visible columns from ``col`` on."""
+        out, c = [], col
+        while len(out) < n:
+            if c not in self.hidden_cols:
+                out.append(c)
+            c += 1
+        return tuple(out)
+
+    @property
+    def d_cols(self) -> tuple[int, int]:
+        """Section D's kommune and comparison columns: B and the next visible column."""
+        return self.visible_from(K0, 2)
+
+    @property
+    def inputs(self) -> "InputCols":
+        """Where the inputs sit: each value over three visible columns from B, the own group
+        over the next two visible columns, the notes after them (so no input or note is in a
+        hidden step column)."""
+        value = self.visible_from(INPUT_COL, 3)
+        group = self.visible_from(value[-1] + 1, 2)
+        return InputCols(value_last=value[-1], group_first=group[0], group_last=group[-1],
+                         note=self.visible_from(group[-1] + 1, 1)[0])
 
     @property
     def chart_rows(self) -> int:
@@ -246,35 +284,36 @@ def reference_land() -> str:
     return layout.SAMMENLIGNING_VALG["land"]
 
 
-def write_inputs(ws, fmt, sel_cells: dict, lists: dict, wb) -> None:
+def write_inputs(ws, fmt, sel_cells: dict, lists: dict, wb, dash: "Dash") -> None:
+    cols = dash.inputs
     for name, row in INPUT_ROWS.items():
         ws.write_string(row, 0, INPUT_LABELS[name], fmt["label"])
         value = sel_cells[name]
         f = fmt["input_year"] if isinstance(value, int) else fmt["input"]
-        ws.merge_range(row, INPUT_COL, row, INPUT_COL + INPUT_SPAN - 1, "", f)
+        ws.merge_range(row, INPUT_COL, row, cols.value_last, "", f)
         (ws.write_number if isinstance(value, int) else ws.write_string)(row, INPUT_COL, value, f)
         wb.define_name(name, "=" + sheet_ref(layout.ANALYSE, absref(row, INPUT_COL)))
         src = lists[name]
         ws.data_validation(row, INPUT_COL, row, INPUT_COL,
                            {"validate": "list", "source": src, "error_title": "Ugyldigt valg",
                             "error_message": "Vælg en værdi fra listen."})
-    ws.write_string(GROUP_ROW - 1, GROUP_COL, f"Egen gruppe (op til {layout.MAX_GROUP})",
+    ws.write_string(GROUP_ROW - 1, cols.group_first, "Egen gruppe",
                     fmt["bold"])
     for i in range(layout.MAX_GROUP):
         name = sel_cells["ValgGruppe"][i]
-        ws.merge_range(GROUP_ROW + i, GROUP_COL, GROUP_ROW + i, GROUP_COL + 1, "", fmt["input"])
-        ws.write_string(GROUP_ROW + i, GROUP_COL, name, fmt["input"]) if name else \
-            ws.write_blank(GROUP_ROW + i, GROUP_COL, None, fmt["input"])
-    ws.data_validation(GROUP_ROW, GROUP_COL, GROUP_ROW + layout.MAX_GROUP - 1, GROUP_COL,
+        ws.merge_range(GROUP_ROW + i, cols.group_first, GROUP_ROW + i, cols.group_last, "", fmt["input"])
+        ws.write_string(GROUP_ROW + i, cols.group_first, name, fmt["input"]) if name else \
+            ws.write_blank(GROUP_ROW + i, cols.group_first, None, fmt["input"])
+    ws.data_validation(GROUP_ROW, cols.group_first, GROUP_ROW + layout.MAX_GROUP - 1, cols.group_first,
                        {"validate": "list", "source": lists["ValgKommune"],
                         "ignore_blank": True})
     wb.define_name("ValgGruppe", "=" + sheet_ref(layout.ANALYSE, area(
-        GROUP_ROW, GROUP_COL, GROUP_ROW + layout.MAX_GROUP - 1, GROUP_COL)))
+        GROUP_ROW, cols.group_first, GROUP_ROW + layout.MAX_GROUP - 1, cols.group_first)))
 
 
-def group_cells() -> list[str]:
-    return [sheet_ref(layout.ANALYSE, absref(GROUP_ROW + i, GROUP_COL))
-            for i in range(layout.MAX_GROUP)]
+def group_cells(dash: "Dash") -> list[str]:
+    col = dash.inputs.group_first
+    return [sheet_ref(layout.ANALYSE, absref(GROUP_ROW + i, col)) for i in range(layout.MAX_GROUP)]
 
 
 def _slot_year(i: int) -> str:
@@ -390,10 +429,12 @@ class Writer:
         d, lay, fmt, ws = self.dash, self.lay, self.fmt, self.ws
         top = d.d_top + 1
         ws.write_string(top, 0, "Trin", fmt["dhead"])
-        ws.write_formula(top, K0, "=ValgKommune", fmt["dhead"], self.vals(top, K0))
-        ws.write_formula(top, K0 + 1, "=hSamTekst", fmt["dhead"], self.vals(top, K0 + 1))
+        kc, cc = d.d_cols
+        ws.write_formula(top, kc, "=ValgKommune", fmt["dhead"], self.vals(top, kc))
+        ws.write_formula(top, cc, "=hSamTekst", fmt["dhead"], self.vals(top, cc))
         for r, t in zip(d.d_rows(), STAIR_STEPS):
             ws.write_string(r, 0, step_label(t), fmt[f"step{t}"])
-            for j, kind in enumerate(("K", "C")):
+            for col_j, kind in zip(d.d_cols, ("K", "C")):
                 col = lay.col_range({"K": lay.k_col, "C": lay.c_col}[kind](t))
-                self.cell(r, K0 + j, f"=IFERROR(INDEX({col},MATCH(ValgTrappeAar,hAar,0)),\"{MISSING}\")")
+                self.cell(r, col_j, f"=IFERROR(INDEX({col},MATCH(ValgTrappeAar,hAar,0)),\"{MISSING}\")",
+                          fmt["dstair"])

@@ -99,10 +99,11 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
             out[(ru, COUNT_COL)] = "" if y == "" else cache.cnalle[y]
     # D: the staircase year
     top = dash.d_top + 1
-    out[(top, K0)], out[(top, K0 + 1)] = kommune_navn, label
+    kc, cc = dash.d_cols
+    out[(top, kc)], out[(top, cc)] = kommune_navn, label
     for r, t in zip(dash.d_rows(), STAIR_STEPS):
-        for j, kind in enumerate(("K", "C")):
-            out[(r, K0 + j)] = _cell(src[kind].get((sel.trappe_aar, t)))
+        for col, kind in zip(dash.d_cols, ("K", "C")):
+            out[(r, col)] = _cell(src[kind].get((sel.trappe_aar, t)))
     return out
 
 

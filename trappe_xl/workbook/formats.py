@@ -42,6 +42,8 @@ def make_formats(wb) -> dict:
                                 "text_wrap": True, "valign": "vcenter", "align": "center",
                                 "border": 1})
     f["dnum"] = wb.add_format({**small, "num_format": NUM, "align": "right"})
+    #: section D's figures: centred on their step's label (the step rows are tall)
+    f["dstair"] = wb.add_format({**small, "num_format": NUM, "align": "right", "valign": "vcenter"})
     f["dnumb"] = wb.add_format({**small, "num_format": NUM, "align": "right", "bold": True})
     f["dpct"] = wb.add_format({**small, "num_format": PCT, "align": "right"})
     f["dint"] = wb.add_format({**small, "num_format": "0", "align": "center"})

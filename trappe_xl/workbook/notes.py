@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import layout
 from .bookdata import BookData
 from .calc import Cache
-from .dashboard import NOTE_COL, NOTE_ROW, NOTE_ROWS
+from .dashboard import NOTE_ROW, NOTE_ROWS
 from .inputs import unavailable_text
 from .selection import Selection
 
@@ -116,8 +116,9 @@ def static_notes(data: BookData) -> list[str]:
 
 
 def write_notes(ws, fmt, data: BookData, sel: Selection, cache: Cache,
-                nodranst: bool = False) -> None:
-    r, c = NOTE_ROW, NOTE_COL
+                nodranst: bool = False, col: int = 8) -> None:
+    """The notes block from row NOTE_ROW in column ``col`` (Dash.inputs.note)."""
+    r, c = NOTE_ROW, col
     ws.write_string(r - 1, c, "Bemærkninger", fmt["bold"])
     formulas = note_formulas(data, nodranst)
     for i, (f, v) in enumerate(zip(formulas, note_values(data, sel, cache, nodranst))):

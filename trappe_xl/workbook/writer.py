@@ -146,7 +146,7 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     bw = wb.add_worksheet(layout.BEREGNING)
     lay = calc.CalcLayout(years=data.years, weighted=data.value == "kr_pr_indbygger",
                           land=data.has_land)
-    calc.write_helpers(bw, wb, fmt, cache, dashboard.group_cells(), lay)
+    calc.write_helpers(bw, wb, fmt, cache, dashboard.group_cells(dashboard.Dash.for_book(data)), lay)
     calc.write_block(bw, wb, fmt, lay, cache)
     dk = bookdata.daekning(data)
     dpos = write_table(bw, dk, "Daekning", fmt, first_row=0, first_col=calc.DAEKNING_COL)
