@@ -28,7 +28,7 @@ FIRST_PAGE = {layout.FORSIDE: "Sådan kommer du i gang", layout.ANALYSE: "Indsat
               layout.LANDSTAL: "Hele landet: Danmarks Statistiks", layout.REGNSKAB: "Regnskabsrækker",
               layout.NOEGLE: "Oversættelsesnøgle", layout.KOMMUNER: "områdekoder, regioner, kommunegrupper",
               layout.BEFOLKNING: "Befolkning 1. januar", layout.PRISINDEKS: "Prisindeks",
-              layout.KONTROL: "Kontrol: kildetotal", layout.OM_DATA: "Om data",
+              layout.KONTROL: "Kontrol: kildetotal", layout.OM_DATA: "Snapshot: ",
               layout.RETTELSER: "Rettelser og ændringslog"}
 
 

@@ -198,3 +198,20 @@ def test_inputs_and_staircase_sit_in_visible_columns(tmp_path, level):
     heads = {ws.cell(dashboard.GROUP_ROW, c).value: c for c in range(1, 40) if ws.cell(dashboard.GROUP_ROW, c).value}
     assert "Egen gruppe" in heads and "Bemærkninger" in heads
     assert heads["Bemærkninger"] not in hidden and heads["Bemærkninger"] > heads["Egen gruppe"] + 1
+
+
+def test_every_sheet_prints_on_a4_and_data_sheets_fit_the_width(built):
+    """What a user prints: every visible sheet on A4 (Forside printed on US Letter before); the
+    data sheets landscape, all columns on the page's width and the table header on every page
+    (before: 217 pages, columns split over pages, header-only pages)."""
+    _, _, wb = built
+    data_sheets = {sheet for sheet, _ in layout.TABLES.values()} - {layout.OM_DATA, layout.BEREGNING}
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible" or ws.title == layout.XLWINGS_CONF:
+            continue
+        assert ws.page_setup.paperSize in (9, "9"), ws.title
+        if ws.title in data_sheets:
+            assert ws.page_setup.orientation == "landscape", ws.title
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0, ws.title
+            assert ws.print_title_rows, ws.title

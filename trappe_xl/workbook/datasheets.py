@@ -163,6 +163,16 @@ def year_ranges(sheet: str, frame: pd.DataFrame, pos: tuple[int, int, int, int],
     return out
 
 
+def print_wide(ws, header_row: int | None = None) -> None:
+    """Paper for a data sheet: A4 landscape, every column on the page's width (as many pages
+    down as the rows need), the table's header row repeated on each page."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+
+
 def data_sheet(wb, sheet_name: str, frame: pd.DataFrame, table: str, fmt: dict, *,
                title: str | None = None, note: str | None = None, protect: bool = True,
                sortable: bool = True):
@@ -180,6 +190,7 @@ def data_sheet(wb, sheet_name: str, frame: pd.DataFrame, table: str, fmt: dict, 
         row += 1
     pos = write_table(ws, frame, table, fmt, first_row=row)
     ws.freeze_panes(row + 1, 0)
+    print_wide(ws, header_row=row)
     if protect:
         ws.protect("", {"autofilter": True, "sort": sortable, "select_locked_cells": True,
                         "select_unlocked_cells": True})

@@ -190,6 +190,7 @@ def forside(ws, fmt, data: BookData) -> None:
         ws.write_string(tread, 8, f"{t}  {names[t]}")
     ws.write_string(ground + 2, 1, f"{names[0]}: udgifter, der ikke kan henføres til ét trin.",
                     fmt["note"])
+    ws.set_paper(9)
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, ground + 3, 14)
     ws.protect("")
