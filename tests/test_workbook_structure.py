@@ -4,6 +4,7 @@ protection, print setup, determinism."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 import openpyxl
 import pytest
@@ -215,3 +216,20 @@ def test_every_sheet_prints_on_a4_and_data_sheets_fit_the_width(built):
             assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
             assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0, ws.title
             assert ws.print_title_rows, ws.title
+
+
+def test_chart_axis_titles_are_not_linked_to_cells(built):
+    """LibreOffice keeps a chart title linked to a cell at its saved text when the inputs change
+    (the axes read "1.000 kr., løbende priser" after choosing kr. pr. 0-17-årig): the amount axes
+    carry a fixed title; the unit is in each section's title, a formula that recalculates."""
+    import zipfile
+    from trappe_xl.workbook import charts
+    _, path, _ = built
+    z = zipfile.ZipFile(path)
+    xmls = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(xmls) >= 7
+    for xml in xmls:
+        for ax in re.findall(r"<c:valAx>.*?</c:valAx>", xml, re.S):
+            title = re.search(r"<c:title>.*?</c:title>", ax, re.S)
+            assert title and "<c:strRef>" not in title.group(0), title
+        assert charts.AMOUNT_AXIS in xml or "Andel" in xml

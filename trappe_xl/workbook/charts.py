@@ -130,11 +130,17 @@ def _width(c_from: int, c_to: int, widths: dict[int, int]) -> int:
     return sum(widths[c] for c in range(c_from, c_to + 1)) - GAP
 
 
+#: the amount axes' title (the unit itself is in the section title above the charts)
+AMOUNT_AXIS = "Beløb (enhed: se afsnittets titel)"
+
+
 def add_charts(wb, ws, dash: Dash, vals: dict, col_px: dict[int, int]) -> None:
     """A: the kommune's steps and both totals; B: the two distributions; C: merudgift in total
     and per step; each pair side by side under its table. D: the staircase beside table D."""
     a, b, c_rows = dash.a_rows(), dash.b_rows(), dash.c_rows()
-    unit = _text(UNIT_ROW)
+    # a fixed axis title: LibreOffice does not update a title linked to a cell when the inputs
+    # change; the unit and price basis are in each section's title (a formula) above the charts
+    unit = AMOUNT_AXIS
     left = _width(0, K0 + NCOL - 1, col_px)
     right = _width(C0, max(col_px), col_px)
 
