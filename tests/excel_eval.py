@@ -1107,8 +1107,9 @@ def _index_fn(book, args, env):
     src = book.eval(args[0], env)
     r = book.value(args[1], env) if len(args) > 1 and args[1] is not None else 0.0
     c = book.value(args[2], env) if len(args) > 2 and args[2] is not None else None
-    if is_array(r) or is_array(c):
-        return _typed(elementwise(lambda rr, cc: _index_one(book, src, rr, cc), r, c if c is not None else BLANK))
+    if is_array(r) or is_array(c):       # an array of positions gives an array of values
+        return _typed(elementwise(lambda rr, cc: book.deref(_index_one(book, src, rr, None if cc is BLANK else cc)),
+                                  r, c if c is not None else BLANK))
     return _index_one(book, src, r, c)
 
 

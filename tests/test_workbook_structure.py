@@ -233,3 +233,17 @@ def test_chart_axis_titles_are_not_linked_to_cells(built):
             title = re.search(r"<c:title>.*?</c:title>", ax, re.S)
             assert title and "<c:strRef>" not in title.group(0), title
         assert charts.AMOUNT_AXIS in xml or "Andel" in xml
+
+
+def test_merudgift_charts_put_year_labels_below_negative_bars(built):
+    """Section C's charts (merudgift, often negative) draw the year labels at the bottom of the
+    plot, not on the zero line through the bars."""
+    import zipfile
+    _, path, _ = built
+    z = zipfile.ZipFile(path)
+    xmls = [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
+    merudgift = [x for x in xmls if "C) Merudgift" in x or "C) Kommunens merudgift" in x]
+    assert len(merudgift) == 2
+    for xml in merudgift:
+        cat = re.search(r"<c:catAx>.*?</c:catAx>", xml, re.S).group(0)
+        assert '<c:tickLblPos val="low"/>' in cat

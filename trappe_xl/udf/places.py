@@ -102,9 +102,6 @@ class Places:
     def gruppe(self, x: object) -> Gruppe:
         """A range of kommuner, a region, a kommunegruppe, "Hele landet" or one kommune."""
         if isinstance(x, (list, tuple)):
-            rows = [r for r in x if isinstance(r, (list, tuple))]
-            if len(rows) > 1 and any(len(r) > 1 for r in rows):
-                raise SelectionError("gruppen skal være én kolonne eller én række af celler")
             cells = [c for c in flatten(x) if not is_empty(c)]
             if not cells:
                 raise SelectionError("gruppen er tom – markér celler med kommunenavne eller -koder")

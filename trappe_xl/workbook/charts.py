@@ -113,14 +113,16 @@ def _pair(chart, rows: range, col_k: int, col_c: int, vals: dict, kind: str) -> 
 
 
 def _style(chart, title: str, y_title, x_title: str, empty: list[int],
-           num_format: str = "#,##0") -> None:
+           num_format: str = "#,##0", low_labels: bool = False) -> None:
+    """``low_labels``: the category labels at the bottom of the plot, not on the zero line
+    (merudgift can be negative; labels on the zero line run through the bars)."""
     chart.set_title({"name": title, "name_font": {"size": 10, "bold": True}})
     legend = {"position": "right", "font": {"size": 8}}
     if empty:
         legend["delete_series"] = empty
     chart.set_legend(legend)
     chart.set_x_axis({"name": x_title, "name_font": {"size": 8, "bold": False},
-                      "num_font": {"size": 8}})
+                      "num_font": {"size": 8}, **({"label_position": "low"} if low_labels else {})})
     chart.set_y_axis({"name": y_title, "name_font": {"size": 8, "bold": False},
                       "num_font": {"size": 8}, "num_format": num_format,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
@@ -169,10 +171,11 @@ def add_charts(wb, ws, dash: Dash, vals: dict, col_px: dict[int, int]) -> None:
 
     mc = wb.add_chart({"type": "column"})
     empty = _pair(mc, c_rows, K0 + TOTAL_COL, C0 + TOTAL_COL, vals, "column")
-    _style(mc, "C) Merudgift i alt mod basisniveauet", unit, "År", empty)
+    _style(mc, "C) Merudgift i alt mod basisniveauet", unit, "År", empty, low_labels=True)
     put(mc, dash.c_chart_row, 0, left)
     ms = wb.add_chart({"type": "column", "subtype": "stacked"})
-    _style(ms, "C) Kommunens merudgift pr. trin", unit, "År", _series_steps(ms, c_rows, K0, vals))
+    _style(ms, "C) Kommunens merudgift pr. trin", unit, "År", _series_steps(ms, c_rows, K0, vals),
+           low_labels=True)
     put(ms, dash.c_chart_row, C0, right)
 
     d = dash.d_rows()
