@@ -174,7 +174,8 @@ class Forms:
         groups = [*_both(["Hele landet", "Region Hovedstaden", "Syddanmark", "Landkommuner", "Storbykommuner",
                           "084"]), ranges[0], ranges[1], ranges[7], ranges[8], ranges[-2]]
         weighted_without_population = value_column == "kr_pr_indbygger" and not population
-        self.good_gruppe = st.sampled_from(_both(["Aarhus", 751, "Odense"]) + one_cell[:4]
+        # "Hele landet" is DST's own figure on kr. pr. indbygger data (no population needed)
+        self.good_gruppe = st.sampled_from(_both(["Aarhus", 751, "Odense", "Hele landet", "Hele landet"]) + one_cell[:4]
                                            + ([] if weighted_without_population else groups))
         steps = ([23, 45, 6, 0, "2-3", "4-5", "Trin 2–3 samlet", "Institution"] if 23 in codes
                  else [2, 3, 4, 5, 6, 0, "Plejefamilie", "trin 3", "Forebyggende"])

@@ -170,3 +170,25 @@ def test_vejledning_example_answers_a_figure(kinds, name):
     assert isinstance(want, float) and agree(got, want), (m.group(0), got, want)
     if 23 in set(kind.data.steps["trin"]):
         assert '"2-3"' in text and '"4-5"' in text
+
+
+def test_hele_landet_is_dsts_figure_on_both_routes_as_on_analyse(kinds):
+    """On the shipped kr.-pr.-indbygger workbook "Hele landet" is DST's own national figure (the
+    Landstal sheet through the key), as Analyse shows it, on both routes (before: the functions
+    refused it for want of population to weight the kommuner; TRAPPE_STEP now points to
+    TRAPPE_SAMMENLIGN)."""
+    from trappe_xl.workbook import bookdata
+    kind = kinds("shipped")
+    land = bookdata.landstal(kind.data)
+    value = kind.data.value
+    for year, trin, code in ((2020, '"2-3"', 23), (2024, '"4-5"', 45)):
+        rows = land[(land["aar"] == year) & (land["trin"] == code) & (land["maal"] == "netto")]
+        want = float(rows[value].sum())
+        py = udf.TRAPPE_SAMMENLIGN("Hele landet", float(year), trin.strip('"'))
+        lam = E.plain(kind.book.call("TRAPPE_SAMMENLIGN", ['"Hele landet"', str(year), trin]))
+        assert py == pytest.approx(want) and lam == pytest.approx(want), (year, trin, py, lam, want)
+    total = E.plain(kind.book.call("TRAPPE_SAMMENLIGN", ['"Hele landet"', "2024", '"i alt"']))
+    assert total == udf.TRAPPE_SAMMENLIGN("Hele landet", 2024.0, "i alt")
+    step = udf.TRAPPE_STEP("Hele landet", 2024.0, "2-3")
+    assert step == E.plain(kind.book.call("TRAPPE_STEP", ['"Hele landet"', "2024", '"2-3"']))
+    assert step == "#TRAPPE: 'Hele landet' er en gruppe, ikke én kommune – brug TRAPPE_SAMMENLIGN"

@@ -193,8 +193,16 @@ def no_data(what: str) -> SelectionError:
     return SelectionError(f"ingen data for {what}")
 
 
+def uses_land(book: TrappeBook, g: Gruppe, v: model.Valg) -> bool:
+    """"Hele landet" on kr. pr. indbygger data is DST's own national figure (Landstal), as the
+    Analyse sheet shows it, not a weighted mean of the kommuner."""
+    return g.land and book.has_land and v.enhed == "kr_pr_indbygger"
+
+
 def _check_weights(book: TrappeBook, g: Gruppe, v: model.Valg) -> None:
     """kr. pr. indbygger for a group is weighted by inhabitants: without any it cannot be made."""
+    if uses_land(book, g, v):
+        return
     if v.enhed == "kr_pr_indbygger" and len(g.members) > 1 and not book.has_population:
         raise SelectionError(f"{NO_POPULATION} til at vægte kr. pr. indbygger for {g.label} – "
                              "vælg én kommune")
@@ -266,6 +274,8 @@ def trappe_trin(book: TrappeBook, kommune, aar, maal=None, enhed=None, priser=No
 # -- groups (model path) -----------------------------------------------------------------------
 def group_figure(book: TrappeBook, g: Gruppe, aar: int, trin: int, v: model.Valg) -> float:
     _check_index(book, aar, v)
+    if uses_land(book, g, v):
+        return book.land_series(v).get((aar, trin), math.nan)
     if len(g.members) == 1:
         return kommune_figures(book, g.members[0], aar, v)[trin]
     return book.serie(g.members, v).get((aar, trin), math.nan)
@@ -330,7 +340,12 @@ def trappe_andel(book: TrappeBook, hvem, aar, trin, maal=None, enhed=None, prise
     if column == "andel_paa_trin" and t == IKKE_FORDELT:
         raise SelectionError("ikke fordelt har ingen andel af i alt på trin (trin 1–6)")
     _check_index(book, y, v)
-    value = book.andele(g.members, v, column).get((y, t), math.nan)
+    if uses_land(book, g, v):
+        land = book.land_series(v)
+        part, total = land.get((y, t), math.nan), land.get((y, TOTAL_TRIN[whole]), math.nan)
+        value = part / total if total and not math.isnan(total) else math.nan
+    else:
+        value = book.andele(g.members, v, column).get((y, t), math.nan)
     if math.isnan(value):
         raise no_data(_what(book, g.label, y, t) + " (eller i alt er 0)")
     return value
@@ -348,7 +363,12 @@ def trappe_merudgift(book: TrappeBook, hvem, basisaar, aar, trin, maal=None, enh
     for year in (*basis, y):
         _check_index(book, year, v)
         check_step(book, g.members, g.label, year, t, v.maal)
-    value = book.merudgift(g.members, v, basis).get((y, t), math.nan)
+    if uses_land(book, g, v):
+        land = book.land_series(v)
+        base = [land.get((b, t), math.nan) for b in basis]
+        value = land.get((y, t), math.nan) - sum(base) / len(base)
+    else:
+        value = book.merudgift(g.members, v, basis).get((y, t), math.nan)
     if math.isnan(value):
         span = f"{basis[0]}" if len(basis) == 1 else f"{basis[0]}–{basis[-1]}"
         raise no_data(_what(book, g.label, y, t, v) + f" eller basisår {span}")

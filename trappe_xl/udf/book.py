@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import model
 from ..errors import MissingIndexYearError
-from ..reference import ALLE_TRIN, SAMLET_TRIN
+from ..reference import ALLE_TRIN, IKKE_FORDELT, SAMLET_TRIN
 from ..workbook.dashboard import hidden_steps
 from .tables import WorkbookTables
 from .arguments import combined_parts
@@ -227,6 +227,43 @@ class TrappeBook:
                 return math.nan
             return a / b * 1000.0
         return a
+
+    # -- DST's own Hele landet (Landstal) ----------------------------------------------------
+    @cached_property
+    def has_land(self) -> bool:
+        """kr. pr. indbygger data with DST's national figure: "Hele landet" is that figure,
+        as on Analyse (workbook.bookdata.BookData.has_land)."""
+        land = self.tables.landstal
+        return self.value == "kr_pr_indbygger" and land is not None and len(land) > 0
+
+    def land_series(self, valg: model.Valg) -> dict[tuple[int, int], float]:
+        """{(aar, trin): value} of DST's national figure, as Analyse's comparison cells compute it
+        (formulas.land_value): rows of the measure whose gyldig says data for the refusion
+        choice; a year without such rows, or a step without any Landstal row that year, is
+        missing; the totals (7, 8) are Σ of the steps that have a figure."""
+        key = ("land", valg)
+        if key in self._results:
+            return self._results[key]
+        land = self.tables.landstal
+        lo = 4 if valg.refusion else 8
+        ok = (land["maal"] == valg.maal) & (land["gyldig"] >= lo) & (land["gyldig"] <= lo + 7)
+        use = ok & ((land["dranst"] != "2") | valg.refusion)
+        out: dict[tuple[int, int], float] = {}
+        for y in self.years_for(valg):
+            has = bool((ok & (land["aar"] == y)).any())
+            f = self.price_factor(y, valg.prisaar)
+            steps = {}
+            for t in self.trin_codes:
+                source = bool(((land["aar"] == y) & (land["trin"] == t) & (land["maal"] == valg.maal)).any())
+                rows = land.loc[use & (land["aar"] == y) & (land["trin"] == t), self.value]
+                steps[t] = float(rows.sum()) * f if has and source else math.nan
+            out.update({(y, t): v for t, v in steps.items()})
+            on = [v for t, v in steps.items() if t != IKKE_FORDELT and not math.isnan(v)]
+            alle = [v for v in steps.values() if not math.isnan(v)]
+            out[(y, model.TRIN_I_ALT_PAA_TRIN)] = sum(on) if on else math.nan
+            out[(y, model.TRIN_I_ALT)] = sum(alle) if alle else math.nan
+        self._results[key] = out
+        return out
 
     # -- model path: groups, shares, merudgift -------------------------------------------------
     def years_for(self, valg: model.Valg) -> list[int]:

@@ -33,6 +33,8 @@ class Gruppe:
     """What a group argument names: a label for messages/headers and its member codes."""
     label: str
     members: tuple[str, ...]
+    #: "Hele landet" by name: on kr. pr. indbygger data DST's own figure (as Analyse shows it)
+    land: bool = False
 
 
 def _fold(text: str) -> str:
@@ -61,7 +63,7 @@ class Places:
         return self.by_code[kode].navn
 
     # -- one kommune ---------------------------------------------------------------------------
-    def kommune(self, x: object) -> str:
+    def kommune(self, x: object, alone: bool = True) -> str:
         """The kommunekode of a code or name (a one-cell range counts as its cell); SelectionError
         with a hint otherwise."""
         if isinstance(x, (list, tuple)):
@@ -86,6 +88,8 @@ class Places:
         key = text.casefold().removesuffix(" kommune")
         if key in self.by_name:
             return self.by_name[key]
+        if alone and self._named_group(text.casefold()) is not None:
+            raise SelectionError(f"{show(x)} er en gruppe, ikke én kommune – brug TRAPPE_SAMMENLIGN")
         raise SelectionError(f"ukendt kommune {show(x)}{self._hint(text)}")
 
     def _code(self, kode: str, x: object) -> str:
@@ -119,7 +123,7 @@ class Places:
 
     def _named_group(self, key: str) -> Gruppe | None:
         if key in HELE_LANDET_NAMES:
-            return Gruppe("Hele landet", tuple(k.kode for k in self.kommuner))
+            return Gruppe("Hele landet", tuple(k.kode for k in self.kommuner), land=True)
         for kode, (name, members) in self.regions.items():
             if key in (kode, name.casefold(), name.casefold().removeprefix("region ")):
                 return Gruppe(name, members)
@@ -132,7 +136,7 @@ class Places:
         codes: list[str] = []
         for cell in cells:
             try:
-                kode = self.kommune(cell)
+                kode = self.kommune(cell, alone=False)
             except SelectionError as e:
                 raise SelectionError(f"gruppen: {e}") from None
             if kode in codes:

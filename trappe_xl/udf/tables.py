@@ -25,7 +25,9 @@ from ..frames import VALUE_COLUMNS
 from .places import Places, Sted
 from ..workbook import layout
 
-TABLES = ("TrinData", "Befolkning", "Prisindeks", "Kommuner", "ModelInfo")
+TABLES = ("TrinData", "Befolkning", "Prisindeks", "Kommuner", "ModelInfo", "Landstal")
+#: tables a workbook may lack (then empty): Landstal ("Hele landet" is then the kommuner's figure)
+OPTIONAL_TABLES = ("Landstal",)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class WorkbookTables:
     prisindeks: pd.DataFrame
     kommuner: pd.DataFrame
     info: dict[str, object]
+    #: DST's own Hele landet through the key (kr. pr. indbygger data; empty otherwise)
+    landstal: pd.DataFrame | None = None
 
     def places(self) -> Places:
         k = self.kommuner
@@ -164,6 +168,12 @@ def _typed_kommuner(c: _Columns) -> pd.DataFrame:
                          "kommunegruppe": [str(x) for x in c["kommunegruppe"]]})
 
 
+def _typed_landstal(c: _Columns, value: str) -> pd.DataFrame:
+    return pd.DataFrame({"aar": _ints(c["aar"], "Landstal.aar"), "trin": _ints(c["trin"], "Landstal.trin"),
+                         "maal": _codes(c["maal"]), "dranst": _codes(c["dranst"]),
+                         value: _floats(c[value]), "gyldig": _ints(c["gyldig"], "Landstal.gyldig")})
+
+
 def file_version(path: str | os.PathLike) -> tuple[int, int]:
     st = os.stat(path)
     return st.st_mtime_ns, st.st_size
@@ -185,7 +195,12 @@ def read_tables(path: str | os.PathLike) -> WorkbookTables:
         book = python_calamine.load_workbook(io.BytesIO(data), load_tables=True)
     except Exception as e:
         raise ParseError("filen kan ikke læses som en Excel-projektmappe (.xlsx/.xlsm)") from e
-    raw = {name: _table(book, name) for name in TABLES}
+    raw = {name: _table(book, name) for name in TABLES if name not in OPTIONAL_TABLES}
+    for name in OPTIONAL_TABLES:
+        try:
+            raw[name] = _table(book, name)
+        except ParseError:      # a workbook without it (made before it existed, or by hand)
+            raw[name] = (list(layout.columns(name, _value_column(raw["TrinData"][0]))), [])
     value = _value_column(raw["TrinData"][0])
     c = {name: _columns(cols, rows, name, value) for name, (cols, rows) in raw.items()}
     if not c["TrinData"]["aar"]:
@@ -197,7 +212,8 @@ def read_tables(path: str | os.PathLike) -> WorkbookTables:
     try:
         return WorkbookTables(path, version, value, _typed_trindata(c["TrinData"], value),
                               _typed_befolkning(c["Befolkning"]), prisindeks,
-                              _typed_kommuner(c["Kommuner"]), info)
+                              _typed_kommuner(c["Kommuner"]), info,
+                              _typed_landstal(c["Landstal"], value))
     except (TypeError, ValueError) as e:
         raise ParseError("en tabel har en værdi af forkert slags (tal hvor der skal stå tekst "
                          "eller omvendt)") from e

@@ -227,13 +227,14 @@ LET(
            "kommunekode", "kommune"),
   # a named group: Hele landet, a region (code, name, name without "Region"), a kommunegruppe
   gk, LOWER(bt),
-  tx, AND(gruppe, NOT(rg), ISTEXT(bc)),
+  tx, AND(NOT(rg), ISTEXT(bc)),
   hl, AND(tx, OR(gk=@HELE_LANDET)),
   rr, ((KOM_regionskode=gk)+(KOM_region=gk)+(KOM_region="region "&gk))*tx,
   gg, ((KOM_kommunegruppe=gk)+(("kommunegruppe "&KOM_kommunegruppe_kode)=gk))*tx,
   nr, SUM(rr),
   ng, SUM(gg),
-  km, IF(hl, en, IF(nr>0, (rr>0)*1, IF(ng>0, (gg>0)*1, (IF(nc=1, mt, MMULT(mt, sq^0))>0)*1))),
+  named, AND(gruppe, hl+nr+ng>0),
+  km, IF(named, IF(hl, en, IF(nr>0, (rr>0)*1, (gg>0)*1)), (IF(nc=1, mt, MMULT(mt, sq^0))>0)*1),
   fejl,
     IF(gruppe,
       IF(AND(nc>1, ne=0), "gruppen er tom – markér celler med kommunenavne eller -koder",
@@ -241,20 +242,23 @@ LET(
              IF(INDEX(fd, jb)=0, "gruppen: ukendt "&kind&" "&_TRAPPE_VIS(bc),
                 "gruppen: "&INDEX(KOM_kommune, MATCH(1, MMULT(mt, (sq=jb)*1), 0))&" står mere end én gang")),
       IF(ne=0, "gruppe mangler",
-      IF(hl+nr+ng>0, "",
+      IF(named, "",
       IF(SUM(fd)=0, "ukendt "&kind&" "&_TRAPPE_VIS(bc), ""))))),
       IF(nc<>1, "kommune skal være én kommune, ikke et område med "&nc&" celler – brug TRAPPE_SAMMENLIGN for en gruppe",
       IF(ne=0, "kommune mangler",
-      IF(SUM(fd)=0, "ukendt "&kind&" "&_TRAPPE_VIS(bc), "")))),
+      IF(SUM(fd)=0, IF(AND(hl+nr+ng>0, kind="kommune"),
+                       _TRAPPE_VIS(bc)&" er en gruppe, ikke én kommune – brug TRAPPE_SAMMENLIGN",
+                       "ukendt "&kind&" "&_TRAPPE_VIS(bc)), "")))),
   # the label: "Aarhus", "Region Hovedstaden", "Hele landet", "Aarhus, Odense, Gladsaxe …"
   ix, ROW(KOM_kommunekode)-ROW(INDEX(KOM_kommunekode, 1))+1,
   nm, SUM(km),
   th, IF(nm>3, SMALL(IF(km=1, ix), 3), 999),
   navne, TEXTJOIN(", ", TRUE, IF((km=1)*(ix<=th), KOM_kommune, ""))&IF(nm>3, " …", ""),
+  IF(hvad=2, (named*hl)*1,
   IF(hvad=1,
-     IF(hl, "Hele landet", IF(nr>0, INDEX(KOM_region, MATCH(1, (rr>0)*1, 0)),
-        IF(ng>0, INDEX(KOM_kommunegruppe, MATCH(1, (gg>0)*1, 0)), navne))),
-     IF(fejl<>"", IF(en, fejl), km)))
+     IF(named, IF(hl, "Hele landet", IF(nr>0, INDEX(KOM_region, MATCH(1, (rr>0)*1, 0)),
+        INDEX(KOM_kommunegruppe, MATCH(1, (gg>0)*1, 0)))), navne),
+     IF(fejl<>"", IF(en, fejl), km))))
 """
 
 KILDE = '''
@@ -300,13 +304,38 @@ ROWS_ = """
   ww, @WW,
 """
 
+#: "Hele landet" on kr. pr. indbygger data is DST's own figure (Landstal, LS_*), as Analyse's
+#: comparison cells (workbook.formulas.land_value) and udf.book.land_series: per step code (a
+#: column, @CODES_COL) and year (a row) the sum of the measure's rows whose gyldig says data for
+#: the refusion choice; a step counts where Landstal has a row for it that year; the totals are
+#: Σ of the steps that count. ``lmask`` picks the code (or the totals) whose figure is wanted.
+LAND = """
+  ld, AND(@HAS_LAND, ee=4, _TRAPPE_HVEM({who}, 1, 2)=1),
+  llo, IF(rf=1, 4, 8),
+  lhv, IF(ld, (COUNTIFS(LS_aar, TRAPPE_AARENE, LS_maal, mm, LS_gyldig, ">="&llo, LS_gyldig, "<="&(llo+7))>0)*1, 0),
+  lsv, IF(ld, SUMIFS(LS_vaerdi, LS_aar, TRAPPE_AARENE, LS_trin, @CODES_COL, LS_maal, mm, LS_gyldig, ">="&llo,
+                     LS_gyldig, "<="&(llo+7), LS_dranst, IF(rf=1, "<>ingen", "<>2")), 0),
+  lsr, IF(ld, (COUNTIFS(LS_trin, @CODES_COL, LS_maal, mm, LS_aar, TRAPPE_AARENE)>0)*1, 0),
+  lpf, IF(pa=0, 1, INDEX(PI_indeks, MATCH(pa, PI_aar, 0))/SUMIFS(PI_indeks, PI_aar, TRAPPE_AARENE)),
+"""
+
+
+def _land_figure(mask: str, name: str) -> str:
+    """``name``v: DST's figure per year for the codes of ``mask`` (K × 1); ``name``k: 1 where
+    it exists."""
+    return (f"  {name}v, IF(ld, MMULT(TRANSPOSE({mask}), lsv*lsr)*lpf, 0),\n"
+            f"  {name}k, IF(ld, lhv*(MMULT(TRANSPOSE({mask}), lsr)>0)*ISNUMBER({name}v), 0),\n")
+
+
+LMASK = "IF({t}=@I_ALT, @CODES_COL^0, IF({t}=@I_ALT_PAA_TRIN, (@CODES_COL<>0)*1, (@CODES_COL={t})*1))"
+
 #: the price factor indeks[prisår] / indeks[år] for year(s) y
 PF = "IF(pa=0, 1, INDEX(PI_indeks, MATCH(pa, PI_aar, 0))/SUMIFS(PI_indeks, PI_aar, {y}))"
 #: "trin 3" / "i alt" as answers.trin_text
 TRIN_TEXT = ('IF(tt=@I_ALT, "i alt", IF(tt=@I_ALT_PAA_TRIN, "i alt på trin", IF(tt=0, "ikke fordelt", '
              '"trin "&IF(tt>9, INT(tt/10)&"–"&MOD(tt, 10), tt))))')
 UNIT_NOTE = 'IF(per, " ("&INDEX(@UNIT_LABELS, ee)&")", "")'
-WEIGHT_CHECK = ('IF(AND(ee=4, nm>1, NOT(@HAS_POPULATION)), "ingen befolkningstal i projektmappen til at '
+WEIGHT_CHECK = ('IF(AND(ee=4, nm>1, NOT(@HAS_POPULATION), NOT(ld)), "ingen befolkningstal i projektmappen til at '
                 'vægte kr. pr. indbygger for "&hv&" – vælg én kommune", "")')
 INDEX_CHECK = 'IF(AND(pa<>0, ISNA(MATCH({y}, PI_aar, 0))), "prisindekset mangler år "&{y}, "")'
 
@@ -340,18 +369,25 @@ LET(
     else:
         missing = f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&{UNIT_NOTE}'
     weight = WEIGHT_CHECK if kind == "1" else '""'
-    checks = f"""
+    land = ""
+    if kind == "1":         # a group: "Hele landet" may be DST's own figure
+        land = (LAND.format(who=who) + _land_figure(LMASK.format(t="tt"), "lt")
+                + "  iy, MATCH(yy, TRAPPE_AARENE, 0),\n")
+    checks = land + f"""
   wch, {weight},
   kch, _TRAPPE_KILDE(km, yy, tt, mm, hv, 0),
   ich, {INDEX_CHECK.format(y="yy")},"""
     if not andel:
+        value = 'IF(ld, IF(INDEX(ltk, 1, iy)=1, INDEX(ltv, 1, iy), NA()), tal)' if kind == "1" else "tal"
+        gone = "IF(ld, ISNA(talx), OR(nn=0, ISNA(tal)))" if kind == "1" else "OR(nn=0, ISNA(tal))"
         return head + checks + f"""
+  talx, {value},
   fejl,
     IF(wch<>"", wch,
     IF(kch<>"", kch,
     IF(ich<>"", ich,
-    IF(OR(nn=0, ISNA(tal)), {missing}, "")))),
-  IF(fejl<>"", @BESKED(fejl), tal))))
+    IF({gone}, {missing}, "")))),
+  IF(fejl<>"", @BESKED(fejl), talx))))
 """
     # TRAPPE_ANDEL: the step's share of i alt (af empty or "i alt") or of i alt på trin
     return head + checks + f"""
@@ -359,14 +395,17 @@ LET(
   afk, IF(af0, @I_ALT, _TRAPPE_TRIN(af_, 1)),
   hel, IF(AND(ISNUMBER(afk), OR(afk=@I_ALT, afk=@I_ALT_PAA_TRIN)), afk, -1),
   tot, SUMPRODUCT(TD_vaerdi*ww, rm*(TD_aar=yy)*IF(hel=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, 1)),
+{_land_figure(LMASK.format(t="hel"), "lw")}  andel, IF(ld, IF(AND(INDEX(ltk, 1, iy)=1, INDEX(lwk, 1, iy)=1, INDEX(lwv, 1, iy)<>0),
+                   INDEX(ltv, 1, iy)/INDEX(lwv, 1, iy), NA()),
+            IF(OR(nn=0, tot=0), NA(), aa/tot)),
   fejl,
     IF(wch<>"", wch,
     IF(kch<>"", kch,
     IF(hel<0, "af skal være 'i alt' eller 'i alt på trin', ikke "&_TRAPPE_VIS(af_),
     IF(AND(hel=@I_ALT_PAA_TRIN, tt=0), "ikke fordelt har ingen andel af i alt på trin (trin 1–6)",
     IF(ich<>"", ich,
-    IF(OR(nn=0, tot=0), "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&" (eller i alt er 0)", "")))))),
-  IF(fejl<>"", @BESKED(fejl), aa/tot))))
+    IF(ISNA(andel), "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&" (eller i alt er 0)", "")))))),
+  IF(fejl<>"", @BESKED(fejl), andel))))
 """
 
 
@@ -415,6 +454,9 @@ LET(
   @ROWS
   tmask, IF(tt=@I_ALT, 1, IF(tt=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, (TD_trin=tt)*1)),
   {VECTOR}
+  {LAND.format(who="kommune_eller_gruppe")}{_land_figure(LMASK.format(t="tt"), "lt")}
+  okx, IF(ld, ltk, ok),
+  fzx, IF(ld, IF(ltk=1, ltv, 0), fz),
   inb, (TRAPPE_AARENE>=lo)*(TRAPPE_AARENE<=hi),
   isy, (TRAPPE_AARENE=yy)*1,
   # each year's checks (price index, then answers.check_step): basis years first, then the year
@@ -426,11 +468,11 @@ LET(
     IF({WEIGHT_CHECK}<>"", {WEIGHT_CHECK},
     IF(fb<9999, IF(INDEX(ip, 1, MATCH(fb, TRAPPE_AARENE, 0)), "prisindekset mangler år "&fb,
                    _TRAPPE_KILDE(km, fb, tt, mm, hv, 0)),
-    IF(OR(SUMPRODUCT(isy*ok)=0, SUMPRODUCT(inb*ok)<SUMPRODUCT(inb)),
+    IF(OR(SUMPRODUCT(isy*okx)=0, SUMPRODUCT(inb*okx)<SUMPRODUCT(inb)),
        "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&{UNIT_NOTE}&" eller basisår "&IF(lo=hi, lo, lo&"–"&hi),
     ""))),
   IF(fejl<>"", @BESKED(fejl),
-     SUMPRODUCT(isy*fz)-SUMPRODUCT(inb*fz)/SUMPRODUCT(inb)))))
+     SUMPRODUCT(isy*fzx)-SUMPRODUCT(inb*fzx)/SUMPRODUCT(inb)))))
 """
 
 SERIE = f"""
@@ -458,12 +500,18 @@ LET(
   cm, (((TD_trin=cc)+(cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN)*(TD_trin<>0))>0)*1,
   fy, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*TD_vaerdi*ww*rm), cm)*TRANSPOSE(fac),
   sc, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*(TD_maal=mm)), cm),
+  {LAND.format(who="kommune_eller_gruppe")}  cml, (((@CODES_COL=cc)+(cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN)*(@CODES_COL<>0))>0)*1,
+  fyl, IF(ld, MMULT(TRANSPOSE(lsv*lsr), cml)*TRANSPOSE(lpf), 0),
+  scl, IF(ld, MMULT(TRANSPOSE(lsr), cml), 0),
+  okx, IF(ld, lhv*ISNUMBER(lpf), ok),
+  fyx, IF(ld, fyl, fy),
+  scx, IF(ld, scl, sc),
   nn, hi-lo+1,
   ii, ROW(INDEX(KOM_kommunekode, 1):INDEX(KOM_kommunekode, nn+1))-ROW(INDEX(KOM_kommunekode, 1)),
   ss, ((lo+ii-1)=TRAPPE_AARENE)*(ii>0),
   jj, IF(tomt, @COLUMN_NUMBERS, {{0,1}}),
-  has, MMULT(ss, TRANSPOSE(ok))*MMULT(ss, (sc>0)*1)*(jj>0),
-  vals, MMULT(ss, IFERROR(fy, 0)),
+  has, MMULT(ss, TRANSPOSE(okx))*MMULT(ss, (scx>0)*1)*(jj>0),
+  vals, MMULT(ss, IFERROR(fyx, 0)),
   hdr, IF(jj=0, "År", IF(tomt, INDEX(@ALL_LABELS, 1, jj+1), INDEX(@CODE_LABELS, IFERROR(MATCH(tt, @LABEL_CODES, 0), 1)))),
   # the first year without a price index stops the table (answers._check_index)
   ix, MIN(IF(ISNA(MATCH(TRAPPE_AARENE, PI_aar, 0))*(TRAPPE_AARENE>=lo)*(TRAPPE_AARENE<=hi), TRAPPE_AARENE, 9999)),
@@ -533,7 +581,7 @@ def _enhed_key(x: str) -> str:
 
 
 def constants(value_column: str, years, trin_codes, *, has_population: bool = True,
-              index_years=(), ) -> dict[str, str]:
+              index_years=(), has_land: bool = False) -> dict[str, str]:
     """@name -> formula text for one workbook: its years, step codes, units and words."""
     years = tuple(int(y) for y in years)
     codes = tuple(int(t) for t in trin_codes)
@@ -563,6 +611,8 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
         "JA": _arr(JA), "NEJ": _arr(NEJ), "LOEBENDE": _arr(LOEBENDE),
         "HAS_POPULATION": "TRUE" if has_population else "FALSE",
         "HAS_INDEX": "TRUE" if index_years else "FALSE",
+        "HAS_LAND": "TRUE" if has_land else "FALSE",
+        "CODES_COL": _arr(accept, column=True),
         "INDEX_SPAN": f"{index_years[0]}–{index_years[-1]}" if index_years else "",
         "HELE_LANDET": _arr(HELE_LANDET),
         "I_ALT": str(I_ALT), "I_ALT_PAA_TRIN": str(I_ALT_PAA_TRIN),
@@ -649,12 +699,12 @@ def step_codes(steps) -> tuple[int, ...]:
 
 
 def lambda_names(value_column: str, years, trin_codes, strict: bool = True, *,
-                 has_population: bool = True, index_years=()) -> dict[str, str]:
+                 has_population: bool = True, index_years=(), has_land: bool = False) -> dict[str, str]:
     """{name: formula} for XlsxWriter's define_name: the years constant, the helpers and the
     public LAMBDA names. A name longer than Excel allows raises (``strict``) or is left out with
     a warning (a public name; the helpers are short)."""
     consts = constants(value_column, years, trin_codes, has_population=has_population,
-                       index_years=index_years)
+                       index_years=index_years, has_land=has_land)
     out = {YEARS_NAME: "=" + _arr([int(y) for y in years])}
     for name, body in BODIES.items():
         out[name] = "=" + _lambda(name, compile_formula(body, consts))

@@ -159,7 +159,8 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
         has_population = bool(len(bef)) and bool(bef[["pop_0_17", "pop_0_22", "pop_ialt"]].notna().any().any())
         for name, formula in lambda_names(data.value, data.years, step_codes(data.steps), strict=False,
                                           has_population=has_population,
-                                          index_years=sorted(int(y) for y in index_years)).items():
+                                          index_years=sorted(int(y) for y in index_years),
+                                          has_land=data.has_land).items():
             wb.define_name(name, formula)
     # Analyse
     dash = dashboard.Dash.for_book(data)
