@@ -7,7 +7,8 @@ the helper names they call (``_TRAPPE_VIS``, ``_TRAPPE_AAR``, ``_TRAPPE_TRIN``, 
 ``_TRAPPE_HVEM``, ``_TRAPPE_KILDE``: one per parser of trappe_xl/udf/arguments.py and places.py,
 so each rule is written once) and TRAPPE_AARENE, the workbook's years as a row constant. They
 read the workbook's own names: TD_* (TrinData), DK_* (Daekning), PI_* (Prisindeks), KOM_*
-(Kommuner); writer.py.
+(Kommuner), LS_* (Landstal: "Hele landet" on kr. pr. indbygger data is DST's own figure, as on
+Analyse); writer.py.
 
 How a body is written here: each name is ONE laid-out text below (:data:`BODIES`), in the order
 Excel evaluates it, with ``#`` comments. :func:`compile_formula` strips comments and whitespace,
