@@ -15,34 +15,19 @@ from collections.abc import Iterable, Sequence
 
 from ..errors import SelectionError
 from .. import reference
-from ..reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne, trin_navne
+from ..reference import ALLE_TRIN
+# the accepted words, one list for both routes (the LAMBDA names use the same); ``parse_trin``
+# returns I_ALT / I_ALT_PAA_TRIN for "i alt" (Σ trin 1–6 and ikke fordelt) / "i alt på trin"
+from ..words import (ENHED_KEYS as _ENHED_KEYS, I_ALT, I_ALT_PAA_TRIN, JA as _JA,
+                     LOEBENDE as _LOEBENDE, MAAL_ALIASES, NEJ as _NEJ, TOTALS as _TOTALS, trin_names)
 
-#: ``parse_trin`` returns these for "i alt" (Σ trin 1–6 and ikke fordelt) and "i alt på trin" (Σ 1–6).
-I_ALT = "i_alt"
-I_ALT_PAA_TRIN = "i_alt_paa_trin"
-_TOTALS = {"i alt": I_ALT, "ialt": I_ALT, "total": I_ALT, "i alt (trin 1-6 og ikke fordelt)": I_ALT,
-           "i alt på trin": I_ALT_PAA_TRIN, "i alt paa trin": I_ALT_PAA_TRIN,
-           "trin 1-6": I_ALT_PAA_TRIN, "i alt på trin (trin 1-6)": I_ALT_PAA_TRIN}
-
-MAAL_ALIASES = {"netto": "netto", "i alt (netto)": "netto", "udgifter (brutto)": "udgifter",
-                "udgifter": "udgifter", "udgift": "udgifter", "brutto": "udgifter", "indtægter": "indtaegter",
-                "indtaegter": "indtaegter", "indtægt": "indtaegter", "indtaegt": "indtaegter"}
 MAAL_HELP = "netto, udgifter eller indtægter"
 
-_ENHED_KEYS = {"1000kr": "1000kr", "1000": "1000kr", "tkr": "1000kr", "ialt": "1000kr",
-               "pr017": "pr_0_17", "017": "pr_0_17", "krpr017": "pr_0_17",
-               "pr022": "pr_0_22", "022": "pr_0_22", "krpr022": "pr_0_22",
-               "krprindbygger": "kr_pr_indbygger", "prindbygger": "kr_pr_indbygger"}
 ENHED_LABELS = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig",
                 "pr_0_22": "kr. pr. 0-22-årig", "kr_pr_indbygger": "kr. pr. indbygger"}
 #: value column of the data -> the units the model offers for it (first = default)
 UNITS_FOR = {"beloeb_1000kr": ("1000kr", "pr_0_17", "pr_0_22"),
              "kr_pr_indbygger": ("kr_pr_indbygger",)}
-
-_LOEBENDE = {"løbende", "lobende", "loebende", "løbende priser", "lobende priser",
-             "loebende priser", "lb", "løb"}
-_JA = {"ja", "med", "med refusion", "inkl", "inkl.", "sand", "true", "1"}
-_NEJ = {"nej", "uden", "uden refusion", "ekskl", "ekskl.", "falsk", "false", "0"}
 
 
 def is_empty(x: object) -> bool:
@@ -113,15 +98,6 @@ def parse_aar_periode(x: object, years: Sequence[int], what: str = "basisår") -
     return tuple(range(a, b + 1))
 
 
-def _trin_names() -> dict[str, int]:
-    names: dict[str, int] = {}
-    for table in (trin_navne(), trin_korte_navne()):
-        names.update({name.casefold(): t for t, name in table.items()})
-    names.update({"ikke fordelt": IKKE_FORDELT, "ikke fordelt på trin": IKKE_FORDELT,
-                  "ikke fordelt paa trin": IKKE_FORDELT})
-    return names
-
-
 def combined_parts(code: int) -> tuple[int, ...]:
     """The steps a combined step code stands for (23 -> (2, 3)): reference.SAMLET_TRIN when the
     key defines it, else the code's digits; () for a plain step."""
@@ -147,7 +123,7 @@ def parse_trin(x: object, allow_total: bool = True,
             return _TOTALS[text.replace("–", "-")]
     asked = x
     if isinstance(x, str):
-        named = _trin_names().get(text)
+        named = trin_names().get(text)
         if named is None:
             m = re.fullmatch(r"(trin\s*)?([0-9]+)(\s*[-–]\s*([0-9]+))?", text)
             if m is None:

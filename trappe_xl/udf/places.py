@@ -13,9 +13,8 @@ import math
 from dataclasses import dataclass
 
 from ..errors import SelectionError
+from ..words import HELE_LANDET_NAMES   # one list for both routes (workbook.lambdas too)
 from .arguments import flatten, is_empty, show
-
-HELE_LANDET_NAMES = ("hele landet", "landet", "danmark", "000", "hele danmark")
 
 
 @dataclass(frozen=True)

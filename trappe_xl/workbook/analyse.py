@@ -111,7 +111,7 @@ def alphabetical_kommuner(calc_ws) -> str:
 
 
 def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, dash: Dash,
-                  vals: dict, kpos, cache: Cache) -> None:
+                  vals: dict, cache: Cache) -> None:
     kommune_range = alphabetical_kommuner(wb.get_worksheet_by_name(layout.BEREGNING))
     nodranst = no_dranst(data)
     kommune = reference.kommune_by_code()[sel.kommune].navn

@@ -30,15 +30,14 @@ locale (2019,5 in a Danish Excel).
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 
+from .. import words
 from ..errors import TrappeError
 from ..reference import ALLE_TRIN, IKKE_FORDELT, SAMLET_TRIN, TRIN, trin_korte_navne, trin_navne
 
 log = logging.getLogger(__name__)
-PREFIX = "#TRAPPE: "
 MAX_MESSAGE = 200            # answers.MAX_MESSAGE
 #: the public names, in the order they are defined
 NAMES = ("TRAPPE_STEP", "TRAPPE_SAMMENLIGN", "TRAPPE_ANDEL", "TRAPPE_MERUDGIFT", "TRAPPE_SERIE")
@@ -66,23 +65,12 @@ I_ALT, I_ALT_PAA_TRIN = 8, 7           # model.TRIN_I_ALT, model.TRIN_I_ALT_PAA_
 YEARS_NAME = "TRAPPE_AARENE"
 MAX_NAME_FORMULA = 8192    # Excel's limit on a defined name's formula
 
-# the words of trappe_xl.udf.arguments (tests/test_udf_lambda_contract.py compares them)
-MAAL = {"netto": "netto", "i alt (netto)": "netto", "udgifter (brutto)": "udgifter",
-        "udgifter": "udgifter", "udgift": "udgifter", "brutto": "udgifter",
-        "indtægter": "indtaegter", "indtaegter": "indtaegter", "indtægt": "indtaegter",
-        "indtaegt": "indtaegter"}
-ENHED_KEYS = {"1000kr": 1, "1000": 1, "tkr": 1, "ialt": 1, "pr017": 2, "017": 2, "krpr017": 2,
-              "pr022": 3, "022": 3, "krpr022": 3, "krprindbygger": 4, "prindbygger": 4}
+# the words both routes accept (trappe_xl.words), with the codes the bodies compute in
+UNIT_NUMBER = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4}
+ENHED_KEYS = {k: UNIT_NUMBER[v] for k, v in words.ENHED_KEYS.items()}
 ENHED_LABELS = {1: "1.000 kr.", 2: "kr. pr. 0-17-årig", 3: "kr. pr. 0-22-årig", 4: "kr. pr. indbygger"}
 ENHED_OF_VALUE = {"beloeb_1000kr": (1, 2, 3), "kr_pr_indbygger": (4,)}
-LOEBENDE = ("løbende", "lobende", "loebende", "løbende priser", "lobende priser", "loebende priser",
-            "lb", "løb")
-JA = ("ja", "med", "med refusion", "inkl", "inkl.", "sand", "true", "1")
-NEJ = ("nej", "uden", "uden refusion", "ekskl", "ekskl.", "falsk", "false", "0")
-TOTALS = {"i alt": I_ALT, "ialt": I_ALT, "total": I_ALT, "i alt (trin 1-6 og ikke fordelt)": I_ALT,
-          "i alt på trin": I_ALT_PAA_TRIN, "i alt paa trin": I_ALT_PAA_TRIN,
-          "trin 1-6": I_ALT_PAA_TRIN, "i alt på trin (trin 1-6)": I_ALT_PAA_TRIN}
-HELE_LANDET = ("hele landet", "landet", "danmark", "000", "hele danmark")   # places.HELE_LANDET_NAMES
+TOTALS = {k: {words.I_ALT: I_ALT, words.I_ALT_PAA_TRIN: I_ALT_PAA_TRIN}[v] for k, v in words.TOTALS.items()}
 MAAL_CODES = ("netto", "udgifter", "indtaegter")
 MAAL_TEXT = ("netto", "udgifter", "indtægter")
 
@@ -564,16 +552,6 @@ def trin_labels(codes) -> dict[int, str]:
     return out
 
 
-def _trin_names() -> dict[str, int]:
-    """arguments._trin_names: every step's name and short name (all codes of the key)."""
-    names: dict[str, int] = {}
-    for table in (trin_navne(), trin_korte_navne()):
-        names.update({n.casefold(): t for t, n in table.items()})
-    names.update({"ikke fordelt": IKKE_FORDELT, "ikke fordelt på trin": IKKE_FORDELT,
-                  "ikke fordelt paa trin": IKKE_FORDELT})
-    return names
-
-
 def _enhed_key(x: str) -> str:
     """arguments.parse_enhed's key: without whitespace . _ - and the words årig/aarig/arig/kroner."""
     for old in (" ", ".", "_", "-", "årig", "aarig", "arig", "kroner"):
@@ -592,7 +570,7 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
     shown = (*[t for t in codes if t != IKKE_FORDELT], IKKE_FORDELT)
     labels = trin_labels(accept)
     label_codes = (*accept, I_ALT_PAA_TRIN, I_ALT)
-    names = _trin_names()
+    names = words.trin_names()
     comb_of = [next((c for c in combined if t in SAMLET_TRIN[c]), 0) for t in range(1, 7)]
     index_years = tuple(int(y) for y in index_years)
     return {
@@ -601,7 +579,7 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
         "ALSO": "".join(f", {c // 10}-{c % 10}" for c in combined),
         "TOTAL_NAMES": _arr(list(TOTALS)), "TOTAL_CODES": _arr(list(TOTALS.values())),
         "NAMES": _arr(list(names)), "NAME_CODES": _arr(list(names.values())),
-        "MAAL_KEYS": _arr(list(MAAL)), "MAAL_VALUES": _arr(list(MAAL.values())),
+        "MAAL_KEYS": _arr(list(words.MAAL_ALIASES)), "MAAL_VALUES": _arr(list(words.MAAL_ALIASES.values())),
         "MAAL_CODES": _arr(MAAL_CODES), "MAAL_TEXT": _arr(MAAL_TEXT),
         "MAAL_COL": _arr(MAAL_CODES, column=True), "MAAL_TEXT_COL": _arr(MAAL_TEXT, column=True),
         "ENHED_KEY": _enhed_key("et"),
@@ -609,13 +587,13 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
         "DEFAULT_UNIT": str(units[0]), "UNIT_CODES": _arr(units),
         "UNITS": " / ".join(ENHED_LABELS[u] for u in units),
         "UNIT_LABELS": _arr([ENHED_LABELS[u] for u in (1, 2, 3, 4)]),
-        "JA": _arr(JA), "NEJ": _arr(NEJ), "LOEBENDE": _arr(LOEBENDE),
+        "JA": _arr(words.JA), "NEJ": _arr(words.NEJ), "LOEBENDE": _arr(words.LOEBENDE),
         "HAS_POPULATION": "TRUE" if has_population else "FALSE",
         "HAS_INDEX": "TRUE" if index_years else "FALSE",
         "HAS_LAND": "TRUE" if has_land else "FALSE",
         "CODES_COL": _arr(accept, column=True),
         "INDEX_SPAN": f"{index_years[0]}–{index_years[-1]}" if index_years else "",
-        "HELE_LANDET": _arr(HELE_LANDET),
+        "HELE_LANDET": _arr(words.HELE_LANDET_NAMES),
         "I_ALT": str(I_ALT), "I_ALT_PAA_TRIN": str(I_ALT_PAA_TRIN),
         "COMBINED_OF": _arr(comb_of),
         "WEIGHTED": "AND(ee=4, nm>1)" if value_column == "kr_pr_indbygger" else "FALSE",
@@ -786,12 +764,12 @@ def _expand_lets(text: str, values: dict[str, str], scalar_cell=None) -> str:
         text = text[:m.start()] + "(" + body + ")" + text[end:]
 
 
-def expand(name_formula: str, args: list[str | None], scalar_cell=None,
-           names: dict[str, str] | None = None) -> str:
+def expand(name_formula: str, args: list[str | None], scalar_cell=None) -> str:
     """The body of a LAMBDA name with the call's arguments put in (formula texts; None = omitted):
-    an ordinary formula (no LAMBDA, LET or ISOMITTED; calls of the helper ``names`` inlined) for
-    an engine without them. With ``scalar_cell(var, expr) -> reference or None`` a LET variable
-    can be computed once (in cells the caller writes) instead of being repeated."""
+    an ordinary formula (no LAMBDA, LET or ISOMITTED; a call of a helper name stays a call, which
+    the caller computes the same way) for an engine without them. With ``scalar_cell(var, expr)
+    -> reference or None`` a LET variable can be computed once (in cells the caller writes)
+    instead of being repeated."""
     text = name_formula.lstrip("=")
     m = re.match(r"_xlfn\.LAMBDA\(", text)
     if m is None:
@@ -809,29 +787,4 @@ def expand(name_formula: str, args: list[str | None], scalar_cell=None,
         return "TRUE" if omitted[mm.group(1)] else "FALSE"
     body = re.sub(r"_xlfn\.ISOMITTED\(_xlpm\.([A-Za-z0-9_]+)\)", isomitted, body)
     values = {d[6:]: ('""' if a is None else a) for d, a in zip(decl, args)}
-    if names:
-        body = _inline_helpers(body, names)
     return _expand_lets(body, values, scalar_cell)
-
-
-def _inline_helpers(text: str, names: dict[str, str], counter=None) -> str:
-    """Each call of a helper name replaced by its body with the call's arguments (as LET
-    bindings, so an argument is computed once)."""
-    counter = counter if counter is not None else itertools.count(1)
-    pattern = re.compile(r"(?<![A-Za-z0-9_.])(" + "|".join(re.escape(h) for h in HELPERS) + r")\(")
-    while True:
-        m = pattern.search(text)
-        if m is None:
-            return text
-        args, end = _call_args(text, m.end())
-        helper = names[m.group(1)].lstrip("=")
-        hm = re.match(r"_xlfn\.LAMBDA\(", helper)
-        params, _ = _call_args(helper, hm.end())
-        decl, body = [p.strip() for p in params[:-1]], params[-1]
-        body = _inline_helpers(body, names, counter)
-        # fresh variable names per inlined call, so nested LETs never capture each other
-        tag = f"h{next(counter)}"
-        body = re.sub(r'"(?:[^"]|"")*"|_xlpm\.([A-Za-z0-9_]+)',
-                      lambda mm: mm.group(0) if mm.group(0).startswith('"') else f"_xlpm.{tag}_{mm.group(1)}", body)
-        binds = ",".join(f"_xlpm.{tag}_{d[6:]},{a}" for d, a in zip(decl, args))
-        text = text[:m.start()] + f"_xlfn.LET({binds},{body})" + text[end:]

@@ -116,7 +116,7 @@ def static_notes(data: BookData) -> list[str]:
 
 
 def write_notes(ws, fmt, data: BookData, sel: Selection, cache: Cache,
-                nodranst: bool = False, col: int = 8) -> None:
+                nodranst: bool, col: int) -> None:
     """The notes block from row NOTE_ROW in column ``col`` (Dash.inputs.note)."""
     r, c = NOTE_ROW, col
     ws.write_string(r - 1, c, "Bemærkninger", fmt["bold"])

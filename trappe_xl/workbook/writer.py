@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
 import xlsxwriter
 
 from .. import reference
@@ -91,9 +92,9 @@ def dst_texts(data: BookData) -> list[str]:
     return [texts.get(f"{f} {g}", "") for f, g in zip(data.key_rules["funktion"], data.key_rules["gruppering"])]
 
 
-def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tuple]:
+def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], pd.DataFrame]:
     """TrinData, Landstal, Regnskab, Noegle, Kommuner, Befolkning, Prisindeks as Tables; returns
-    the defined names of their columns and the Kommuner table's position."""
+    the defined names of their columns and the Befolkning table as written."""
     names: dict[str, str] = {}
     td = bookdata.trindata(data)
     _, pos = data_sheet(wb, layout.TRINDATA, td, "TrinData", fmt,
@@ -132,21 +133,22 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], tup
     _, ppos = data_sheet(wb, layout.PRISINDEKS, pi, "Prisindeks", fmt, title="Prisindeks",
                          note=SOURCE + ("" if len(pi) else " – intet prisindeks i data"))
     names.update(column_ranges(layout.PRISINDEKS, pi, ppos, "PI"))
-    return names, kpos
+    return names, bef
 
 
 def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = True) -> None:
     fmt = make_formats(wb)
     _properties(wb, data)
     ws = {name: wb.add_worksheet(name) for name in (layout.FORSIDE, layout.ANALYSE, layout.VEJLEDNING)}
-    names, kpos = _data_sheets(wb, fmt, data, regnskab)
+    names, bef = _data_sheets(wb, fmt, data, regnskab)
     sheets.kontrol_sheet(wb, fmt, data)
     sheets.text_sheets(wb, fmt, data)
+    dash = dashboard.Dash.for_book(data)
     # Beregning (hidden)
     bw = wb.add_worksheet(layout.BEREGNING)
     lay = calc.CalcLayout(years=data.years, weighted=data.value == "kr_pr_indbygger",
                           land=data.has_land)
-    calc.write_helpers(bw, wb, fmt, cache, dashboard.group_cells(dashboard.Dash.for_book(data)), lay)
+    calc.write_helpers(bw, wb, fmt, cache, dashboard.group_cells(dash), lay)
     calc.write_block(bw, wb, fmt, lay, cache)
     dk = bookdata.daekning(data)
     dpos = write_table(bw, dk, "Daekning", fmt, first_row=0, first_col=calc.DAEKNING_COL)
@@ -154,7 +156,8 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     for name, ref in names.items():
         wb.define_name(name, ref)
     if lambdas:     # the TRAPPE functions as LAMBDA names over the names above (lambdas.py)
-        bef = bookdata.befolkning(data)     # what the functions see (udf.book.has_population/index_years)
+        # what the functions see: udf.book's has_population (Befolkning holds a figure) and
+        # index years (Prisindeks rows with an index)
         index_years = data.deflator.dropna(subset=["indeks"])["aar"] if len(data.deflator) else []
         has_population = bool(len(bef)) and bool(bef[["pop_0_17", "pop_0_22", "pop_ialt"]].notna().any().any())
         for name, formula in lambda_names(data.value, data.years, step_codes(data.steps), strict=False,
@@ -163,10 +166,9 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
                                           has_land=data.has_land).items():
             wb.define_name(name, formula)
     # Analyse
-    dash = dashboard.Dash.for_book(data)
     vals = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),
                               reference.kommune_by_code()[sel.kommune].navn)
-    write_analyse(wb, ws[layout.ANALYSE], fmt, data, sel, lay, dash, vals, kpos, cache)
+    write_analyse(wb, ws[layout.ANALYSE], fmt, data, sel, lay, dash, vals, cache)
     charts.write_mirror(bw, dash, vals)
     bw.hide()
     bw.protect("")
