@@ -234,8 +234,15 @@ def test_kr_pr_indbygger_group_is_population_weighted(tmp_path):
     valg = model.Valg(enhed="kr_pr_indbygger")
     s = model.serie(steps, pop, None, valg, ("101", "147"), [2016])
     assert values(s, 2016)[1] == pytest.approx((100 * 1000 + 200 * 3000) / 4000)
+    # no population at all (data without FOLK1A): the plain mean of the members' own figures
     no_pop = model.serie(steps, synthetic_population({}), None, valg, ("101", "147"), [2016])
-    assert math.isnan(values(no_pop, 2016)[1])
+    assert values(no_pop, 2016)[1] == 150
+    assert set(no_pop["n_med_data"]) == {2}
+    # population for some years only: weighted where it exists, missing (never the mean) elsewhere
+    rows17 = rows + [(2017, k, f, g, d, a, v * 2) for (_, k, f, g, d, a, v) in rows]
+    steps17 = model.step_table(model.apply_key(synthetic_accounts(rows17, value="kr_pr_indbygger"), key))
+    part = model.serie(steps17, pop, None, valg, ("101", "147"), [2016, 2017])
+    assert values(part, 2016)[1] == pytest.approx(175.0) and math.isnan(values(part, 2017)[1])
     assert values(model.gennemsnit(steps, pop, None, valg, ("101", "147"), [2016]), 2016)[1] == 150
     with pytest.raises(SelectionError, match="passer ikke"):
         model.serie(steps, pop, None, model.Valg(), ("101",), [2016])

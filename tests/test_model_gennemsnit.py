@@ -31,7 +31,10 @@ def test_plain_mean_without_population():
     assert n == {2020: 2, 2021: 1}
 
 
-def test_weighted_figure_still_needs_population():
-    s = model.serie(_steps(), empty_population(), empty_deflator(),
-                    model.Valg(enhed="kr_pr_indbygger"), ("101", "147"), [2020])
-    assert s["vaerdi"].isna().all()
+def test_group_without_any_population_is_the_plain_mean():
+    """model.serie (the comparison A–D and the functions show) falls back to the plain mean only
+    when the data hold no population at all; it is then exactly model.gennemsnit."""
+    args = (_steps(), empty_population(), empty_deflator(), model.Valg(enhed="kr_pr_indbygger"),
+            ("101", "147", "151"), [2020, 2021])
+    pd.testing.assert_frame_equal(model.serie(*args), model.gennemsnit(*args))
+    assert not model.has_population(empty_population())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -56,10 +57,11 @@ def _trin_arg(t: int):
     return {model.TRIN_I_ALT: "i alt", model.TRIN_I_ALT_PAA_TRIN: "i alt på trin"}.get(t, float(t))
 
 
-def udf_figures(sel: Selection, years_all, hidden=frozenset()) -> dict[str, object]:
+def udf_figures(sel: Selection, years_all, hidden=frozenset(),
+                value: str = "beloeb_1000kr") -> dict[str, object]:
     """A1 of every dashboard figure -> the UDF's answer for it (``hidden``: the data's hidden
     step columns, which place section D's comparison column)."""
-    sel = resolve(sel, years_all, "beloeb_1000kr")
+    sel = resolve(sel, years_all, value)
     dash = D.Dash(n=len(years_all), hidden=hidden)
     args = _args(sel)
     kommune = reference.kommune_by_code()[sel.kommune].navn
@@ -72,7 +74,7 @@ def udf_figures(sel: Selection, years_all, hidden=frozenset()) -> dict[str, obje
                 out[a1(dash.c_rows()[i], c0 + j)] = udf.TRAPPE_MERUDGIFT(who, basis, float(y), _trin_arg(t), *args)
                 if t in TRIN_ORDER:      # shares of the step columns (not of the totals)
                     out[a1(dash.b_rows()[i], c0 + j)] = udf.TRAPPE_ANDEL(who, float(y), float(t), *args)
-        for r, t in zip(dash.d_rows(), D.STAIR_STEPS):
+        for r, t in zip(dash.d_rows(), dash.stair_steps):
             out[a1(r, dash.d_cols[0 if c0 == D.K0 else 1])] = level(who, float(sel.trappe_aar), float(t), *args)
     return out
 
@@ -149,3 +151,59 @@ def test_array_functions_equal_section_a(built, name):
     assert len(got_trin) == len(want)
     for g, w in zip(got_trin, want):
         assert (g is None and w is None) or (g is not None and w is not None and math.isclose(g, w, rel_tol=1e-9))
+
+
+#: the shipped snapshot (kr. pr. indbygger, no population): every comparison but Hele landet is
+#: the plain mean of the kommuners own figures, on Analyse and in the functions alike
+SHIPPED = Path(__file__).resolve().parents[1] / "data" / "snapshots" / "2026-11-24T042710Z_import"
+SHIPPED_SELECTIONS = {
+    "region": Selection(kommune="461", sammenligning="region", basis_fra=2016, basis_til=2018),
+    "kommunegruppe": Selection(kommune="147", sammenligning="kommunegruppe", trappe_aar=2021),
+    "gruppe": Selection(kommune="751", sammenligning="gruppe", gruppe=("461", "751", "851", "101"),
+                        fra_aar=2018, til_aar=2023, basis_fra=2019),
+    "land": Selection(kommune="101"),
+}
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory, soffice):
+    from trappe_xl.key import load_key
+    from trappe_xl.pipeline import prepare
+    from trappe_xl.sources.load import load_snapshot
+    data = prepare(load_snapshot(SHIPPED), load_key())
+    src = tmp_path_factory.mktemp("shipped")
+    paths = {n: write_workbook(data, sel, src / f"{n}.xlsx") for n, sel in SHIPPED_SELECTIONS.items()}
+    outs = recalc(list(paths.values()), tmp_path_factory.mktemp("shipped-lo"), soffice)
+    return data, paths, dict(zip(SHIPPED_SELECTIONS, outs))
+
+
+@pytest.mark.parametrize("name", list(SHIPPED_SELECTIONS))
+def test_shipped_workbook_comparisons_equal_the_udf(shipped, name):
+    """Issue 19 point 6: on the workbook `python build.py` makes, sections A–D show a number for
+    every comparison (the plain mean without population, DST's own figure for Hele landet), and
+    each equals TRAPPE_SAMMENLIGN/ANDEL/MERUDGIFT on the same workbook."""
+    data, paths, outs = shipped
+    assert data.plain_mean
+    sel = resolve(SHIPPED_SELECTIONS[name], data.years, data.value)
+    hidden = D.hidden_steps(data.steps["trin"].unique())
+    udf.use_workbook(paths[name])
+    try:
+        want = udf_figures(sel, data.years, hidden, data.value)
+        mean_check = None
+        if name == "region":        # the region's figure is the plain mean of TRAPPE_STEP
+            syd = [k.navn for k in reference.kommune_by_code().values()
+                   if k.regionskode == reference.kommune_by_code()[sel.kommune].regionskode]
+            own = [udf.TRAPPE_STEP(k, 2020.0, "2-3") for k in syd]
+            mean_check = (sum(own) / len(own),
+                          udf.TRAPPE_SAMMENLIGN(_group_arg(sel), 2020.0, "2-3"))
+    finally:
+        udf.use_workbook(None)
+    got = cell_values(outs[name], layout.ANALYSE)
+    bad = {k: (got.get(k), w) for k, w in want.items() if not _same(got.get(k), w)}
+    assert not bad, f"{len(bad)} of {len(want)} figures differ, e.g. {list(bad.items())[:6]}"
+    dash = D.Dash.for_book(data)
+    comparison = [got.get(a1(r, D.C0 + j)) for r in dash.a_rows() for j in range(D.NCOL)]
+    assert sum(isinstance(v, float) for v in comparison) >= 3 * (sel.til_aar - sel.fra_aar + 1)
+    if mean_check:
+        assert math.isclose(*mean_check, rel_tol=1e-12)
+        assert got[a1(D.TOP, D.C0)].endswith(D.METHOD["mean"])

@@ -192,3 +192,19 @@ def test_hele_landet_is_dsts_figure_on_both_routes_as_on_analyse(kinds):
     step = udf.TRAPPE_STEP("Hele landet", 2024.0, "2-3")
     assert step == E.plain(kind.book.call("TRAPPE_STEP", ['"Hele landet"', "2024", '"2-3"']))
     assert step == "#TRAPPE: 'Hele landet' er en gruppe, ikke én kommune – brug TRAPPE_SAMMENLIGN"
+
+
+def test_a_group_without_population_is_the_plain_mean_on_both_routes(kinds):
+    """On the shipped workbook (no population) a region's kr. pr. indbygger is the plain mean of
+    its kommuners own figures, as Analyse shows it, on both routes (before: refused)."""
+    kind = kinds("shipped")
+    from trappe_xl import reference
+    syd = [k.navn for k in reference.kommune_by_code().values() if k.regionsnavn == "Region Syddanmark"]
+    for year, trin in ((2020, "2-3"), (2024, "4-5"), (2019, "i alt")):
+        own = [udf.TRAPPE_STEP(k, float(year), trin) for k in syd]
+        want = sum(own) / len(own)
+        py = udf.TRAPPE_SAMMENLIGN("Region Syddanmark", float(year), trin)
+        lam = E.plain(kind.book.call("TRAPPE_SAMMENLIGN", ['"Region Syddanmark"', str(year), f'"{trin}"']))
+        assert py == pytest.approx(want, rel=1e-12) and lam == pytest.approx(want, rel=1e-12)
+    serie = E.plain(kind.book.call("TRAPPE_SERIE", ['"Region Syddanmark"', "2016", "2024"]))
+    assert agree(serie, udf.TRAPPE_SERIE("Region Syddanmark", 2016.0, 2024.0))

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trappe_xl import udf
+from trappe_xl import reference, udf
 from trappe_xl.dataset import Dataset
 from trappe_xl.frames import empty_deflator, empty_population
 from trappe_xl.key import load_key
@@ -174,10 +174,15 @@ def test_shipped_workbook_names_what_is_missing(books):
         assert udf.TRAPPE_STEP("Odense", y, 2, None, None, y) == \
             "#TRAPPE: projektmappen har intet prisindeks – brug løbende priser"
         assert "findes ikke for disse data (kun kr. pr. indbygger)" in udf.TRAPPE_STEP("Odense", y, 2, None, "1.000 kr.")
-        # "Hele landet" is DST's own figure (as Analyse); a region needs population to weight
+        # "Hele landet" is DST's own figure (as Analyse); without population a region is the
+        # plain mean of its kommuners own kr. pr. indbygger (each kommune counts once)
         assert isinstance(udf.TRAPPE_SAMMENLIGN("Hele landet", y, "2-3"), float)
-        assert udf.TRAPPE_SAMMENLIGN("Region Syddanmark", y, "2-3").startswith(
-            "#TRAPPE: ingen befolkningstal i projektmappen til at vægte kr. pr. indbygger")
+        syd = [k.navn for k in reference.kommune_by_code().values() if k.regionsnavn == "Region Syddanmark"]
+        own = [udf.TRAPPE_STEP(k, y, "2-3") for k in syd]
+        figures = [v for v in own if isinstance(v, float)]
+        assert len(figures) == len(syd) == 22
+        assert udf.TRAPPE_SAMMENLIGN("Region Syddanmark", y, "2-3") == pytest.approx(
+            sum(figures) / len(figures), rel=1e-12)
         assert udf.TRAPPE_INFO("foerste_aar") == data.years[0]
     finally:
         udf.use_workbook(None)

@@ -123,12 +123,12 @@ def edited(real, tmp_path_factory, soffice):
 def test_reversed_years_are_answered_not_blank(edited):
     got = edited["reversed_years"]
     assert notes.YEARS_NOTE in _notes(got)
-    assert all(got.get(a1(r, D.K0)) is None for r in D.Dash(9, True).a_rows())
+    dash = D.Dash(9)        # kr. pr. indbygger without population: no uvægtet block
+    assert all(got.get(a1(r, D.K0)) is None for r in dash.a_rows())
     # each year section says why it is empty in its own title
     from trappe_xl.workbook import analyse
-    dash = D.Dash(9, True)
     for row, head in ((D.TOP - 1, "A) Udvikling pr. trin"), (dash.b_top - 1, "B) Fordeling på trin"),
-                      (dash.c_top - 1, "C) Merudgift"), (dash.u_top - 1, "Uvægtet gennemsnit")):
+                      (dash.c_top - 1, "C) Merudgift")):
         title = str(got.get(a1(row, 0)))
         assert title.startswith(head) and analyse.REVERSED_YEARS in title, title
     assert analyse.REVERSED_YEARS not in str(got.get(a1(dash.d_top, 0)))
@@ -139,8 +139,8 @@ def test_reversed_base_shows_dash_and_a_note(edited):
     got = edited["reversed_base"]
     assert notes.BASIS_NOTE in _notes(got)
     from trappe_xl.workbook import analyse
-    assert analyse.REVERSED_BASIS in str(got.get(a1(D.Dash(9, True).c_top - 1, 0)))
-    base = D.Dash(9, True).c_base_row
+    assert analyse.REVERSED_BASIS in str(got.get(a1(D.Dash(9).c_top - 1, 0)))
+    base = D.Dash(9).c_base_row
     assert [got.get(a1(base, D.K0 + j)) for j in range(D.NCOL)] == ["–"] * D.NCOL
 
 
@@ -155,17 +155,16 @@ def test_uden_refusion_says_the_source_has_no_dranst(edited):
 @pytest.mark.libreoffice
 def test_labels_say_whose_figure(edited):
     got = edited["land"]
-    dash = D.Dash(9, True)
+    dash = D.Dash(9)
     assert got[a1(D.TOP, D.K0)] == "Kommune: København"
     assert got[a1(D.TOP, D.C0)] == "Sammenligning: " + layout.LAND_LABEL
-    assert got[a1(dash.u_top, D.C0)] == D.U_PREFIX + "Hele landet"
     title = got[a1(D.TOP - 1, 0)]
     assert all(w in title for w in ("Netto", "kr. pr. indbygger", "løbende priser", "refusion"))
     region = edited["uden_refusion"]
-    assert region[a1(D.TOP, D.C0)] == ("Sammenligning: Region Syddanmark"
-                                       + D.METHOD["weighted"])
-    # every member of the region has data: counted as such, though none is in the weighted figure
+    # no population: the region's figure is the plain mean of its 22 kommuner, and says so
+    assert region[a1(D.TOP, D.C0)] == ("Sammenligning: Region Syddanmark" + layout.MEAN_SUFFIX
+                                       + D.METHOD["mean"])
     r0 = dash.a_rows()[0]
-    assert region[a1(r0, D.COUNT_COL)] == 22 and region[a1(r0, D.COUNTED_COL)] == 0
+    assert region[a1(r0, D.COUNT_COL)] == 22 and region[a1(r0, D.COUNTED_COL)] == 22
     assert got[a1(r0, D.COUNT_COL)] == 98
     assert got[a1(D.SELECTION_ROW, 0)].startswith("Valg: København sammenlignet med Hele landet")

@@ -134,7 +134,7 @@ def _notes(got: dict) -> list[str]:
 @pytest.mark.parametrize("name,note", [("fixed_prices", notes.PRICE_NOTE),
                                        ("udgifter", "Ingen data for målet Udgifter (brutto)"),
                                        ("indtaegter_region", "Ingen data for målet Indtægter"),
-                                       ("region_aarhus", notes.KR_WEIGHT_NOTE),
+                                       ("region_aarhus", notes.KR_MEAN_NOTE),
                                        ("land_kbh", notes.LAND_NOTE)])
 def test_real_notes_in_danish(books, name, note):
     got = cell_values(books[1][name], layout.ANALYSE)
@@ -145,7 +145,7 @@ def test_real_notes_in_danish(books, name, note):
 def test_real_unavailable_choices_show_no_number(real, books, name):
     data, _ = real
     got = cell_values(books[1][name], layout.ANALYSE)
-    dash = D.Dash(n=len(data.years), weighted=True)
+    dash = D.Dash.for_book(data)
     rows = [*dash.a_rows(), *dash.b_rows(), dash.c_base_row, *dash.c_rows(), *dash.u_rows(),
             *dash.d_rows()]
     cells = [got.get(a1(r, c)) for r in rows for c in [*range(D.K0, D.K0 + D.NCOL),
@@ -154,14 +154,21 @@ def test_real_unavailable_choices_show_no_number(real, books, name):
     assert cells and all(v == "–" for v in cells), [v for v in cells if v != "–"][:5]
 
 
-def test_real_land_label_and_plain_mean_block(real, books):
+def test_real_land_label_and_plain_mean(real, books):
+    """Without population the comparisons A–D show are the plain mean of the kommuners own
+    kr. pr. indbygger, labelled so (never DST's figure); "Hele landet" stays DST's own."""
     data, _ = real
+    dash = D.Dash.for_book(data)
+    assert not data.has_population and data.plain_mean and not dash.weighted
+    assert not dash.u_rows()    # no separate uvægtet block: A–D show it
     got = cell_values(books[1]["land_kbh"], layout.ANALYSE)
-    dash = D.Dash(n=len(data.years), weighted=True)
     assert got[a1(D.TOP, D.C0)] == "Sammenligning: " + layout.LAND_LABEL
-    assert "Uvægtet" in str(got[a1(dash.u_top - 1, 0)])
-    # the plain mean is labelled as the kommuner's mean, never as DST's figure
-    assert got[a1(dash.u_top, D.C0)] == "Uvægtet gennemsnit af kommunerne: Hele landet"
-    assert "DST" not in got[a1(dash.u_top, D.C0)]
-    # the national figure is DST's own, not the plain mean of the 98 kommuner
-    assert got[a1(dash.a_rows()[0], D.C0 + D.TOTAL_COL)] != got[a1(dash.u_rows()[0], D.C0 + D.TOTAL_COL)]
+    region = cell_values(books[1]["region_aarhus"], layout.ANALYSE)
+    label = "Region Midtjylland" + layout.MEAN_SUFFIX
+    assert region[a1(D.TOP, D.C0)] == "Sammenligning: " + label + D.METHOD["mean"]
+    assert "DST's tal" in notes.KR_MEAN_NOTE and "uvægtet" in layout.MEAN_SUFFIX
+    assert region[a1(dash.d_top + 1, dash.d_cols[1])] == label
+    # every member with data is in the figure (no population needed)
+    r0 = dash.a_rows()[0]
+    assert region[a1(r0, D.COUNTED_COL)] == region[a1(r0, D.COUNT_COL)] == 19
+    assert isinstance(region[a1(r0, D.C0 + D.TOTAL_COL)], float)

@@ -50,8 +50,9 @@ def test_every_sheet_prints_readably(tmp_path, soffice):
     visible = [s for s in layout.SHEETS if s in render_sheets.FIRST_PAGE]
     assert list(pages) == visible
     analyse = [texts[i - 1] for i in pages[layout.ANALYSE]]
-    # inputs, A, B, C, uvægtet, D: one page each, every page with title, selection and source
-    assert len(analyse) == 6
+    # inputs, A, B, C, D: one page each, every page with title, selection and source (no
+    # population: the comparisons are the uvægtet mean, so no separate block for it)
+    assert len(analyse) == 5
     for text in analyse:
         assert "Indsatstrappens Udgiftsmodel – analyse" in text
         assert "Valg: Odense sammenlignet med" in text and "data 2016-2024" in text
@@ -60,8 +61,8 @@ def test_every_sheet_prints_readably(tmp_path, soffice):
     inputs = " ".join(analyse[0].split())
     for shown in ("kr. pr. indbygger", "Løbende priser", "Med refusion", "Egen gruppe", "Odense"):
         assert shown in inputs, shown
-    for i, head in enumerate(("A) Udvikling", "B) Fordeling", "C) Merudgift", "Uvægtet gennemsnit",
-                              "D) Trappen"), start=1):
+    for i, head in enumerate(("A) Udvikling", "B) Fordeling", "C) Merudgift", "D) Trappen"),
+                             start=1):
         assert head in analyse[i]
     for sheet in (layout.VEJLEDNING, layout.OM_DATA, layout.RETTELSER):
         assert len(pages[sheet]) <= 2, sheet

@@ -247,3 +247,29 @@ def test_merudgift_charts_put_year_labels_below_negative_bars(built):
     for xml in merudgift:
         cat = re.search(r"<c:catAx>.*?</c:catAx>", xml, re.S).group(0)
         assert '<c:tickLblPos val="low"/>' in cat
+
+
+@pytest.mark.parametrize("level", ["function", "grouping"])
+def test_staircase_shows_only_the_steps_the_data_can_fill(tmp_path, level):
+    """Section D (table and chart) lists the staircase less the steps the data can never fill:
+    on function-level data 1, 2–3, 4–5, 6 (before: also 2, 3, 4, 5, always empty, so the chart
+    did not read as a staircase); on grouping-level data 1–6 without the combined steps."""
+    import zipfile
+    import lambda_kinds as K
+    from trappe_xl.workbook import dashboard
+    data = K._synthetic(level, True, 7)
+    path = write_workbook(data, Selection(), tmp_path / "b.xlsx")
+    dash = dashboard.Dash.for_book(data)
+    want = {"function": (1, 23, 45, 6), "grouping": (1, 2, 3, 4, 5, 6)}[level]
+    assert dash.stair_steps == want
+    ws = openpyxl.load_workbook(path)[layout.ANALYSE]
+    labels = [ws.cell(r + 1, 1).value for r in dash.d_rows()]
+    assert labels == [dashboard.step_label(t) for t in want]
+    assert ws.cell(dash.d_rows()[-1] + 2, 1).value is None      # nothing after the last step
+    z = zipfile.ZipFile(path)
+    stair = [z.read(n).decode("utf-8") for n in z.namelist()
+             if n.startswith("xl/charts/chart") and "D) Trappen" in z.read(n).decode("utf-8")]
+    assert len(stair) == 1
+    first, last = dash.d_rows()[0] + 1, dash.d_rows()[-1] + 1
+    cats = set(re.findall(r"<c:cat>.*?<c:f>([^<]*)</c:f>", stair[0], re.S))
+    assert cats == {f"Analyse!$A${first}:$A${last}"}, cats

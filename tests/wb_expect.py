@@ -62,8 +62,8 @@ def expected(data, sel: Selection, *, enhed: str | None = None, land_steps=None)
     valg = model.Valg(maal=sel.maal, enhed=enhed, prisaar=sel.prisaar, refusion=sel.refusion)
     years = list(range(sel.fra_aar, sel.til_aar + 1))
     base = tuple(range(sel.basis_fra, sel.basis_til + 1))
-    weighted = data.value == "kr_pr_indbygger"
-    dash = D.Dash(n=len(data.years), weighted=weighted, hidden=D.hidden_steps(data.steps["trin"].unique()))
+    dash = D.Dash.for_book(data)
+    weighted = dash.weighted
     land = (land_steps is not None and sel.sammenligning == "land" and enhed == "kr_pr_indbygger")
     out = {}
     # "Kommuner med data": members with data for the measure (no population needed)
@@ -88,7 +88,7 @@ def expected(data, sel: Selection, *, enhed: str | None = None, land_steps=None)
                 out[a1(dash.a_rows()[i], D.COUNT_COL)] = have_all.get(y, 0)
                 out[a1(dash.a_rows()[i], D.COUNTED_COL)] = n[y]
         tv, _, _, _ = _frames(steps, data, valg, mem, [sel.trappe_aar], (sel.trappe_aar,))
-        for r, t in zip(dash.d_rows(), D.STAIR_STEPS):
+        for r, t in zip(dash.d_rows(), dash.stair_steps):
             out[a1(r, dash.d_cols[0 if c0 == D.K0 else 1])] = tv[(sel.trappe_aar, t)]
         if weighted:
             u = v if c0 == D.K0 else _mean(data, valg, members(sel), years)

@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import SelectionError
 from ..frames import value_column
 from ..reference import ALLE_TRIN, IKKE_FORDELT, PAA_TRIN
-from .units import Valg, population_base, price_factors
+from .units import Valg, has_population, population_base, price_factors
 
 #: extra trin codes for the total rows that ``with_totals=True`` adds
 TRIN_I_ALT_PAA_TRIN = 7
@@ -107,10 +107,15 @@ def serie(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame,
     ``aar, trin, vaerdi, n_kommuner, n_med_data``, trin 1–6 then 0 (ikke fordelt).
 
     Units: ``1000kr`` Σ amounts; ``pr_0_17``/``pr_0_22`` Σ amounts / Σ children × 1000 (kr.);
-    ``kr_pr_indbygger`` the population-weighted (alder IALT) figure, missing without population
-    (one municipality: its own figure). ``with_totals`` adds trin 7 = i alt på trin (Σ 1–6) and
+    ``kr_pr_indbygger`` the population-weighted (alder IALT) figure, missing for a year without
+    population (one municipality: its own figure); when the population holds no figure at all
+    (data without FOLK1A) the plain mean of the members' own figures (:func:`gennemsnit`), which
+    the workbook and the functions label "uvægtet gennemsnit". ``with_totals`` adds trin 7 = i alt på trin (Σ 1–6) and
     trin 8 = i alt (Σ 0–6); names in :data:`TOTAL_NAVNE`. No member with data -> NaN, never 0.
     """
+    if (valg.enhed == "kr_pr_indbygger" and len(set(members)) > 1
+            and not has_population(population)):
+        return gennemsnit(steps, population, deflator, valg, members, years, with_totals)
     table = member_table(steps, population, deflator, valg, members, years)
     valid = table["valid"]
     amounts = table[list(ALLE_TRIN)].where(valid, axis=0)

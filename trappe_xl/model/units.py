@@ -98,6 +98,13 @@ def population_base(population: pd.DataFrame | None, enhed: str) -> pd.Series:
     return total.where(complete)
 
 
+def has_population(population: pd.DataFrame | None) -> bool:
+    """Does the population hold any figure at all? A workbook built without FOLK1A has none:
+    then a group's kr. pr. indbygger cannot be weighted and is the plain mean (:func:`serie`)."""
+    return population is not None and len(population) > 0 and bool(
+        population["antal"].astype(float).notna().any())
+
+
 def price_factors(deflator: pd.DataFrame, prisaar: int | None, years) -> pd.Series:
     """Factor per year that turns løbende priser into prisaar's level: indeks[prisaar]/indeks[aar].
     None -> 1.0 (løbende priser). A needed year without a (positive) index -> MissingIndexYearError."""

@@ -199,15 +199,6 @@ def uses_land(book: TrappeBook, g: Gruppe, v: model.Valg) -> bool:
     return g.land and book.has_land and v.enhed == "kr_pr_indbygger"
 
 
-def _check_weights(book: TrappeBook, g: Gruppe, v: model.Valg) -> None:
-    """kr. pr. indbygger for a group is weighted by inhabitants: without any it cannot be made."""
-    if uses_land(book, g, v):
-        return
-    if v.enhed == "kr_pr_indbygger" and len(g.members) > 1 and not book.has_population:
-        raise SelectionError(f"{NO_POPULATION} til at vægte kr. pr. indbygger for {g.label} – "
-                             "vælg én kommune")
-
-
 # -- one kommune (fast path) -------------------------------------------------------------------
 def kommune_figures(book: TrappeBook, kode: str, aar: int, v: model.Valg) -> dict[int, float]:
     """Trin 1–6, 0, 7 (Σ 1–6) and 8 (Σ 0–6) for one kommune-year; NaN = missing."""
@@ -288,7 +279,6 @@ def trappe_sammenlign(book: TrappeBook, gruppe, aar, trin, maal=None, enhed=None
     y = parse_aar(aar, book.years)
     t = _trin_code(parse_trin(trin, codes=book.trin_codes))
     v = valg(book, maal, enhed, priser, refusion)
-    _check_weights(book, g, v)
     check_step(book, g.members, g.label, y, t, v.maal)
     value = group_figure(book, g, y, t, v)
     if math.isnan(value):
@@ -306,7 +296,6 @@ def trappe_serie(book: TrappeBook, hvem, fra_aar, til_aar, trin=None, maal=None,
         raise SelectionError(f"fra-år {lo} ligger efter til-år {hi}")
     shown = row_trin(book) if is_empty(trin) else (_trin_code(parse_trin(trin, codes=book.trin_codes)),)
     v = valg(book, maal, enhed, priser, refusion)
-    _check_weights(book, g, v)
     years = [y for y in book.years if lo <= y <= hi]
     rows: list[list] = [["År", *(trin_label(t) for t in shown)]]
     for y in years:
@@ -328,7 +317,6 @@ def trappe_andel(book: TrappeBook, hvem, aar, trin, maal=None, enhed=None, prise
     y = parse_aar(aar, book.years)
     t = parse_trin(trin, allow_total=False, codes=book.trin_codes)
     v = valg(book, maal, enhed, priser, refusion)
-    _check_weights(book, g, v)
     check_step(book, g.members, g.label, y, t, v.maal)
     try:
         whole = I_ALT if is_empty(af) else parse_trin(af)
@@ -359,7 +347,6 @@ def trappe_merudgift(book: TrappeBook, hvem, basisaar, aar, trin, maal=None, enh
     y = parse_aar(aar, book.years)
     t = _trin_code(parse_trin(trin, codes=book.trin_codes))
     v = valg(book, maal, enhed, priser, refusion)
-    _check_weights(book, g, v)
     for year in (*basis, y):
         _check_index(book, year, v)
         check_step(book, g.members, g.label, year, t, v.maal)

@@ -179,7 +179,7 @@ def _columns(ws, dash: Dash) -> None:
         else:
             ws.set_column(c, c, COL_WIDTHS["value"], None, {"hidden": True})
     for r in dash.head_rows():
-        ws.set_row(r, dashboard.HEAD_PX * 0.75)
+        ws.set_row(r, dash.row_px(r) * 0.75)
     for r in dash.d_rows():
         ws.set_row(r, dashboard.STAIR_PX * 0.75)
 

@@ -43,6 +43,17 @@ class BookData:
         return (self.value == "kr_pr_indbygger" and self.land_steps is not None
                 and len(self.land_steps) > 0)
 
+    @property
+    def has_population(self) -> bool:
+        """Does the data hold any population figure (none without FOLK1A)?"""
+        return model.has_population(self.population)
+
+    @property
+    def plain_mean(self) -> bool:
+        """kr. pr. indbygger data without population: a comparison cannot be weighted by
+        inhabitants and is the plain (uvægtet) mean of the kommuners own figures (model.serie)."""
+        return self.value == "kr_pr_indbygger" and not self.has_population
+
     @cached_property
     def placering(self) -> pd.DataFrame:
         """:func:`placering` of this book, computed once (Kontrol and Analyse's note both read it)."""

@@ -48,6 +48,9 @@ class CalcLayout:
     years: tuple[int, ...]
     weighted: bool                     # kr. pr. indbygger data: weighted + unweighted blocks
     land: bool = False                 # a Landstal table: "Hele landet" = DST's national figure
+    #: kr. pr. indbygger data without population: the comparison is the plain mean of the
+    #: members' own figures (model.serie), so no separate unweighted block
+    mean: bool = False
 
     def row(self, year: int) -> int:
         return CALC_ROW + 1 + self.years.index(year)
@@ -81,8 +84,10 @@ def _lit(v) -> str:
     return f'"{v}"' if isinstance(v, str) else str(v)
 
 
-def helper_formulas(weighted: bool = False, land: bool = False) -> dict[str, str]:
-    """Helper cells; ``weighted`` = kr. pr. indbygger data, ``land`` = a Landstal table exists."""
+def helper_formulas(weighted: bool = False, land: bool = False, mean: bool = False) -> dict[str, str]:
+    """Helper cells; ``weighted`` = kr. pr. indbygger data, ``land`` = a Landstal table exists,
+    ``mean`` = the comparison is the plain mean (CalcLayout.mean): its name says so."""
+    suffix = f'&IF(hLand,"","{layout.MEAN_SUFFIX}")' if mean else ""
     kom = "MATCH(ValgKommune,KOM_kommune,0)"
     maal = {label: code for code, label in layout.MAAL_VALG.items()}
     enhed = {layout.ENHED_VALG["pr_0_17"]: 2, layout.ENHED_VALG["pr_0_22"]: 3,
@@ -116,7 +121,8 @@ def helper_formulas(weighted: bool = False, land: bool = False) -> dict[str, str
         "hPrisTekst": '=IF(hPriser=2,"faste priser ("&hPrisaar&"-niveau)","løbende priser")',
         "hSamTekst": (f'=IF(hSam=1,"{layout.SAMMENLIGNING_VALG["gruppe"]}",IF(hSam=2,'
                       f'INDEX(KOM_region,{kom}),IF(hSam=3,INDEX(KOM_kommunegruppe,{kom}),'
-                      f'IF(hLand,"{layout.LAND_LABEL}","{layout.SAMMENLIGNING_VALG["land"]}"))))'),
+                      f'IF(hLand,"{layout.LAND_LABEL}","{layout.SAMMENLIGNING_VALG["land"]}"))))'
+                      + suffix),
         "hAntal": ('=IF(hSam=1,SUMPRODUCT((hGrpKoder<>"ingen")*1),IF(hSam=2,'
                    'SUMPRODUCT((KOM_regionskode=hRegion)*1),IF(hSam=3,'
                    'SUMPRODUCT((KOM_kommunegruppe_kode=hGruppe)*1),ROWS(KOM_kommunekode))))'),
@@ -134,7 +140,7 @@ def group_code_formula(slot: int, first_cell_row: int, col: int, group_cells: li
 def write_helpers(ws, wb, fmt: dict, cache: Cache, group_cells: list[str],
                   lay: "CalcLayout") -> None:
     ws.write_string(0, 0, "Hjælpeceller (beregnes af valgene på Analyse – ret ikke her)", fmt["h2"])
-    helpers = helper_formulas(lay.weighted, lay.land)
+    helpers = helper_formulas(lay.weighted, lay.land, lay.mean)
     if len(helpers) >= CALC_ROW:
         raise AssertionError("the helper cells would overlap the per-year block: raise CALC_ROW")
     for i, (name, formula) in enumerate(helpers.items(), start=1):
@@ -157,7 +163,7 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
     heads = ["aar", "prisfaktor", "kommune_har_data", "kommune_divisor", "n_med_data",
              "sammenligning_divisor", "n_med_data_uden_bef"]
     heads += [f"K_trin{t}" for t in TRIN_ORDER] + [f"S_trin{t}" for t in TRIN_ORDER]
-    if lay.weighted:
+    if lay.weighted and not lay.mean:
         heads += [f"U_trin{t}" for t in TRIN_ORDER]
     if lay.land:
         heads += ["land_har_data"]
@@ -175,7 +181,10 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         ws.write_formula(r, COL_KDEN, F.kommune_den(yref, absref(r, COL_KHAR)), None,
                          _na(cache.kden[y]))
         lhar = absref(r, COL_LHAR)
+        # the plain mean counts every member with data (no population needed)
         n_formula = F.group_n_valid(yref)
+        if lay.mean:
+            n_formula = f"=IF(hEnhed=4,{F.group_n_data(yref)[1:]},{n_formula[1:]})"
         if lay.land:
             ws.write_formula(r, COL_LHAR, F.land_has(yref), None, cache.lhar[y])
             n_formula = f"=IF(hLand,{F.group_n_data(yref)[1:]},{n_formula[1:]})"
@@ -185,7 +194,9 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         for t in TRIN_ORDER:
             ws.write_formula(r, lay.k_col(t), F.kommune_value(yref, t, pf, kden, td), None,
                              _cached(cache.k[(y, t)]))
-            if lay.weighted:
+            if lay.mean:
+                gf = F.group_value_mean(yref, t, pf, cnalle, td)
+            elif lay.weighted:
                 gf = F.group_value_weighted(yref, t, pf, cden, cn, td)
                 ws.write_formula(r, lay.u_col(t), F.group_value_mean(yref, t, pf, cnalle, td), None,
                                  _cached(cache.u[(y, t)]))

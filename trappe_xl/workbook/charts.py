@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import layout
 from .calc import DAEKNING_COL
 from .cells import area, col_letter, sheet_ref
-from .dashboard import (C0, K0, NCOL, ROW_PX, STAIR_STEPS, STEPS, TOTAL_COL, Dash,
+from .dashboard import (C0, K0, NCOL, ROW_PX, STEPS, TOTAL_COL, Dash,
                         step_label)
 from .formats import step_colour
 

@@ -42,7 +42,7 @@ COUNTED_COL = COUNT_COL + 1   # "heraf i tallet": members the comparison's figur
 LAST_COL = COUNTED_COL
 TOP = 18                # row of section A's block titles (section title one row above)
 CHART_ROWS = 14         # rows reserved under a table for its charts (fewer with many years)
-ROW_PX, HEAD_PX, STAIR_PX = 20, 40, 32
+ROW_PX, HEAD_PX, STAIR_PX, D_HEAD_PX = 20, 40, 32, 64
 #: column widths (characters): A labels/years, value columns, gap, the two count columns
 COL_WIDTHS = {"label": 15, "value": 7.3, "gap": 1.2, "count": 8.6}
 
@@ -61,14 +61,17 @@ class Dash:
     titles, the column headers, one row per year slot, then its charts underneath."""
 
     n: int                    # year slots = number of data years
-    weighted: bool = False    # kr. pr. indbygger data: the uvægtet block follows section C
+    #: kr. pr. indbygger data with population: the comparison is weighted by inhabitants and the
+    #: uvægtet block follows section C (without population A–D show the uvægtet mean itself)
+    weighted: bool = False
     #: step columns hidden because the data cannot fill them (see :func:`hidden_steps`)
     hidden: frozenset = frozenset()
 
     @classmethod
     def for_book(cls, data) -> "Dash":
         """The layout of a book's Analyse (a BookData: its years, unit and step codes)."""
-        return cls(n=len(data.years), weighted=data.value == "kr_pr_indbygger",
+        return cls(n=len(data.years),
+                   weighted=data.value == "kr_pr_indbygger" and not data.plain_mean,
                    hidden=hidden_steps(data.steps["trin"].unique()))
 
     @property
@@ -153,12 +156,18 @@ class Dash:
     def d_top(self) -> int:
         return (self.u_rows()[-1] if self.weighted and self.n else self.c_end) + 2
 
+    @property
+    def stair_steps(self) -> tuple[int, ...]:
+        """Section D's steps: the staircase less the steps the data can never fill (hidden), so
+        its table and chart read as a staircase (function-level data: 1, 2–3, 4–5, 6)."""
+        return tuple(t for t in STAIR_STEPS if t not in self.hidden)
+
     def d_rows(self) -> range:
-        return range(self.d_top + 2, self.d_top + 2 + len(STAIR_STEPS))
+        return range(self.d_top + 2, self.d_top + 2 + len(self.stair_steps))
 
     @property
     def last_row(self) -> int:
-        return max(self.d_top + 2 + len(STAIR_STEPS), self.d_top + 1 + self.chart_rows)
+        return max(self.d_top + 2 + len(self.stair_steps), self.d_top + 1 + self.chart_rows)
 
     @property
     def print_last_row(self) -> int:
@@ -177,6 +186,8 @@ class Dash:
         return (*starts, self.d_top)
 
     def row_px(self, r: int) -> int:
+        if r == self.d_top + 1:         # D's header: the comparison's name in a narrow column
+            return D_HEAD_PX
         if r in self.head_rows():
             return HEAD_PX
         if r in self.d_rows():
@@ -249,27 +260,32 @@ def refusion_value(no_dranst: bool, refusion: bool) -> str:
 #: what the comparison's figure is, by unit (the block title says it after the name)
 METHOD = {"land": "", "sum": " – sum af kommunerne",
           "per_child": " – samlet udgift delt med samlet antal børn i kommunerne",
-          "weighted": " – befolkningsvægtet gennemsnit af kommunerne"}
+          "weighted": " – befolkningsvægtet gennemsnit af kommunerne",
+          # after "<name> (uvægtet gnsn.)"; the note (notes.KR_MEAN_NOTE) says why and that it is
+          # not DST's figure – the title must fit the printed width
+          "mean": " – hver kommune tæller lige meget"}
 
 
-def method_formula() -> str:
-    return (f'IF(hLand,"{METHOD["land"]}",IF(hEnhed=4,"{METHOD["weighted"]}",'
+def method_formula(mean: bool = False) -> str:
+    """``mean``: kr. pr. indbygger is the plain mean (CalcLayout.mean), not weighted."""
+    per_inhabitant = METHOD["mean" if mean else "weighted"]
+    return (f'IF(hLand,"{METHOD["land"]}",IF(hEnhed=4,"{per_inhabitant}",'
             f'IF(hEnhed=1,"{METHOD["sum"]}","{METHOD["per_child"]}")))')
 
 
-def method_value(land: bool, enhed: str) -> str:
+def method_value(land: bool, enhed: str, mean: bool = False) -> str:
     if land:
         return METHOD["land"]
-    return {"kr_pr_indbygger": METHOD["weighted"], "1000kr": METHOD["sum"]}.get(
-        enhed, METHOD["per_child"])
+    return {"kr_pr_indbygger": METHOD["mean" if mean else "weighted"],
+            "1000kr": METHOD["sum"]}.get(enhed, METHOD["per_child"])
 
 
 def kommune_title() -> str:
     return '="Kommune: "&ValgKommune'
 
 
-def comparison_title() -> str:
-    return '="Sammenligning: "&hSamTekst&' + method_formula()
+def comparison_title(mean: bool = False) -> str:
+    return '="Sammenligning: "&hSamTekst&' + method_formula(mean)
 
 
 #: the plain-mean block: whose figure it is (never DST's national figure)
@@ -354,7 +370,7 @@ class Writer:
 
     def section_a(self, kinds: tuple[str, str]) -> None:
         d, lay = self.dash, self.lay
-        self.head(TOP + 1, kommune_title(), comparison_title(), counts=True)
+        self.head(TOP + 1, kommune_title(), comparison_title(self.lay.mean), counts=True)
         for i, r in enumerate(d.a_rows()):
             self.cell(r, 0, _slot_year(i), self.fmt["year"])
             y = a1(r, 0, abs_col=True)
@@ -369,7 +385,7 @@ class Writer:
 
     def section_b(self) -> None:
         d = self.dash
-        self.head(d.b_top + 1, kommune_title(), comparison_title())
+        self.head(d.b_top + 1, kommune_title(), comparison_title(self.lay.mean))
         for ra, rb in zip(d.a_rows(), d.b_rows()):
             y = a1(ra, 0, abs_col=True)
             self.cell(rb, 0, f"={y}", self.fmt["year"])
@@ -383,7 +399,7 @@ class Writer:
 
     def section_c(self) -> None:
         d, lay, fmt = self.dash, self.lay, self.fmt
-        self.head(d.c_top + 1, kommune_title(), comparison_title())
+        self.head(d.c_top + 1, kommune_title(), comparison_title(self.lay.mean))
         rb = d.c_base_row
         self.ws.write_formula(rb, 0, '="Basis "&ValgBasisFra&"-"&ValgBasisTil', fmt["bold"],
                               self.vals(rb, 0))
@@ -432,7 +448,7 @@ class Writer:
         kc, cc = d.d_cols
         ws.write_formula(top, kc, "=ValgKommune", fmt["dhead"], self.vals(top, kc))
         ws.write_formula(top, cc, "=hSamTekst", fmt["dhead"], self.vals(top, cc))
-        for r, t in zip(d.d_rows(), STAIR_STEPS):
+        for r, t in zip(d.d_rows(), d.stair_steps):
             ws.write_string(r, 0, step_label(t), fmt[f"step{t}"])
             for col_j, kind in zip(d.d_cols, ("K", "C")):
                 col = lay.col_range({"K": lay.k_col, "C": lay.c_col}[kind](t))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from . import dashboard as D
 from .calc import Cache
-from .dashboard import C0, COUNT_COL, COUNTED_COL, K0, N_ALL, N_STAIR, NCOL, STAIR_STEPS, STEPS, TOP, Dash
+from .dashboard import C0, COUNT_COL, COUNTED_COL, K0, N_ALL, N_STAIR, NCOL, STEPS, TOP, Dash
 from .formulas import MISSING
 from .selection import Selection
 
@@ -22,12 +22,13 @@ def _total(vals: list, n: int):
 
 
 def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], kinds: tuple[str, str],
-            kommune_navn: str) -> dict[tuple[int, int], object]:
+            kommune_navn: str, mean: bool = False) -> dict[tuple[int, int], object]:
+    """``mean``: the comparison is the plain mean (CalcLayout.mean)."""
     out: dict[tuple[int, int], object] = {}
     label = cache.helpers["hSamTekst"]
     land = bool(cache.helpers["hLand"])
     k_title = f"Kommune: {kommune_navn}"
-    c_title = f"Sammenligning: {label}{D.method_value(land, sel.enhed)}"
+    c_title = f"Sammenligning: {label}{D.method_value(land, sel.enhed, mean)}"
     src = {"K": cache.k, "C": cache.c, "U": cache.u}
     rows: dict[int, dict[int, list]] = {}
     out[(TOP, K0)], out[(TOP, C0)] = k_title, c_title
@@ -101,7 +102,7 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
     top = dash.d_top + 1
     kc, cc = dash.d_cols
     out[(top, kc)], out[(top, cc)] = kommune_navn, label
-    for r, t in zip(dash.d_rows(), STAIR_STEPS):
+    for r, t in zip(dash.d_rows(), dash.stair_steps):
         for col, kind in zip(dash.d_cols, ("K", "C")):
             out[(r, col)] = _cell(src[kind].get((sel.trappe_aar, t)))
     return out

@@ -283,6 +283,8 @@ ROWS_ = """
   nm, SUM(km),
   per, OR(ee=2, ee=3),
   wt, @WEIGHTED,
+  # kr. pr. indbygger without any population: a group's figure is the plain mean (model.serie)
+  mn, @MEAN,
   gy, INT(TD_gyldig/4),
   rm, ISNUMBER(MATCH(TD_kommunekode, koder, 0))*(TD_maal=mm)*(((TD_dranst<>"2")+rf)>0)
       *(gy>=2-rf)*(gy<=3-rf)*@POP_ROWS,
@@ -324,8 +326,6 @@ PF = "IF(pa=0, 1, INDEX(PI_indeks, MATCH(pa, PI_aar, 0))/SUMIFS(PI_indeks, PI_aa
 TRIN_TEXT = ('IF(tt=@I_ALT, "i alt", IF(tt=@I_ALT_PAA_TRIN, "i alt på trin", IF(tt=0, "ikke fordelt", '
              '"trin "&IF(tt>9, INT(tt/10)&"–"&MOD(tt, 10), tt))))')
 UNIT_NOTE = 'IF(per, " ("&INDEX(@UNIT_LABELS, ee)&")", "")'
-WEIGHT_CHECK = ('IF(AND(ee=4, nm>1, NOT(@HAS_POPULATION), NOT(ld)), "ingen befolkningstal i projektmappen til at '
-                'vægte kr. pr. indbygger for "&hv&" – vælg én kommune", "")')
 INDEX_CHECK = 'IF(AND(pa<>0, ISNA(MATCH({y}, PI_aar, 0))), "prisindekset mangler år "&{y}, "")'
 
 
@@ -351,19 +351,17 @@ LET(
   n0, SUMPRODUCT(d0*(DK_aar=yy)),
   pb, SUMPRODUCT(dm*pop*(DK_aar=yy)),
   pf, {PF.format(y="yy")},
-  tal, IFERROR(aa*pf/IF(per, pb/1000, IF(wt, pb, 1)), NA()),"""
+  tal, IFERROR(aa*pf/IF(per, pb/1000, IF(wt, pb, IF(mn, nn, 1))), NA()),"""
     if kind == "0":        # TRAPPE_STEP: answers._missing
         missing = ('IF(AND(per, n0>0), "ingen befolkningstal ("&IF(ee=2, "0-17", "0-22")&"-årige) for "&hv&" "&yy, '
                    f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT})')
     else:
         missing = f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&{UNIT_NOTE}'
-    weight = WEIGHT_CHECK if kind == "1" else '""'
     land = ""
     if kind == "1":         # a group: "Hele landet" may be DST's own figure
         land = (LAND.format(who=who) + _land_figure(LMASK.format(t="tt"), "lt")
                 + "  iy, MATCH(yy, TRAPPE_AARENE, 0),\n")
     checks = land + f"""
-  wch, {weight},
   kch, _TRAPPE_KILDE(km, yy, tt, mm, hv, 0),
   ich, {INDEX_CHECK.format(y="yy")},"""
     if not andel:
@@ -372,10 +370,9 @@ LET(
         return head + checks + f"""
   talx, {value},
   fejl,
-    IF(wch<>"", wch,
     IF(kch<>"", kch,
     IF(ich<>"", ich,
-    IF({gone}, {missing}, "")))),
+    IF({gone}, {missing}, ""))),
   IF(fejl<>"", @BESKED(fejl), talx))))
 """
     # TRAPPE_ANDEL: the step's share of i alt (af empty or "i alt") or of i alt på trin
@@ -388,12 +385,11 @@ LET(
                    INDEX(ltv, 1, iy)/INDEX(lwv, 1, iy), NA()),
             IF(OR(nn=0, tot=0), NA(), aa/tot)),
   fejl,
-    IF(wch<>"", wch,
     IF(kch<>"", kch,
     IF(hel<0, "af skal være 'i alt' eller 'i alt på trin', ikke "&_TRAPPE_VIS(af_),
     IF(AND(hel=@I_ALT_PAA_TRIN, tt=0), "ikke fordelt har ingen andel af i alt på trin (trin 1–6)",
     IF(ich<>"", ich,
-    IF(ISNA(andel), "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&" (eller i alt er 0)", "")))))),
+    IF(ISNA(andel), "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&" (eller i alt er 0)", ""))))),
   IF(fejl<>"", @BESKED(fejl), andel))))
 """
 
@@ -404,7 +400,7 @@ VECTOR = f"""
   av, MMULT(TRANSPOSE(TD_vaerdi*ww*rm*tmask), (TD_aar=TRAPPE_AARENE)*1),
   nv, MMULT(TRANSPOSE(dm*1), (DK_aar=TRAPPE_AARENE)*1),
   pw, MMULT(TRANSPOSE(dm*pop), (DK_aar=TRAPPE_AARENE)*1),
-  fac, {PF.format(y="TRAPPE_AARENE")}/IF(per, pw/1000, IF(wt, pw, 1)),
+  fac, {PF.format(y="TRAPPE_AARENE")}/IF(per, pw/1000, IF(wt, pw, IF(mn, nv, 1))),
   fw, av*fac,
   ok, (nv>0)*ISNUMBER(fw),
   fz, IF(ok=1, fw, 0),
@@ -454,12 +450,11 @@ LET(
   fbb, MIN(IF(inb*bad, TRAPPE_AARENE, 9999)),
   fb, IF(fbb<9999, fbb, IF(SUMPRODUCT(isy*bad)>0, yy, 9999)),
   fejl,
-    IF({WEIGHT_CHECK}<>"", {WEIGHT_CHECK},
     IF(fb<9999, IF(INDEX(ip, 1, MATCH(fb, TRAPPE_AARENE, 0)), "prisindekset mangler år "&fb,
                    _TRAPPE_KILDE(km, fb, tt, mm, hv, 0)),
     IF(OR(SUMPRODUCT(isy*okx)=0, SUMPRODUCT(inb*okx)<SUMPRODUCT(inb)),
        "ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&{UNIT_NOTE}&" eller basisår "&IF(lo=hi, lo, lo&"–"&hi),
-    ""))),
+    "")),
   IF(fejl<>"", @BESKED(fejl),
      SUMPRODUCT(isy*fzx)-SUMPRODUCT(inb*fzx)/SUMPRODUCT(inb)))))
 """
@@ -505,9 +500,8 @@ LET(
   # the first year without a price index stops the table (answers._check_index)
   ix, MIN(IF(ISNA(MATCH(TRAPPE_AARENE, PI_aar, 0))*(TRAPPE_AARENE>=lo)*(TRAPPE_AARENE<=hi), TRAPPE_AARENE, 9999)),
   fejl,
-    IF({WEIGHT_CHECK}<>"", {WEIGHT_CHECK},
     IF(AND(pa<>0, ix<9999), "prisindekset mangler år "&ix,
-    IF(SUM(has)=0, "ingen data for "&hv&{UNIT_NOTE}&" "&lo&"–"&hi, ""))),
+    IF(SUM(has)=0, "ingen data for "&hv&{UNIT_NOTE}&" "&lo&"–"&hi, "")),
   IF(fejl<>"", @BESKED(fejl),
      IF(ii=0, hdr, IF(jj=0, lo+ii-1, IF(has>0, vals, "")))))))
 """
@@ -596,7 +590,10 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
         "HELE_LANDET": _arr(words.HELE_LANDET_NAMES),
         "I_ALT": str(I_ALT), "I_ALT_PAA_TRIN": str(I_ALT_PAA_TRIN),
         "COMBINED_OF": _arr(comb_of),
-        "WEIGHTED": "AND(ee=4, nm>1)" if value_column == "kr_pr_indbygger" else "FALSE",
+        "WEIGHTED": ("AND(ee=4, nm>1)" if value_column == "kr_pr_indbygger" and has_population
+                     else "FALSE"),
+        "MEAN": ("AND(ee=4, nm>1)" if value_column == "kr_pr_indbygger" and not has_population
+                 else "FALSE"),
         "POP_ROWS": ("IF(wt, (TD_pop_ialt>0)*1, 1)" if value_column == "kr_pr_indbygger"
                      else "IF(per, (MOD(TD_gyldig, 4)>=ee-1)*(MOD(TD_gyldig, 4)<=ee), 1)"),
         "WW": "IF(wt, TD_pop_ialt, 1)" if value_column == "kr_pr_indbygger" else "1",
@@ -650,7 +647,7 @@ def compile_formula(text: str, consts: dict[str, str]) -> str:
 
 
 #: constants that are formula text with variables in them (compiled like a body)
-_FORMULA_CONSTS = {"ENHED_KEY", "WEIGHTED", "POP_ROWS", "WW"}
+_FORMULA_CONSTS = {"ENHED_KEY", "WEIGHTED", "MEAN", "POP_ROWS", "WW"}
 
 
 def _fill_string(tok: str, consts: dict[str, str]) -> str:

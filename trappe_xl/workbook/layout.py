@@ -101,6 +101,8 @@ REFUSION_KODE = {True: "med", False: "uden"}
 #: Excel's and LibreOffice's row limit of one sheet
 MAX_SHEET_ROWS = 1_048_576
 LAND_LABEL = "Hele landet (DST's landstal)"
+#: after a comparison's name when it is the plain mean (kr. pr. indbygger data without population)
+MEAN_SUFFIX = " (uvægtet gnsn.)"
 
 # UDF module named in the xlwings.conf sheet.
 UDF_MODULE = "trappe_xl.udf"

@@ -17,8 +17,8 @@ PRICE_NOTE = "Faste priser kræver et prisindeks – data har intet, så alle ta
 POP_NOTE = "Enheden kræver befolkningstal – data har ingen, så tallene vises som –."
 KR_UNIT_NOTE = ("Enheden findes ikke i disse data (de er i kr. pr. indbygger) – alle tal vises "
                 "som –.")
-KR_WEIGHT_NOTE = ("Sammenligningen vægtes med befolkningen, som data ikke har: vises som –. "
-                  "Se det uvægtede gennemsnit af kommunerne efter C.")
+KR_MEAN_NOTE = ("Ingen befolkningstal i data: sammenligningen er det uvægtede gennemsnit af "
+                "kommunernes kr. pr. indbygger (ikke DST's tal).")
 LAND_NOTE = "Hele landet = Danmarks Statistiks eget landstal (kr. pr. indbygger) gennem nøglen."
 KR_INFO = "Data er kr. pr. indbygger (alle aldre): kun denne enhed kan vælges."
 YEARS_NOTE = "Fra år ligger efter Til år – der er ingen år at vise. Vælg Fra år før Til år."
@@ -79,8 +79,8 @@ def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
             '" – alle tal vises som –.","")')
     price = f'=IF(AND(hPriser=2,COUNT(PI_indeks)=0),"{PRICE_NOTE}","")'
     if data.value == "kr_pr_indbygger":
-        unit = (f'=IF(NOT(hEnhedOK),"{KR_UNIT_NOTE}",IF(AND(NOT(hLand),'
-                f'COUNT(DK_pop_ialt)=0),"{KR_WEIGHT_NOTE}",""))')
+        mean = f'IF(NOT(hLand),"{KR_MEAN_NOTE}","")' if data.plain_mean else '""'
+        unit = f'=IF(NOT(hEnhedOK),"{KR_UNIT_NOTE}",{mean})'
     else:
         unit = (f'=IF(NOT(hEnhedOK),"Enheden "&ValgEnhed&" findes ikke i disse data – alle tal '
                 f'vises som –.",IF(AND(hEnhed>=2,COUNT(DK_pop_ialt)=0),"{POP_NOTE}",""))')
@@ -97,9 +97,9 @@ def note_values(data: BookData, sel: Selection, cache: Cache, nodranst: bool = F
     h = cache.helpers
     has_maal = bool((data.steps["maal"] == sel.maal).any())
     price = PRICE_NOTE if sel.prisaar is not None and data.deflator.empty else ""
-    no_pop = data.population.empty
+    no_pop = not data.has_population
     if data.value == "kr_pr_indbygger":
-        unit = KR_WEIGHT_NOTE if (not h["hLand"] and no_pop) else ""
+        unit = KR_MEAN_NOTE if (not h["hLand"] and data.plain_mean) else ""
     else:
         unit = POP_NOTE if sel.enhed != "1000kr" and no_pop else ""
     return [f"Sammenligning: {h['hSamTekst']} ({h['hAntal']} kommuner)", price,

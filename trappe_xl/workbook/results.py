@@ -105,7 +105,8 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
             kden[y] = 1.0 if khar[y] else None
         else:
             kden[y] = pop / 1000 if khar[y] and pop == pop and pop > 0 else None
-        valid = g[g[popcol] > 0]
+        # the plain mean (kr. pr. indbygger without population) counts every member with data
+        valid = g if data.plain_mean and sel.enhed == "kr_pr_indbygger" else g[g[popcol] > 0]
         cn[y] = int(len(valid))
         total = float(g[popcol].sum())
         cden[y] = total if sel.enhed == "kr_pr_indbygger" else total / 1000
@@ -113,7 +114,7 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
     cache = Cache(helpers=helper_values(sel), grp_koder=koder, pf=pf, khar=khar, kden=kden, cn=cn,
                   cden=cden, cnalle=cnalle, k=serie_values(data, sel, (sel.kommune,)),
                   c=serie_values(data, sel, mem))
-    if data.value == "kr_pr_indbygger":
+    if data.value == "kr_pr_indbygger" and not data.plain_mean:
         cache.u = unweighted(data, sel, mem)
     cache.lhar = land_has(data, sel)
     if uses_land(data, sel):
@@ -121,6 +122,8 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
         cache.cn = dict(cnalle)
         cache.helpers["hSamTekst"] = layout.LAND_LABEL
         cache.helpers["hLand"] = True
+    elif data.plain_mean:
+        cache.helpers["hSamTekst"] += layout.MEAN_SUFFIX
     return cache
 
 

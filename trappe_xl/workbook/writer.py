@@ -147,7 +147,7 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     # Beregning (hidden)
     bw = wb.add_worksheet(layout.BEREGNING)
     lay = calc.CalcLayout(years=data.years, weighted=data.value == "kr_pr_indbygger",
-                          land=data.has_land)
+                          land=data.has_land, mean=data.plain_mean)
     calc.write_helpers(bw, wb, fmt, cache, dashboard.group_cells(dash), lay)
     calc.write_block(bw, wb, fmt, lay, cache)
     dk = bookdata.daekning(data)
@@ -167,7 +167,7 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
             wb.define_name(name, formula)
     # Analyse
     vals = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),
-                              reference.kommune_by_code()[sel.kommune].navn)
+                              reference.kommune_by_code()[sel.kommune].navn, mean=data.plain_mean)
     write_analyse(wb, ws[layout.ANALYSE], fmt, data, sel, lay, dash, vals, cache)
     charts.write_mirror(bw, dash, vals)
     bw.hide()
