@@ -182,6 +182,8 @@ class Forms:
         self.good_trin = st.sampled_from(_both([*steps, "i alt", "i alt på trin", "ikke fordelt"]) + trin_cells[1:3])
         units = (["1.000 kr.", "tkr"] + (["pr. 0-17-årig", "kr. pr. 0-22-årig"] if population else [])
                  if value_column == "beloeb_1000kr" else ["kr. pr. indbygger"])
+        if value_column == "kr_pr_indbygger" and population:   # derived with the inhabitants
+            units += ["1.000 kr. (afledt)", "tkr", "pr. 0-17-årig", "kr. pr. 0-22-årig (afledt)"]
         words = {"netto": "netto", "udgifter": "udgifter", "indtaegter": "Indtægter"}
         self.good_maal = st.sampled_from([OMIT, *_both(["", *[words[m] for m in measures]])])
         self.good_enhed = st.sampled_from([OMIT, *_both(["", *units])])

@@ -244,8 +244,47 @@ def test_kr_pr_indbygger_group_is_population_weighted(tmp_path):
     part = model.serie(steps17, pop, None, valg, ("101", "147"), [2016, 2017])
     assert values(part, 2016)[1] == pytest.approx(175.0) and math.isnan(values(part, 2017)[1])
     assert values(model.gennemsnit(steps, pop, None, valg, ("101", "147"), [2016]), 2016)[1] == 150
+    # 1.000 kr. on kr. pr. indbygger data is derived: kr. pr. indbygger × inhabitants ÷ 1.000
+    assert values(model.serie(steps, pop, None, model.Valg(), ("101",), [2016]), 2016)[1] == 100.0
+    assert values(model.serie(steps, pop, None, model.Valg(), ("101", "147"), [2016]), 2016)[1] == 700.0
+    # without inhabitants there is nothing to derive: missing, never 0
+    assert math.isnan(values(model.serie(steps, synthetic_population({}), None, model.Valg(), ("101",),
+                                         [2016]), 2016)[1])
+
+
+def test_amounts_never_become_kr_pr_indbygger(tmp_path):
+    rows = [(2016, "101", "5.28.21", "*", "*", "TOT", 100.0)]
+    key = load_key(write_key(tmp_path / "k.csv", [key_row("P", "5.28.21", trin=2)]))
+    steps = model.step_table(model.apply_key(synthetic_accounts(rows), key))
+    pop = synthetic_population({}, ialt={(2016, "101"): 1000})
     with pytest.raises(SelectionError, match="passer ikke"):
-        model.serie(steps, pop, None, model.Valg(), ("101",), [2016])
+        model.serie(steps, pop, None, model.Valg(enhed="kr_pr_indbygger"), ("101",), [2016])
+
+
+def test_derived_units_from_kr_pr_indbygger(tmp_path):
+    """1.000 kr. and per child on kr. pr. indbygger data: each row × the kommune's inhabitants
+    ÷ 1.000 (SYNTHETIC hand figures), then read exactly as 1.000 kr. data: groups sum, per child
+    Σ amounts / Σ children, a kommune-year without inhabitants is missing whole."""
+    rows = [(2016, "101", "5.28.21", "*", "*", "TOT", 100.0), (2016, "101", "5.28.22", "*", "*", "TOT", 50.0),
+            (2016, "147", "5.28.21", "*", "*", "TOT", 200.0), (2016, "151", "5.28.21", "*", "*", "TOT", 400.0)]
+    acc = synthetic_accounts(rows, value="kr_pr_indbygger")
+    key = load_key(write_key(tmp_path / "k.csv", [key_row("P", "5.28.21", trin=2),
+                                                   key_row("Q", "5.28.22", trin=5)]))
+    steps = model.step_table(model.apply_key(acc, key))
+    ialt = {(2016, "101"): 1000, (2016, "147"): 3000}           # 151 has no inhabitants
+    pop = synthetic_population({(2016, "101"): 200, (2016, "147"): 500}, ialt=ialt)
+    derived = model.derived_amounts(steps, pop)
+    assert "kr_pr_indbygger" not in derived and model.DERIVED_VALUE in derived
+    got = {(r.kommunekode, r.trin): r.beloeb_1000kr for r in derived.itertuples()}
+    assert got[("101", 2)] == 100.0 and got[("101", 5)] == 50.0 and got[("147", 2)] == 600.0
+    assert math.isnan(got[("151", 2)])
+    group = model.serie(steps, pop, None, model.Valg(), ("101", "147", "151"), [2016])
+    assert values(group, 2016)[1] == 700.0 and values(group, 2016)[4] == 50.0   # trin 2, trin 5
+    assert set(group["n_med_data"]) == {2}                       # 151 is not in the figure
+    child = model.serie(steps, pop, None, model.Valg(enhed="pr_0_17"), ("101", "147"), [2016])
+    assert values(child, 2016)[1] == pytest.approx(700.0 / (18 * 200 + 18 * 500) * 1000)
+    bound = model.rounding_bound(pop)
+    assert bound[(2016, "147")] == pytest.approx(1.5)           # 0,5 kr. × 3.000 ÷ 1.000
 
 
 # ---------------------------------------------------------------- prices

@@ -58,11 +58,11 @@ def _trin_arg(t: int):
 
 
 def udf_figures(sel: Selection, years_all, hidden=frozenset(),
-                value: str = "beloeb_1000kr") -> dict[str, object]:
+                value: str = "beloeb_1000kr", derived: bool = False, dash=None) -> dict[str, object]:
     """A1 of every dashboard figure -> the UDF's answer for it (``hidden``: the data's hidden
     step columns, which place section D's comparison column)."""
-    sel = resolve(sel, years_all, value)
-    dash = D.Dash(n=len(years_all), hidden=hidden)
+    sel = resolve(sel, years_all, value, derived)
+    dash = dash or D.Dash(n=len(years_all), hidden=hidden)
     args = _args(sel)
     kommune = reference.kommune_by_code()[sel.kommune].navn
     basis = [[float(sel.basis_fra), float(sel.basis_til)]]
@@ -165,16 +165,68 @@ SHIPPED_SELECTIONS = {
 }
 
 
+#: the shipped accounts with SYNTHETIC population (what a user who imports FOLK1A gets):
+#: 1.000 kr. and per child derived as kr. pr. indbygger × folketal, kr. pr. indbygger weighted
+DERIVED_SELECTIONS = {
+    "afledt_1000kr_region": Selection(kommune="461", sammenligning="region", enhed="1000kr"),
+    "afledt_pr_0_17_gruppe": Selection(kommune="751", sammenligning="gruppe", enhed="pr_0_17",
+                                       gruppe=("461", "751", "851", "101"), basis_fra=2019),
+    "afledt_pr_0_22_land": Selection(kommune="147", enhed="pr_0_22", trappe_aar=2020),
+    "indbygger_vaegtet_kgruppe": Selection(kommune="147", sammenligning="kommunegruppe"),
+}
+
+
+def _built(tmp_path_factory, soffice, data, selections, name):
+    src = tmp_path_factory.mktemp(name)
+    paths = {n: write_workbook(data, sel, src / f"{n}.xlsx") for n, sel in selections.items()}
+    outs = recalc(list(paths.values()), tmp_path_factory.mktemp(name + "-lo"), soffice)
+    return data, paths, dict(zip(selections, outs))
+
+
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory, soffice):
     from trappe_xl.key import load_key
     from trappe_xl.pipeline import prepare
     from trappe_xl.sources.load import load_snapshot
     data = prepare(load_snapshot(SHIPPED), load_key())
-    src = tmp_path_factory.mktemp("shipped")
-    paths = {n: write_workbook(data, sel, src / f"{n}.xlsx") for n, sel in SHIPPED_SELECTIONS.items()}
-    outs = recalc(list(paths.values()), tmp_path_factory.mktemp("shipped-lo"), soffice)
-    return data, paths, dict(zip(SHIPPED_SELECTIONS, outs))
+    return _built(tmp_path_factory, soffice, data, SHIPPED_SELECTIONS, "shipped")
+
+
+@pytest.fixture(scope="module")
+def derived(tmp_path_factory, soffice):
+    import lambda_kinds
+    data = lambda_kinds.shipped_with_population()
+    return _built(tmp_path_factory, soffice, data, DERIVED_SELECTIONS, "derived")
+
+
+@pytest.mark.parametrize("name", list(DERIVED_SELECTIONS))
+def test_derived_units_on_analyse_equal_the_udf(derived, name):
+    """Issue 19 point 7: kr. pr. indbygger accounts with population offer 1.000 kr. and kr. pr.
+    barn, derived (kr. pr. indbygger × folketal ÷ 1.000) and marked "(afledt)": every figure of
+    A–D, recalculated by LibreOffice, equals the functions on the same workbook, and the amount
+    equals the hand derivation from TrinData's own rows."""
+    data, paths, outs = derived
+    assert data.derived_units
+    sel = resolve(DERIVED_SELECTIONS[name], data.years, data.value, True)
+    udf.use_workbook(paths[name])
+    try:
+        want = udf_figures(sel, data.years, value=data.value, derived=True, dash=D.Dash.for_book(data))
+        step = udf.TRAPPE_STEP("Odense", 2020.0, "2-3", "netto", "1.000 kr. (afledt)")
+    finally:
+        udf.use_workbook(None)
+    got = cell_values(outs[name], layout.ANALYSE)
+    bad = {k: (got.get(k), w) for k, w in want.items() if not _same(got.get(k), w)}
+    assert not bad, f"{len(bad)} of {len(want)} figures differ, e.g. {list(bad.items())[:6]}"
+    assert sum(isinstance(w, float) for w in want.values()) > 60
+    title = str(got.get(a1(D.TOP - 1, 0)))
+    if sel.enhed != "kr_pr_indbygger":
+        assert layout.enhed_label(sel.enhed, data.value) in title and "(afledt)" in title
+    # by hand: Odense's 2020 trin 2–3 netto rows × Odense's inhabitants 1 January 2020 ÷ 1.000
+    rows = data.steps[(data.steps["kommunekode"] == "461") & (data.steps["aar"] == 2020)
+                      & (data.steps["trin"] == 23) & (data.steps["maal"] == "netto")]
+    pop = data.population
+    ialt = float(pop[(pop["kommunekode"] == "461") & (pop["aar"] == 2020) & (pop["alder"] == "IALT")]["antal"].iloc[0])
+    assert math.isclose(step, float(rows["kr_pr_indbygger"].sum()) * ialt / 1000, rel_tol=1e-12)
 
 
 @pytest.mark.parametrize("name", list(SHIPPED_SELECTIONS))
@@ -188,7 +240,7 @@ def test_shipped_workbook_comparisons_equal_the_udf(shipped, name):
     hidden = D.hidden_steps(data.steps["trin"].unique())
     udf.use_workbook(paths[name])
     try:
-        want = udf_figures(sel, data.years, hidden, data.value)
+        want = udf_figures(sel, data.years, hidden, data.value, dash=D.Dash.for_book(data))
         mean_check = None
         if name == "region":        # the region's figure is the plain mean of TRAPPE_STEP
             syd = [k.navn for k in reference.kommune_by_code().values()

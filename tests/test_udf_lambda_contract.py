@@ -208,3 +208,25 @@ def test_a_group_without_population_is_the_plain_mean_on_both_routes(kinds):
         assert py == pytest.approx(want, rel=1e-12) and lam == pytest.approx(want, rel=1e-12)
     serie = E.plain(kind.book.call("TRAPPE_SERIE", ['"Region Syddanmark"', "2016", "2024"]))
     assert agree(serie, udf.TRAPPE_SERIE("Region Syddanmark", 2016.0, 2024.0))
+
+
+def test_derived_units_answer_alike_on_both_routes(kinds):
+    """The shipped accounts with population: 1.000 kr. and kr. pr. barn are derived
+    (kr. pr. indbygger × folketal), on both routes, in every function (a number each time)."""
+    kind = kinds("shipped_population")
+
+    def formula(x) -> str | None:      # None = left out
+        return None if x is None else (f'"{x}"' if isinstance(x, str) else str(x))
+
+    calls = [("TRAPPE_STEP", ["Odense", 2020, "2-3", "netto", "1.000 kr. (afledt)"]),
+             ("TRAPPE_STEP", [751, 2024, "i alt", None, "pr. 0-17-årig"]),
+             ("TRAPPE_SAMMENLIGN", ["Region Syddanmark", 2019, "4-5", "netto", "tkr"]),
+             ("TRAPPE_SAMMENLIGN", ["Hele landet", 2022, "2-3", "netto", "kr. pr. 0-22-årig (afledt)"]),
+             ("TRAPPE_ANDEL", ["Storbykommuner", 2021, "2-3", "netto", "1.000 kr."]),
+             ("TRAPPE_MERUDGIFT", ["Aarhus", 2016, 2024, "4-5", "netto", "1.000 kr."]),
+             ("TRAPPE_SERIE", ["Region Hovedstaden", 2016, 2024, None, "netto", "pr. 0-22-årig"])]
+    for fn, args in calls:
+        want = getattr(udf, fn)(*[float(a) if isinstance(a, int) else a for a in args])
+        got = E.plain(kind.book.call(fn, [formula(a) for a in args]))
+        assert agree(got, want), (fn, args, got, want)
+        assert isinstance(want, (float, list)), (fn, args, want)

@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import SelectionError
 from ..frames import value_column
 from ..reference import ALLE_TRIN, IKKE_FORDELT, PAA_TRIN
-from .units import Valg, has_population, population_base, price_factors
+from .units import Valg, derived_amounts, has_population, population_base, price_factors
 
 #: extra trin codes for the total rows that ``with_totals=True`` adds
 TRIN_I_ALT_PAA_TRIN = 7
@@ -55,6 +55,9 @@ def member_table(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.Dat
     the figure) and ``har_data`` (accounts complete, population or not)."""
     value = value_column(steps)
     valg.check_value_column(value)
+    if value == "kr_pr_indbygger" and valg.enhed != "kr_pr_indbygger":
+        steps = derived_amounts(steps, population)      # 1.000 kr. and per child, derived
+        value = value_column(steps)
     members, years = _check(members, years)
     sel = steps[(steps["maal"] == valg.maal) & steps["kommunekode"].isin(members)
                 & steps["aar"].isin(years)]

@@ -44,11 +44,12 @@ class Valg:
             raise SelectionError(f"prisår skal være et årstal eller tomt, ikke {self.prisaar!r}")
 
     def check_value_column(self, value: str) -> None:
-        """The unit must fit the data: per-capita data cannot be turned into amounts or per child."""
-        fits = (self.enhed == "kr_pr_indbygger") == (value == "kr_pr_indbygger")
-        if not fits:
-            allowed = "kr_pr_indbygger" if value == "kr_pr_indbygger" else "1000kr, pr_0_17 eller pr_0_22"
-            raise SelectionError(f"enheden {self.enhed!r} passer ikke til data i {value}; brug {allowed}")
+        """The unit must fit the data: amounts cannot be turned into kr. pr. indbygger (the
+        accounts' own per-capita figure); per-capita data give amounts and per child only
+        derived with population (:func:`derived_amounts`, which the model applies itself)."""
+        if self.enhed == "kr_pr_indbygger" and value != "kr_pr_indbygger":
+            raise SelectionError(f"enheden {self.enhed!r} passer ikke til data i {value}; "
+                                 "brug 1000kr, pr_0_17 eller pr_0_22")
 
 
 def kommune(kode: str) -> tuple[str, ...]:
@@ -96,6 +97,31 @@ def population_base(population: pd.DataFrame | None, enhed: str) -> pd.Series:
     total = grouped.sum(skipna=False, min_count=1)
     complete = grouped.count() == len(ages)
     return total.where(complete)
+
+
+#: the column of the derived amounts (1.000 kr. from kr. pr. indbygger × folketal)
+DERIVED_VALUE = "beloeb_1000kr"
+
+
+def derived_amounts(steps: pd.DataFrame, population: pd.DataFrame | None) -> pd.DataFrame:
+    """kr. pr. indbygger steps as amounts in 1.000 kr.: each row's kr. pr. indbygger × the
+    kommune's inhabitants (alder IALT) that year ÷ 1.000 — derived, not DST's figure: DST rounds
+    kr. pr. indbygger to whole kroner, so each derived row may be off by up to ±0,5 kr. × the
+    inhabitants (:func:`rounding_bound`). A row without inhabitants is missing (never 0), so its
+    kommune-year has no data in the derived units. The returned frame has ``beloeb_1000kr``
+    in place of ``kr_pr_indbygger`` and is then read as 1.000 kr. data."""
+    ialt = population_base(population, "kr_pr_indbygger")
+    keys = pd.MultiIndex.from_arrays([steps["aar"].astype(int), steps["kommunekode"].astype(str)])
+    inhabitants = ialt.reindex(keys).to_numpy(dtype=float) if len(ialt) else float("nan")
+    out = steps.drop(columns=["kr_pr_indbygger"])
+    out[DERIVED_VALUE] = steps["kr_pr_indbygger"].to_numpy(dtype=float) * inhabitants / 1000.0
+    return out
+
+
+def rounding_bound(population: pd.DataFrame | None) -> pd.Series:
+    """Per (aar, kommunekode): the most one derived row (1.000 kr.) can be off because DST
+    rounds kr. pr. indbygger to whole kroner: 0,5 kr. × inhabitants ÷ 1.000."""
+    return population_base(population, "kr_pr_indbygger") * 0.5 / 1000.0
 
 
 def has_population(population: pd.DataFrame | None) -> bool:

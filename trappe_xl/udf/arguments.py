@@ -28,6 +28,13 @@ ENHED_LABELS = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig",
 #: value column of the data -> the units the model offers for it (first = default)
 UNITS_FOR = {"beloeb_1000kr": ("1000kr", "pr_0_17", "pr_0_22"),
              "kr_pr_indbygger": ("kr_pr_indbygger",)}
+#: kr. pr. indbygger data with population: the amount units too, derived (model.derived_amounts)
+DERIVED_UNITS = ("kr_pr_indbygger", "1000kr", "pr_0_17", "pr_0_22")
+
+
+def units_for(value_column: str, derived: bool = False) -> tuple[str, ...]:
+    """The units a workbook answers in (first = default)."""
+    return DERIVED_UNITS if value_column == "kr_pr_indbygger" and derived else UNITS_FOR[value_column]
 
 
 def is_empty(x: object) -> bool:
@@ -148,13 +155,15 @@ def parse_maal(x: object) -> str:
     return maal
 
 
-def parse_enhed(x: object, value_column: str) -> str:
-    """The model's enhed code; default is the data's first unit (1.000 kr. or kr. pr. indbygger)."""
-    units = UNITS_FOR[value_column]
+def parse_enhed(x: object, value_column: str, derived: bool = False) -> str:
+    """The model's enhed code; default is the data's first unit (1.000 kr. or kr. pr. indbygger).
+    ``derived``: kr. pr. indbygger data with population also answer in the derived amount units
+    ("1.000 kr. (afledt)" is read as 1.000 kr.)."""
+    units = units_for(value_column, derived)
     if is_empty(x):
         return units[0]
     text = show(x).strip("'").casefold() if isinstance(x, (str, int, float)) else ""
-    key = re.sub(r"[\s._\-]|årig|aarig|arig|kroner", "", text)
+    key = re.sub(r"[\s._\-()]|årig|aarig|arig|kroner|afledt", "", text)
     enhed = _ENHED_KEYS.get(key) or _ENHED_KEYS.get(key.replace("kr", "", 1))
     if enhed is None:
         raise SelectionError(f"ukendt enhed {show(x)} – brug {' / '.join(ENHED_LABELS[u] for u in units)}")

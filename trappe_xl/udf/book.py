@@ -87,7 +87,7 @@ class TrappeBook:
         self._sourced: dict[str, np.ndarray] = {}
         #: does TrinData hold combined steps (23 = trin 2–3, 45 = trin 4–5)?
         self.combined = any(combined_parts(t) for t in self.trin_codes)
-        self._amounts: dict[tuple[str, bool], np.ndarray] = {}
+        self._amounts: dict[tuple[str, bool, bool], np.ndarray] = {}
         self._results: dict[tuple, dict[tuple[int, int], float]] = {}
         self.memo: dict[tuple, object] = {}  # parsed arguments (see udf_core.memo)
 
@@ -102,23 +102,39 @@ class TrappeBook:
         b = self.tables.befolkning
         return bool(len(b)) and bool(b[["pop_0_17", "pop_0_22", "pop_ialt"]].notna().any().any())
 
+    @cached_property
+    def derived(self) -> bool:
+        """kr. pr. indbygger data with population: 1.000 kr. and per child are answered too,
+        derived as kr. pr. indbygger × folketal (model.derived_amounts), as Analyse does."""
+        return self.value == "kr_pr_indbygger" and self.has_population
+
+    @cached_property
+    def derived_steps(self) -> pd.DataFrame:
+        """The step rows as derived 1.000 kr. (model.derived_amounts)."""
+        return model.derived_amounts(self.steps, self.population)
+
+    def _derives(self, valg: model.Valg) -> bool:
+        return self.value == "kr_pr_indbygger" and valg.enhed != "kr_pr_indbygger"
+
     @property
     def info(self) -> dict[str, object]:
         return self.tables.info
 
     # -- fast path: one kommune ----------------------------------------------------------------
-    def amounts(self, maal: str, refusion: bool) -> np.ndarray:
-        """[kommune, år, trin] in løbende priser, NaN where the kommune-year has no (whole) data."""
-        key = (maal, refusion)
+    def amounts(self, maal: str, refusion: bool, derived: bool = False) -> np.ndarray:
+        """[kommune, år, trin] in løbende priser, NaN where the kommune-year has no (whole) data;
+        ``derived``: the derived 1.000 kr. of kr. pr. indbygger data (NaN without inhabitants)."""
+        key = (maal, refusion, derived)
         if key not in self._amounts:
-            self._amounts[key] = self._build_amounts(maal, refusion)
+            self._amounts[key] = self._build_amounts(maal, refusion, derived)
         return self._amounts[key]
 
-    def _build_amounts(self, maal: str, refusion: bool) -> np.ndarray:
-        s = self.steps[self.steps["maal"] == maal]
+    def _build_amounts(self, maal: str, refusion: bool, derived: bool) -> np.ndarray:
+        steps, value = (self.derived_steps, model.DERIVED_VALUE) if derived else (self.steps, self.value)
+        s = steps[steps["maal"] == maal]
         if not refusion:
             s = s[s["dranst"] != "2"]
-        summed = s.groupby(["kommunekode", "aar", "trin"])[self.value].sum(skipna=False, min_count=1)
+        summed = s.groupby(["kommunekode", "aar", "trin"])[value].sum(skipna=False, min_count=1)
         out = np.full((len(self.kode_pos), len(self.years), len(self.trin_codes)), np.nan)
         present = np.zeros(out.shape[:2], dtype=bool)
         incomplete = np.zeros(out.shape[:2], dtype=bool)
@@ -205,7 +221,8 @@ class TrappeBook:
 
     def kommune_row(self, kode: str, aar: int, valg: model.Valg) -> np.ndarray:
         """Trin 1–6, 0 for one kommune and year, exactly as model.serie gives them (NaN = missing)."""
-        row = self.amounts(valg.maal, valg.refusion)[self.kode_pos[kode], self.year_pos[aar]]
+        row = self.amounts(valg.maal, valg.refusion, self._derives(valg))[self.kode_pos[kode],
+                                                                          self.year_pos[aar]]
         f = self.price_factor(aar, valg.prisaar)
         row = row * f
         if valg.enhed in ("pr_0_17", "pr_0_22"):
@@ -217,8 +234,8 @@ class TrappeBook:
 
     def kommune_value(self, kode: str, aar: int, trin: int, valg: model.Valg) -> float:
         """One figure (the TRAPPE_STEP fast path): plain float arithmetic, no arrays made."""
-        a = float(self.amounts(valg.maal, valg.refusion)[self.kode_pos[kode], self.year_pos[aar],
-                                                          self.trin_index[trin]])
+        a = float(self.amounts(valg.maal, valg.refusion, self._derives(valg))[
+            self.kode_pos[kode], self.year_pos[aar], self.trin_index[trin]])
         if valg.prisaar is not None:
             a = a * self.price_factor(aar, valg.prisaar)
         if valg.enhed in ("pr_0_17", "pr_0_22"):

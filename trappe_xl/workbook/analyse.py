@@ -33,9 +33,10 @@ def no_dranst(data: BookData) -> bool:
     return not data.steps["dranst"].astype(str).isin(["1", "2"]).any()
 
 
-def titles(sel: Selection, cache: Cache, nodranst: bool = False) -> dict[str, tuple[str, str]]:
+def titles(sel: Selection, cache: Cache, nodranst: bool = False,
+           value: str = "beloeb_1000kr") -> dict[str, tuple[str, str]]:
     """Section titles: formula and cached text (measure, unit, price basis and refusion in each)."""
-    unit, maal = layout.ENHED_VALG[sel.enhed], layout.MAAL_VALG[sel.maal]
+    unit, maal = layout.enhed_label(sel.enhed, value), layout.MAAL_VALG[sel.maal]
     pris = cache.helpers["hPrisTekst"]
     ref_f = dashboard.refusion_formula(nodranst)
     ref_v = dashboard.refusion_value(nodranst, sel.refusion)
@@ -73,7 +74,8 @@ REVERSED_YEARS = "ingen år at vise: Fra år ligger efter Til år"
 REVERSED_BASIS = "intet basisniveau: Basisår fra ligger efter Basisår til"
 
 
-def selection_line(sel: Selection, cache: Cache, kommune: str, nodranst: bool) -> tuple[str, str]:
+def selection_line(sel: Selection, cache: Cache, kommune: str, nodranst: bool,
+                   value: str = "beloeb_1000kr") -> tuple[str, str]:
     """The selection in one line (repeated on every printed page): formula and cached text."""
     ref_f = dashboard.refusion_formula(nodranst)
     f = ('="Valg: "&ValgKommune&" sammenlignet med "&hSamTekst&" · år "&ValgFraAar&"-"&ValgTilAar'
@@ -81,7 +83,7 @@ def selection_line(sel: Selection, cache: Cache, kommune: str, nodranst: bool) -
          + '&", "&' + ref_f)
     v = (f"Valg: {kommune} sammenlignet med {cache.helpers['hSamTekst']} · år {sel.fra_aar}-"
          f"{sel.til_aar} · basis {sel.basis_fra}-{sel.basis_til} · {layout.MAAL_VALG[sel.maal]}, "
-         f"{layout.ENHED_VALG[sel.enhed]}, {cache.helpers['hPrisTekst']}, "
+         f"{layout.enhed_label(sel.enhed, value)}, {cache.helpers['hPrisTekst']}, "
          f"{dashboard.refusion_value(nodranst, sel.refusion)}")
     return f, v
 
@@ -121,13 +123,13 @@ def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, 
                        fmt["banner"])
     else:
         ws.write_string(1, 0, source_line(data), fmt["note"])
-    f, v = selection_line(sel, cache, kommune, nodranst)
+    f, v = selection_line(sel, cache, kommune, nodranst, data.value)
     ws.write_formula(SELECTION_ROW, 0, f, fmt["selection"], v)
     dashboard.write_inputs(ws, fmt, input_values(data, sel), input_lists(data, kommune_range), wb, dash)
     write_notes(ws, fmt, data, sel, cache, nodranst, dash.inputs.note)
     ws.write_string(LEGEND_ROW, 0, LEGEND, fmt["legend"])
     w = dashboard.Writer(ws, fmt, lay, dash, lambda r, c: vals.get((r, c), ""))
-    t = titles(sel, cache, nodranst)
+    t = titles(sel, cache, nodranst, data.value)
     for key, row in (("A", TOP - 1), ("B", dash.b_top - 1), ("C", dash.c_top - 1),
                      ("D", dash.d_top)):
         ws.write_formula(row, 0, t[key][0], fmt["h2"], t[key][1])
@@ -139,7 +141,7 @@ def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, 
         w.section_u()
     w.section_d()
     _columns(ws, dash)
-    unit = f"{layout.ENHED_VALG[sel.enhed]}, {cache.helpers['hPrisTekst']}"
+    unit = f"{layout.enhed_label(sel.enhed, data.value)}, {cache.helpers['hPrisTekst']}"
     charts.write_texts(wb.get_worksheet_by_name(layout.BEREGNING),
                        charts.chart_texts(dash, vals, unit, kommune, cache.helpers["hSamTekst"]))
     charts.add_charts(wb, ws, dash, vals,

@@ -49,6 +49,12 @@ class BookData:
         return model.has_population(self.population)
 
     @property
+    def derived_units(self) -> bool:
+        """kr. pr. indbygger data with population: 1.000 kr. and kr. pr. barn are offered,
+        derived as kr. pr. indbygger × folketal (model.derived_amounts), labelled "afledt"."""
+        return self.value == "kr_pr_indbygger" and self.has_population
+
+    @property
     def plain_mean(self) -> bool:
         """kr. pr. indbygger data without population: a comparison cannot be weighted by
         inhabitants and is the plain (uvægtet) mean of the kommuners own figures (model.serie)."""
@@ -96,11 +102,25 @@ def _with_geo(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(k, on="kommunekode", how="left", validate="many_to_one")
 
 
+def unit_population(data: BookData) -> pd.DataFrame:
+    """population_wide for the units' formulas. On kr. pr. indbygger data a per-child base counts
+    only where the inhabitants are known too: the derived amounts it divides need them
+    (model.derived_amounts), so a kommune-year without them is "–" in every derived unit."""
+    pop = population_wide(data.population)
+    if data.value == "kr_pr_indbygger":
+        known = pop["pop_ialt"] > 0
+        pop[["pop_0_17", "pop_0_22"]] = pop[["pop_0_17", "pop_0_22"]].where(known, axis=0)
+    return pop
+
+
 def trindata(data: BookData) -> pd.DataFrame:
     """The step table with names, region, group, the gyldig code and (kr. pr. indbygger data) the
-    population weight per row (layout TrinData)."""
+    population weight and the derived 1.000 kr. per row (layout TrinData)."""
     steps = _with_geo(data.steps)
-    steps = steps.merge(population_wide(data.population), on=["aar", "kommunekode"], how="left")
+    if data.value == "kr_pr_indbygger":
+        steps["afledt_1000kr"] = model.derived_amounts(data.steps, data.population)[
+            model.DERIVED_VALUE].to_numpy()
+    steps = steps.merge(unit_population(data), on=["aar", "kommunekode"], how="left")
     steps["gyldig"] = 4 * data_state(steps) + population_state(steps)
     steps = steps.sort_values(["aar", "kommunekode", "maal", "dranst", "trin"], kind="stable")
     return steps[list(layout.columns("TrinData", data.value))].reset_index(drop=True)
@@ -126,8 +146,7 @@ def daekning(data: BookData) -> pd.DataFrame:
         names=["aar", "kommunekode", "maal", "refusion"]).to_frame(index=False)
     out = grid.merge(has, on=["aar", "kommunekode", "maal", "refusion"], how="left")
     out["har_data"] = out["har_data"].fillna(0).astype(int)
-    out = _with_geo(out).merge(population_wide(data.population), on=["aar", "kommunekode"],
-                               how="left")
+    out = _with_geo(out).merge(unit_population(data), on=["aar", "kommunekode"], how="left")
     return out[list(layout.TABLES["Daekning"][1])]
 
 

@@ -23,6 +23,7 @@ COL_C = COL_K + len(TRIN_ORDER)
 COL_U = COL_C + len(TRIN_ORDER)
 COL_LHAR = COL_U + len(TRIN_ORDER)   # land_har_data (only with a Landstal table)
 DAEKNING_COL = COL_LHAR + 2
+DERIVED = "afledt_1000kr"      # TrinData's derived 1.000 kr. column (layout.TABLES)
 
 
 @dataclass
@@ -51,6 +52,9 @@ class CalcLayout:
     #: kr. pr. indbygger data without population: the comparison is the plain mean of the
     #: members' own figures (model.serie), so no separate unweighted block
     mean: bool = False
+    #: kr. pr. indbygger data with population: 1.000 kr. and per child derived
+    #: (TrinData.afledt_1000kr), every unit offered
+    derived: bool = False
 
     def row(self, year: int) -> int:
         return CALC_ROW + 1 + self.years.index(year)
@@ -84,14 +88,16 @@ def _lit(v) -> str:
     return f'"{v}"' if isinstance(v, str) else str(v)
 
 
-def helper_formulas(weighted: bool = False, land: bool = False, mean: bool = False) -> dict[str, str]:
+def helper_formulas(weighted: bool = False, land: bool = False, mean: bool = False,
+                    derived: bool = False) -> dict[str, str]:
     """Helper cells; ``weighted`` = kr. pr. indbygger data, ``land`` = a Landstal table exists,
     ``mean`` = the comparison is the plain mean (CalcLayout.mean): its name says so."""
     suffix = f'&IF(hLand,"","{layout.MEAN_SUFFIX}")' if mean else ""
     kom = "MATCH(ValgKommune,KOM_kommune,0)"
     maal = {label: code for code, label in layout.MAAL_VALG.items()}
     enhed = {layout.ENHED_VALG["pr_0_17"]: 2, layout.ENHED_VALG["pr_0_22"]: 3,
-             layout.ENHED_VALG["kr_pr_indbygger"]: 4}
+             layout.ENHED_VALG["kr_pr_indbygger"]: 4,
+             layout.ENHED_AFLEDT["pr_0_17"]: 2, layout.ENHED_AFLEDT["pr_0_22"]: 3}
     sam = {layout.SAMMENLIGNING_VALG[k]: i for i, k in enumerate(
         ("gruppe", "region", "kommunegruppe"), start=1)}
     return {
@@ -116,7 +122,7 @@ def helper_formulas(weighted: bool = False, land: bool = False, mean: bool = Fal
         "hPrisaar": "=ValgPrisaar",
         "hRegKrit": '=IF(hSam=2,hRegion,"<>ingen")',
         "hGrpKrit": '=IF(hSam=3,hGruppe,"<>ingen")',
-        "hEnhedOK": "=hEnhed=4" if weighted else "=hEnhed<4",
+        "hEnhedOK": "=TRUE()" if derived else ("=hEnhed=4" if weighted else "=hEnhed<4"),
         "hLand": "=AND(hSam=4,hEnhed=4)" if land else "=FALSE()",
         "hPrisTekst": '=IF(hPriser=2,"faste priser ("&hPrisaar&"-niveau)","løbende priser")',
         "hSamTekst": (f'=IF(hSam=1,"{layout.SAMMENLIGNING_VALG["gruppe"]}",IF(hSam=2,'
@@ -140,7 +146,7 @@ def group_code_formula(slot: int, first_cell_row: int, col: int, group_cells: li
 def write_helpers(ws, wb, fmt: dict, cache: Cache, group_cells: list[str],
                   lay: "CalcLayout") -> None:
     ws.write_string(0, 0, "Hjælpeceller (beregnes af valgene på Analyse – ret ikke her)", fmt["h2"])
-    helpers = helper_formulas(lay.weighted, lay.land, lay.mean)
+    helpers = helper_formulas(lay.weighted, lay.land, lay.mean, lay.derived)
     if len(helpers) >= CALC_ROW:
         raise AssertionError("the helper cells would overlap the per-year block: raise CALC_ROW")
     for i, (name, formula) in enumerate(helpers.items(), start=1):
@@ -178,11 +184,11 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         ws.write_number(r, COL_AAR, y)
         ws.write_formula(r, COL_PF, F.price_factor(yref), None, _na(cache.pf[y]))
         ws.write_formula(r, COL_KHAR, F.kommune_has(yref), None, cache.khar[y])
-        ws.write_formula(r, COL_KDEN, F.kommune_den(yref, absref(r, COL_KHAR)), None,
+        ws.write_formula(r, COL_KDEN, F.kommune_den(yref, absref(r, COL_KHAR), lay.derived), None,
                          _na(cache.kden[y]))
         lhar = absref(r, COL_LHAR)
         # the plain mean counts every member with data (no population needed)
-        n_formula = F.group_n_valid(yref)
+        n_formula = F.group_n_valid(yref, lay.derived)
         if lay.mean:
             n_formula = f"=IF(hEnhed=4,{F.group_n_data(yref)[1:]},{n_formula[1:]})"
         if lay.land:
@@ -192,8 +198,10 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         ws.write_formula(r, COL_CDEN, F.group_den(yref), None, cache.cden[y])
         ws.write_formula(r, COL_CNALLE, F.group_n_data(yref), None, cache.cnalle[y])
         for t in TRIN_ORDER:
-            ws.write_formula(r, lay.k_col(t), F.kommune_value(yref, t, pf, kden, td), None,
-                             _cached(cache.k[(y, t)]))
+            kf = F.kommune_value(yref, t, pf, kden, td)
+            if lay.derived:
+                kf = F.by_unit(kf, F.kommune_value(yref, t, pf, kden, td, DERIVED))
+            ws.write_formula(r, lay.k_col(t), kf, None, _cached(cache.k[(y, t)]))
             if lay.mean:
                 gf = F.group_value_mean(yref, t, pf, cnalle, td)
             elif lay.weighted:
@@ -202,6 +210,8 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
                                  _cached(cache.u[(y, t)]))
             else:
                 gf = F.group_value_sum(yref, t, pf, cden, cn, td)
+            if lay.derived:
+                gf = F.by_unit(gf, F.group_value_sum(yref, t, pf, cden, cn, td, DERIVED))
             if lay.land:
                 gf = F.comparison_value(F.land_value(yref, t, pf, lhar), gf)
             ws.write_formula(r, lay.c_col(t), gf, None, _cached(cache.c[(y, t)]))

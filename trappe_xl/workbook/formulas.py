@@ -33,11 +33,15 @@ def _members(fn: str, head: str, rest: str, table: str) -> str:
     return f"IF(hSam=1,{own},{other})"
 
 
-def _by_unit(fn: str, head: str, rest: str, table: str) -> str:
-    """Daekning rows per child / per inhabitant: only members that have population (> 0)."""
+def _by_unit(fn: str, head: str, rest: str, table: str, derived: bool = False) -> str:
+    """Daekning rows per child / per inhabitant: only members that have population (> 0);
+    ``derived`` (kr. pr. indbygger data): 1.000 kr. is derived with the inhabitants, so it too
+    counts only members that have them."""
     p17 = _members(fn, head, rest + f',{table}_pop_0_17,">0"', table)
     p22 = _members(fn, head, rest + f',{table}_pop_0_22,">0"', table)
     pia = _members(fn, head, rest + f',{table}_pop_ialt,">0"', table)
+    if derived:
+        return f"IF(hEnhed=2,{p17},IF(hEnhed=3,{p22},{pia}))"
     plain = _members(fn, head, rest, table)
     return f"IF(hEnhed=2,{p17},IF(hEnhed=3,{p22},IF(hEnhed=4,{pia},{plain})))"
 
@@ -62,17 +66,20 @@ def no_source(trin: int, td: str = "TD", year: str | None = None) -> str:
     return f"COUNTIFS({td}_trin,{trin},{td}_maal,hMaal{in_year})=0"
 
 
-def kommune_value(year: str, trin: int, pf: str, den: str, td: str = "TD") -> str:
-    """den is NA() when the kommune has no data that year (so the cell shows "–")."""
-    tot = f"SUMIFS({td}_vaerdi,{td}_kommunekode,hKode,{_td_rest(year, trin, td)})"
+def kommune_value(year: str, trin: int, pf: str, den: str, td: str = "TD", col: str = "vaerdi") -> str:
+    """den is NA() when the kommune has no data that year (so the cell shows "–"); ``col`` the
+    TrinData column summed (afledt_1000kr: the derived amounts)."""
+    tot = f"SUMIFS({td}_{col},{td}_kommunekode,hKode,{_td_rest(year, trin, td)})"
     return f'=IF({no_source(trin, td)},"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
 
 
-def group_value_sum(year: str, trin: int, pf: str, den: str, n: str, td: str = "TD") -> str:
-    """Amount units (1.000 kr. and per child): Σ amounts × price factor / divisor."""
+def group_value_sum(year: str, trin: int, pf: str, den: str, n: str, td: str = "TD",
+                    col: str = "vaerdi") -> str:
+    """Amount units (1.000 kr. and per child): Σ amounts × price factor / divisor (``col``:
+    afledt_1000kr on kr. pr. indbygger data, where a member without inhabitants has no amount)."""
     rest = _td_rest(year, trin, td)
-    per_child = _members("SUMIFS", f"{td}_vaerdi,", rest + _td_data_pop(td), td)
-    plain = _members("SUMIFS", f"{td}_vaerdi,", rest + _td_data(td), td)
+    per_child = _members("SUMIFS", f"{td}_{col},", rest + _td_data_pop(td), td)
+    plain = _members("SUMIFS", f"{td}_{col},", rest + _td_data(td), td)
     tot = f"IF(OR(hEnhed=2,hEnhed=3),{per_child},{plain})"
     return f'=IF(OR({n}=0,{no_source(trin, td)}),"{MISSING}",IFERROR({tot}*{pf}/{den},"{MISSING}"))'
 
@@ -127,6 +134,11 @@ def _dk_rest(year: str) -> str:
     return f"DK_aar,{year},DK_maal,hMaal,DK_refusion,hRef,DK_har_data,1"
 
 
+def by_unit(per_inhabitant: str, amounts: str) -> str:
+    """kr. pr. indbygger data with derived units: the figure of hEnhed=4 or of the amounts."""
+    return f"=IF(hEnhed=4,{per_inhabitant[1:]},{amounts[1:]})"
+
+
 def price_factor(year: str) -> str:
     """1 for løbende priser, index(prisår)/index(år) for faste; NA() (so every figure is "–") when
     the index lacks a year or the unit does not exist in the data (hEnhedOK)."""
@@ -138,13 +150,15 @@ def kommune_has(year: str) -> str:
     return f"=SUMIFS(DK_har_data,DK_kommunekode,hKode,{_dk_rest(year)})"
 
 
-def kommune_den(year: str, has: str) -> str:
-    """Divisor of the kommune's figures: 1, or its children / 1000; NA() without data."""
+def kommune_den(year: str, has: str, derived: bool = False) -> str:
+    """Divisor of the kommune's figures: 1, or its children / 1000; NA() without data
+    (``derived``: 1.000 kr. derived from kr. pr. indbygger needs the inhabitants too)."""
     rest = f"DK_kommunekode,hKode,DK_aar,{year},DK_maal,hMaal,DK_refusion,hRef"
     p17 = f"SUMIFS(DK_pop_0_17,{rest})"
     p22 = f"SUMIFS(DK_pop_0_22,{rest})"
+    one = f"IF(AND(hEnhed=1,SUMIFS(DK_pop_ialt,{rest})<=0),NA(),1)" if derived else "1"
     return (f"=IF({has}=0,NA(),IF(hEnhed=2,IF({p17}>0,{p17}/1000,NA()),"
-            f"IF(hEnhed=3,IF({p22}>0,{p22}/1000,NA()),1)))")
+            f"IF(hEnhed=3,IF({p22}>0,{p22}/1000,NA()),{one})))")
 
 
 def group_den(year: str) -> str:
@@ -156,9 +170,9 @@ def group_den(year: str) -> str:
     return f"=IF(hEnhed=2,{p17}/1000,IF(hEnhed=3,{p22}/1000,IF(hEnhed=4,{pia},1)))"
 
 
-def group_n_valid(year: str) -> str:
+def group_n_valid(year: str, derived: bool = False) -> str:
     """Members counted in the comparison figure that year (with data, and population if needed)."""
-    return "=" + _by_unit("SUMIFS", "DK_har_data,", _dk_rest(year), "DK")
+    return "=" + _by_unit("SUMIFS", "DK_har_data,", _dk_rest(year), "DK", derived)
 
 
 def group_n_data(year: str) -> str:

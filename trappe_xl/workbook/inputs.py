@@ -15,7 +15,7 @@ def input_values(data: BookData, sel: Selection) -> dict:
             "ValgSammenligning": layout.SAMMENLIGNING_VALG[sel.sammenligning],
             "ValgFraAar": sel.fra_aar, "ValgTilAar": sel.til_aar, "ValgBasisFra": sel.basis_fra,
             "ValgBasisTil": sel.basis_til, "ValgMaal": layout.MAAL_VALG[sel.maal],
-            "ValgEnhed": layout.ENHED_VALG[sel.enhed],
+            "ValgEnhed": layout.enhed_label(sel.enhed, data.value),
             "ValgPriser": layout.PRISER_VALG["loebende" if sel.prisaar is None else "faste"],
             "ValgPrisaar": sel.prisaar if sel.prisaar is not None else sel.til_aar,
             "ValgRefusion": layout.REFUSION_VALG[sel.refusion], "ValgTrappeAar": sel.trappe_aar,
@@ -25,8 +25,8 @@ def input_values(data: BookData, sel: Selection) -> dict:
 def available(data: BookData) -> dict[str, list[str]]:
     """The codes of the choices the embedded data can serve (the drop-downs offer only these)."""
     maal = [m for m in layout.MAAL_VALG if (data.steps["maal"] == m).any()]
-    if data.value == "kr_pr_indbygger":
-        enheder = ["kr_pr_indbygger"]
+    if data.value == "kr_pr_indbygger":       # amounts and per child derived with population
+        enheder = ["kr_pr_indbygger"] + (["1000kr", "pr_0_17", "pr_0_22"] if data.derived_units else [])
     else:
         enheder = ["1000kr"] + ([] if data.population.empty else ["pr_0_17", "pr_0_22"])
     priser = ["loebende"] + ([] if data.deflator.empty else ["faste"])
@@ -43,8 +43,9 @@ def unavailable_text(data: BookData) -> str:
         parts.append(", ".join(maal))
     if data.value != "kr_pr_indbygger" and "pr_0_17" not in ok["ValgEnhed"]:
         parts.append("kr. pr. barn (ingen befolkningstal)")
-    if data.value == "kr_pr_indbygger":
-        parts.append("1.000 kr., kr. pr. barn")
+    if data.value == "kr_pr_indbygger" and not data.derived_units:
+        parts.append("1.000 kr., kr. pr. barn (afledes af kr. pr. indbygger × folketal: ingen "
+                     "befolkningstal)")
     if "faste" not in ok["ValgPriser"]:
         parts.append("faste priser (intet prisindeks)")
     return ("Kan ikke vælges (findes ikke i data): " + "; ".join(parts) + "."
@@ -59,6 +60,6 @@ def input_lists(data: BookData, kommune_range: str) -> dict:
             "ValgFraAar": years, "ValgTilAar": years, "ValgBasisFra": years, "ValgBasisTil": years,
             "ValgTrappeAar": years, "ValgPrisaar": years,
             "ValgMaal": [layout.MAAL_VALG[m] for m in ok["ValgMaal"]],
-            "ValgEnhed": [layout.ENHED_VALG[e] for e in ok["ValgEnhed"]],
+            "ValgEnhed": [layout.enhed_label(e, data.value) for e in ok["ValgEnhed"]],
             "ValgPriser": [layout.PRISER_VALG[p] for p in ok["ValgPriser"]],
             "ValgRefusion": list(layout.REFUSION_VALG.values())}

@@ -285,12 +285,15 @@ ROWS_ = """
   wt, @WEIGHTED,
   # kr. pr. indbygger without any population: a group's figure is the plain mean (model.serie)
   mn, @MEAN,
+  # kr. pr. indbygger data with population: 1.000 kr. and per child from the derived amounts
+  dv, @DERIVED,
+  vc, @VAL,
   gy, INT(TD_gyldig/4),
   rm, ISNUMBER(MATCH(TD_kommunekode, koder, 0))*(TD_maal=mm)*(((TD_dranst<>"2")+rf)>0)
       *(gy>=2-rf)*(gy<=3-rf)*@POP_ROWS,
   dkpop, IF(ee=2, DK_pop_0_17, IF(ee=3, DK_pop_0_22, DK_pop_ialt)),
   d0, ISNUMBER(MATCH(DK_kommunekode, koder, 0))*(DK_maal=mm)*(DK_refusion=IF(rf=1, "med", "uden"))*(DK_har_data=1),
-  dm, d0*IF(OR(per, wt), (dkpop>0)*1, 1),
+  dm, d0*IF(OR(per, wt, dv), (dkpop>0)*1, 1),
   pop, IF(wt, DK_pop_ialt, dkpop),
   ww, @WW,
 """
@@ -346,7 +349,7 @@ LET(
   @ROWS
   # the figure: Σ amounts of the members with data × price factor / their children
   tmask, IF(tt=@I_ALT, 1, IF(tt=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, (TD_trin=tt)*1)),
-  aa, SUMPRODUCT(TD_vaerdi*ww, rm*(TD_aar=yy)*tmask),
+  aa, SUMPRODUCT(vc*ww, rm*(TD_aar=yy)*tmask),
   nn, SUMPRODUCT(dm*(DK_aar=yy)),
   n0, SUMPRODUCT(d0*(DK_aar=yy)),
   pb, SUMPRODUCT(dm*pop*(DK_aar=yy)),
@@ -380,7 +383,7 @@ LET(
   af0, AND(NOT(ISNUMBER(af_)), NOT(ISLOGICAL(af_)), TRIM(af_&"")=""),
   afk, IF(af0, @I_ALT, _TRAPPE_TRIN(af_, 1)),
   hel, IF(AND(ISNUMBER(afk), OR(afk=@I_ALT, afk=@I_ALT_PAA_TRIN)), afk, -1),
-  tot, SUMPRODUCT(TD_vaerdi*ww, rm*(TD_aar=yy)*IF(hel=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, 1)),
+  tot, SUMPRODUCT(vc*ww, rm*(TD_aar=yy)*IF(hel=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, 1)),
 {_land_figure(LMASK.format(t="hel"), "lw")}  andel, IF(ld, IF(AND(INDEX(ltk, 1, iy)=1, INDEX(lwk, 1, iy)=1, INDEX(lwv, 1, iy)<>0),
                    INDEX(ltv, 1, iy)/INDEX(lwv, 1, iy), NA()),
             IF(OR(nn=0, tot=0), NA(), aa/tot)),
@@ -397,7 +400,7 @@ LET(
 #: per year of the workbook (a row over TRAPPE_AARENE): fz = the figure (0 where missing), ok =
 #: whether it exists; for step mask tmask
 VECTOR = f"""
-  av, MMULT(TRANSPOSE(TD_vaerdi*ww*rm*tmask), (TD_aar=TRAPPE_AARENE)*1),
+  av, MMULT(TRANSPOSE(vc*ww*rm*tmask), (TD_aar=TRAPPE_AARENE)*1),
   nv, MMULT(TRANSPOSE(dm*1), (DK_aar=TRAPPE_AARENE)*1),
   pw, MMULT(TRANSPOSE(dm*pop), (DK_aar=TRAPPE_AARENE)*1),
   fac, {PF.format(y="TRAPPE_AARENE")}/IF(per, pw/1000, IF(wt, pw, IF(mn, nv, 1))),
@@ -482,7 +485,7 @@ LET(
   # the columns as step codes: -1 (År), the steps, 8 (i alt); cm: the TrinData rows each sums
   cc, IF(tomt, @SHOWN_CODES, IF({{1,0}}, -1, tt)),
   cm, (((TD_trin=cc)+(cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN)*(TD_trin<>0))>0)*1,
-  fy, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*TD_vaerdi*ww*rm), cm)*TRANSPOSE(fac),
+  fy, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*vc*ww*rm), cm)*TRANSPOSE(fac),
   sc, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*(TD_maal=mm)), cm),
   {LAND.format(who="kommune_eller_gruppe")}  cml, (((@CODES_COL=cc)+(cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN)*(@CODES_COL<>0))>0)*1,
   fyl, IF(ld, MMULT(TRANSPOSE(lsv*lsr), cml)*TRANSPOSE(lpf), 0),
@@ -547,10 +550,15 @@ def trin_labels(codes) -> dict[int, str]:
 
 
 def _enhed_key(x: str) -> str:
-    """arguments.parse_enhed's key: without whitespace . _ - and the words årig/aarig/arig/kroner."""
-    for old in (" ", ".", "_", "-", "årig", "aarig", "arig", "kroner"):
+    """arguments.parse_enhed's key: without whitespace . _ - ( ) and the words
+    årig/aarig/arig/kroner/afledt."""
+    for old in (" ", ".", "_", "-", "(", ")", "årig", "aarig", "arig", "kroner", "afledt"):
         x = f"SUBSTITUTE({x},{_s(old)},\"\")"
     return x
+
+
+#: TrinData rows whose population part (TrinData.gyldig) has the per-child base of unit ee
+CHILD_ROWS = "IF(per, (MOD(TD_gyldig, 4)>=ee-1)*(MOD(TD_gyldig, 4)<=ee), 1)"
 
 
 def constants(value_column: str, years, trin_codes, *, has_population: bool = True,
@@ -560,7 +568,8 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
     codes = tuple(int(t) for t in trin_codes)
     accept = tuple(t for t in ALLE_TRIN if t in TRIN or t == IKKE_FORDELT or t in codes)
     combined = [t for t in accept if t in SAMLET_TRIN]
-    units = ENHED_OF_VALUE[value_column]
+    derived = value_column == "kr_pr_indbygger" and has_population
+    units = (4, 1, 2, 3) if derived else ENHED_OF_VALUE[value_column]
     shown = (*[t for t in codes if t != IKKE_FORDELT], IKKE_FORDELT)
     labels = trin_labels(accept)
     label_codes = (*accept, I_ALT_PAA_TRIN, I_ALT)
@@ -594,8 +603,10 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
                      else "FALSE"),
         "MEAN": ("AND(ee=4, nm>1)" if value_column == "kr_pr_indbygger" and not has_population
                  else "FALSE"),
-        "POP_ROWS": ("IF(wt, (TD_pop_ialt>0)*1, 1)" if value_column == "kr_pr_indbygger"
-                     else "IF(per, (MOD(TD_gyldig, 4)>=ee-1)*(MOD(TD_gyldig, 4)<=ee), 1)"),
+        "POP_ROWS": ("IF(wt, (TD_pop_ialt>0)*1, " + (CHILD_ROWS if derived else "1") + ")"
+                     if value_column == "kr_pr_indbygger" else CHILD_ROWS),
+        "DERIVED": "ee<4" if derived else "FALSE",
+        "VAL": "IF(ee=4, TD_vaerdi, TD_afledt_1000kr)" if derived else "TD_vaerdi",
         "WW": "IF(wt, TD_pop_ialt, 1)" if value_column == "kr_pr_indbygger" else "1",
         "SHOWN_CODES": _arr([-1, *shown, I_ALT]),
         "COLUMN_NUMBERS": _arr(list(range(len(shown) + 2))),
@@ -647,7 +658,7 @@ def compile_formula(text: str, consts: dict[str, str]) -> str:
 
 
 #: constants that are formula text with variables in them (compiled like a body)
-_FORMULA_CONSTS = {"ENHED_KEY", "WEIGHTED", "MEAN", "POP_ROWS", "WW"}
+_FORMULA_CONSTS = {"ENHED_KEY", "WEIGHTED", "MEAN", "POP_ROWS", "WW", "DERIVED", "VAL"}
 
 
 def _fill_string(tok: str, consts: dict[str, str]) -> str:

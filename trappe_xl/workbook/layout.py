@@ -37,7 +37,10 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
                             # extension for the dashboard formulas: gyldig = GYLDIG_DOC below;
                             # pop_ialt (only with kr. pr. indbygger data, see ONLY_WITH) weights
                             # the comparison's figure by inhabitants
-                            "gyldig", "pop_ialt")),
+                            "gyldig", "pop_ialt",
+                            # kr. pr. indbygger data: the row as 1.000 kr., derived with the
+                            # kommune's inhabitants (model.derived_amounts; blank without them)
+                            "afledt_1000kr")),
     # DST's "Hele landet" (area "000") through the key: same columns as TrinData's step part plus
     # gyldig (its population part is 0); read by the dashboard for comparison "Hele landet" with
     # kr. pr. indbygger data.
@@ -70,7 +73,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 #: Columns a table has only for data in one value column: TrinData.pop_ialt only with
 #: kr. pr. indbygger data (1.000 kr. data has per-child units, whose filter is in gyldig).
-ONLY_WITH = {("TrinData", "pop_ialt"): "kr_pr_indbygger"}
+ONLY_WITH = {("TrinData", "pop_ialt"): "kr_pr_indbygger", ("TrinData", "afledt_1000kr"): "kr_pr_indbygger"}
 
 #: TrinData.gyldig / Landstal.gyldig: whether the row's kommune-year counts in a comparison, as one
 #: number so SUMIFS can test it with ranges: 4 x data + population, where
@@ -93,6 +96,10 @@ SAMMENLIGNING_VALG = {"gruppe": "Egen gruppe", "region": "Regionen", "kommunegru
 MAAL_VALG = {"netto": "Netto", "udgifter": "Udgifter (brutto)", "indtaegter": "Indtægter"}
 ENHED_VALG = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig", "pr_0_22": "kr. pr. 0-22-årig",
               "kr_pr_indbygger": "kr. pr. indbygger"}
+#: the amount units on kr. pr. indbygger data with population: derived (model.derived_amounts),
+#: so their labels say so wherever they show (drop-down, titles)
+DERIVED_MARK = " (afledt)"
+ENHED_AFLEDT = {k: v + DERIVED_MARK for k, v in ENHED_VALG.items() if k != "kr_pr_indbygger"}
 PRISER_VALG = {"loebende": "Løbende priser", "faste": "Faste priser"}
 REFUSION_VALG = {True: "Med refusion", False: "Uden refusion"}
 #: Daekning.refusion codes
@@ -106,6 +113,14 @@ MEAN_SUFFIX = " (uvægtet gnsn.)"
 
 # UDF module named in the xlwings.conf sheet.
 UDF_MODULE = "trappe_xl.udf"
+
+
+def enhed_label(enhed: str, value_column: str) -> str:
+    """The unit's label in the drop-down and the titles: derived units marked on kr. pr.
+    indbygger data."""
+    if value_column == "kr_pr_indbygger" and enhed in ENHED_AFLEDT:
+        return ENHED_AFLEDT[enhed]
+    return ENHED_VALG[enhed]
 
 
 def columns(table: str, value_column: str) -> tuple[str, ...]:

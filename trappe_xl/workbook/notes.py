@@ -21,6 +21,10 @@ KR_MEAN_NOTE = ("Ingen befolkningstal i data: sammenligningen er det uvægtede g
                 "kommunernes kr. pr. indbygger (ikke DST's tal).")
 LAND_NOTE = "Hele landet = Danmarks Statistiks eget landstal (kr. pr. indbygger) gennem nøglen."
 KR_INFO = "Data er kr. pr. indbygger (alle aldre): kun denne enhed kan vælges."
+KR_INFO_DERIVED = ("Data er kr. pr. indbygger (alle aldre); 1.000 kr. og kr. pr. barn er afledt "
+                   "med folketallet.")
+DERIVED_NOTE = ("Afledt: kr. pr. indbygger × folketal ÷ 1.000 (DST afrunder kr. pr. indbygger til "
+                "hele kroner – usikkerheden står på Om data).")
 YEARS_NOTE = "Fra år ligger efter Til år – der er ingen år at vise. Vælg Fra år før Til år."
 BASIS_NOTE = ("Basisår fra ligger efter Basisår til – basisniveauet og merudgiften (C) kan ikke "
               "beregnes.")
@@ -80,6 +84,8 @@ def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
     price = f'=IF(AND(hPriser=2,COUNT(PI_indeks)=0),"{PRICE_NOTE}","")'
     if data.value == "kr_pr_indbygger":
         mean = f'IF(NOT(hLand),"{KR_MEAN_NOTE}","")' if data.plain_mean else '""'
+        if data.derived_units:
+            mean = f'IF(hEnhed<4,"{DERIVED_NOTE}",{mean})'
         unit = f'=IF(NOT(hEnhedOK),"{KR_UNIT_NOTE}",{mean})'
     else:
         unit = (f'=IF(NOT(hEnhedOK),"Enheden "&ValgEnhed&" findes ikke i disse data – alle tal '
@@ -100,6 +106,8 @@ def note_values(data: BookData, sel: Selection, cache: Cache, nodranst: bool = F
     no_pop = not data.has_population
     if data.value == "kr_pr_indbygger":
         unit = KR_MEAN_NOTE if (not h["hLand"] and data.plain_mean) else ""
+        if data.derived_units and sel.enhed != "kr_pr_indbygger":
+            unit = DERIVED_NOTE
     else:
         unit = POP_NOTE if sel.enhed != "1000kr" and no_pop else ""
     return [f"Sammenligning: {h['hSamTekst']} ({h['hAntal']} kommuner)", price,
@@ -110,7 +118,8 @@ def note_values(data: BookData, sel: Selection, cache: Cache, nodranst: bool = F
 
 def static_notes(data: BookData) -> list[str]:
     """Notes fixed by the data: the unit, the choices left out of the drop-downs, coverage."""
-    out = [KR_INFO] if data.value == "kr_pr_indbygger" else []
+    out = ([KR_INFO_DERIVED if data.derived_units else KR_INFO]
+           if data.value == "kr_pr_indbygger" else [])
     out += [t for t in [unavailable_text(data)] if t]
     return out
 

@@ -44,7 +44,8 @@ def selection_from_inputs(wb) -> Selection:
         gruppe=gruppe, fra_aar=int(_cell(wb, "ValgFraAar")), til_aar=int(_cell(wb, "ValgTilAar")),
         basis_fra=int(_cell(wb, "ValgBasisFra")), basis_til=int(_cell(wb, "ValgBasisTil")),
         maal=_code(layout.MAAL_VALG, _cell(wb, "ValgMaal"), "Mål"),
-        enhed=_code(layout.ENHED_VALG, _cell(wb, "ValgEnhed"), "Enhed"),
+        enhed=_code({**layout.ENHED_VALG, **{f"afledt:{k}": v for k, v in layout.ENHED_AFLEDT.items()}},
+                    _cell(wb, "ValgEnhed"), "Enhed").removeprefix("afledt:"),
         prisaar=int(_cell(wb, "ValgPrisaar")) if faste else None,
         refusion=_code(layout.REFUSION_VALG, _cell(wb, "ValgRefusion"), "Refusion"),
         trappe_aar=int(_cell(wb, "ValgTrappeAar")))
@@ -60,7 +61,7 @@ def _same(got, want) -> bool:
 
 def analyse_differences(wb, data: BookData) -> list[str]:
     """Cells of Analyse whose cached value differs from the model's value for its inputs."""
-    sel = resolve(selection_from_inputs(wb), data.years, data.value)
+    sel = resolve(selection_from_inputs(wb), data.years, data.value, data.derived_units)
     cache = compute_cache(data, sel)
     dash = dashboard.Dash.for_book(data)
     want = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),

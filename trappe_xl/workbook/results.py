@@ -97,6 +97,11 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
         g = group[group["aar"] == y]
         cnalle[y] = int(len(g))
         if popcol is None:
+            if data.derived_units:      # 1.000 kr. derived with the inhabitants: needs them
+                ialt = mine.loc[y, "pop_ialt"] if y in mine.index else float("nan")
+                kden[y] = 1.0 if khar[y] and ialt > 0 else None
+                cn[y], cden[y] = int((g["pop_ialt"] > 0).sum()), 1.0
+                continue
             kden[y] = 1.0 if khar[y] else None
             cn[y], cden[y] = int(len(g)), 1.0
             continue

@@ -29,8 +29,10 @@ class Selection:
     trappe_aar: int | None = None         # None: til_aar
 
 
-def resolve(sel: Selection, years: tuple[int, ...], value_column: str) -> Selection:
-    """Fill the defaults from the data and check every choice; SelectionError names the bad one."""
+def resolve(sel: Selection, years: tuple[int, ...], value_column: str,
+            derived: bool = False) -> Selection:
+    """Fill the defaults from the data and check every choice; SelectionError names the bad one.
+    ``derived``: kr. pr. indbygger data with population also offer the derived amount units."""
     if not years:
         raise SelectionError("ingen år i data – kan ikke lave en analyse")
     lo, hi = min(years), max(years)
@@ -42,11 +44,11 @@ def resolve(sel: Selection, years: tuple[int, ...], value_column: str) -> Select
     out = replace(sel, enhed=enhed, fra_aar=fra, til_aar=til, basis_fra=bfra, basis_til=btil,
                   trappe_aar=sel.trappe_aar if sel.trappe_aar is not None else til,
                   gruppe=tuple(dict.fromkeys(sel.gruppe)))
-    _check(out, lo, hi, value_column)
+    _check(out, lo, hi, value_column, derived)
     return out
 
 
-def _check(sel: Selection, lo: int, hi: int, value_column: str) -> None:
+def _check(sel: Selection, lo: int, hi: int, value_column: str, derived: bool = False) -> None:
     koder = reference.kommunekoder()
     if sel.kommune not in koder:
         raise SelectionError(f"ukendt kommunekode {sel.kommune!r}")
@@ -69,6 +71,8 @@ def _check(sel: Selection, lo: int, hi: int, value_column: str) -> None:
         raise SelectionError(f"ukendt mål {sel.maal!r}")
     allowed = ({"kr_pr_indbygger"} if value_column == "kr_pr_indbygger"
                else {"1000kr", "pr_0_17", "pr_0_22"})
+    if value_column == "kr_pr_indbygger" and derived:
+        allowed |= {"1000kr", "pr_0_17", "pr_0_22"}
     if sel.enhed not in allowed:
         raise SelectionError(f"enhed {sel.enhed!r} findes ikke for data i {value_column}; "
                              f"mulige: {sorted(allowed)}")

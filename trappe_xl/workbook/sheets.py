@@ -7,9 +7,10 @@ import re
 
 import pandas as pd
 
-from .. import reference
+from .. import model, reference
 from ..frames import UNIT_LABELS
 from ..model.apply import UKENDT_ATTR, UKENDT_COLUMNS, unknown_code_lines
+from ..sources.diff import fmt_da
 from ..sources.load import coverage_gaps
 from . import bookdata, layout, text
 from .bookdata import BookData
@@ -105,6 +106,29 @@ def groupings_not_in_key(data: BookData) -> list[str]:
     return out
 
 
+def derived_uncertainty(data: BookData) -> dict | None:
+    """For kr. pr. indbygger data with population (the derived units): the largest possible
+    rounding error of one kommune-year's i alt (netto), in 1.000 kr. and as a share of it.
+    DST rounds each published kr. pr. indbygger to whole kroner; a derived amount is that × the
+    inhabitants, so each source line may be off by 0,5 kr. × inhabitants (model.rounding_bound),
+    and i alt by that times its source lines (the key's shares of a line sum to 1)."""
+    if not data.derived_units:
+        return None
+    d = data.detail[data.detail["art"] == "TOT"]
+    keys = ["aar", "kommunekode"]
+    lines = d.drop_duplicates([*keys, "funktion", "gruppering", "dranst"]).groupby(keys).size()
+    bound = (lines * model.rounding_bound(data.population).reindex(lines.index)).dropna()
+    if bound.empty:
+        return None
+    total = (model.derived_amounts(d, data.population).groupby(keys)[model.DERIVED_VALUE]
+             .sum(min_count=1).reindex(bound.index).abs())
+    share = (bound / total.where(total > 0)).dropna()
+    aar, kode = bound.idxmax()
+    return {"bound": fmt_da(float(bound.max()), 1), "n": int(lines[(aar, kode)]),
+            "where": f"{reference.kommune_by_code()[kode].navn} {aar}",
+            "share": fmt_da(float(share.max()) * 100, 3) + " %" if len(share) else "ukendt"}
+
+
 def text_sheets(wb, fmt, data: BookData) -> None:
     meta = data.meta
     first, last = data.period
@@ -116,7 +140,8 @@ def text_sheets(wb, fmt, data: BookData) -> None:
                synthetic=data.synthetic,
                unknown=unknown_code_lines(unknown_frame(data), data.value),
                not_in_key=groupings_not_in_key(data), has_texts=bool(dst_grouping_texts(data)),
-               gaps=coverage_gaps(meta.get("coverage") or {}))
+               gaps=coverage_gaps(meta.get("coverage") or {}),
+               derived=derived_uncertainty(data))
     ws = wb.add_worksheet(layout.OM_DATA)
     ws.set_column(0, 0, TEXT_WIDTH)
     ws.set_column(1, 1, 40)

@@ -51,7 +51,7 @@ def write_workbook(data: BookData, selection: Selection, out: Path | str, *,
     Raises SelectionError for a selection the data cannot have and SheetLimitError when a table
     would not fit on a sheet (checked before anything is written)."""
     out = Path(out)
-    sel = resolve(selection, data.years, data.value)
+    sel = resolve(selection, data.years, data.value, data.derived_units)
     regnskab = bookdata.regnskab(data)
     check_rows(layout.REGNSKAB, len(regnskab), first_row=3)
     cache = compute_cache(data, sel)
@@ -147,7 +147,7 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     # Beregning (hidden)
     bw = wb.add_worksheet(layout.BEREGNING)
     lay = calc.CalcLayout(years=data.years, weighted=data.value == "kr_pr_indbygger",
-                          land=data.has_land, mean=data.plain_mean)
+                          land=data.has_land, mean=data.plain_mean, derived=data.derived_units)
     calc.write_helpers(bw, wb, fmt, cache, dashboard.group_cells(dash), lay)
     calc.write_block(bw, wb, fmt, lay, cache)
     dk = bookdata.daekning(data)
