@@ -300,7 +300,7 @@ def test_bad_input_gives_a_danish_message(fn, args, text):
     assert "Traceback" not in got and len(got) < 200
 
 
-def test_per_inhabitant_data_has_one_unit(tmp_path, frames):
+def test_per_inhabitant_data_derives_amounts_only_with_population(tmp_path, frames):
     steps, pop, defl = frames
     per_inh = steps.rename(columns={V: "kr_pr_indbygger"})
     path = write_synthetic_book(tmp_path / "syntetisk_indl.xlsx", per_inh, pop, defl)
@@ -312,6 +312,13 @@ def test_per_inhabitant_data_has_one_unit(tmp_path, frames):
     want = model.serie(per_inh, pop, defl, model.Valg(enhed="kr_pr_indbygger"), region, [2019])
     got = udf.TRAPPE_SAMMENLIGN("Region Sjælland", 2019.0, 4.0)
     assert got == pytest.approx(float(want[want.trin == 4]["vaerdi"].iloc[0]), rel=1e-12)
+    # with population, 1.000 kr. is derived (kr. pr. indbygger × folketal ÷ 1.000), as model.serie
+    want = model.serie(per_inh, pop, defl, model.Valg(enhed="1000kr"), ("101",), [2019])
+    got = udf.TRAPPE_STEP("København", 2019.0, 4.0, None, "1.000 kr. (afledt)")
+    assert got == pytest.approx(float(want[want.trin == 4]["vaerdi"].iloc[0]), rel=1e-12)
+    # without population there is nothing to derive it from: kr. pr. indbygger is the one unit
+    bare = write_synthetic_book(tmp_path / "syntetisk_indl_bare.xlsx", per_inh, pop.iloc[:0], defl)
+    udf.use_workbook(bare)
     assert "findes ikke for disse data" in udf.TRAPPE_STEP("København", 2019.0, 4.0, None, "1.000 kr.")
 
 
