@@ -258,9 +258,10 @@ def test_fetch_then_build_puts_every_settled_grouping_on_its_step_and_a_new_one_
     assert "Koder, som nøglen ikke kender" in om and "5.28.21 gruppering 030, år 2023-2024" in om
     kontrol = [row for row in wb["Kontrol"].iter_rows(values_only=True)]
     assert any(row and "5.28.21" in row and "030" in row for row in kontrol)
-    noegle = list(wb["Noegle"].iter_rows(values_only=True))
-    head = next(i for i, row in enumerate(noegle) if row and row[0] == "regel_id")
-    cols = noegle[head]
+    from trappe_xl.workbook import layout
+    noegle = list(wb[layout.NOEGLE].iter_rows(values_only=True))
+    head = next(i for i, row in enumerate(noegle) if row and row[0] == layout.header("regel_id"))
+    cols = layout.canonical(noegle[head], layout.TABLES["Noegle"][1])
     texts = {(r[cols.index("funktion")], r[cols.index("gruppering")]): r[cols.index("dst_tekst")]
              for r in noegle[head + 1:] if r[0]}
     assert texts[("5.28.22", "004")] == "Plejefamilier"           # DST's text (REGKC) beside the rule

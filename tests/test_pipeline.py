@@ -46,7 +46,7 @@ def test_check_finds_a_tampered_value(tmp_path, synthetic_source):
     ws = wb[layout.TRINDATA]
     ref = ws.tables["TrinData"].ref
     head = [c.value for c in ws[ref][0]]
-    col = head.index("beloeb_1000kr")
+    col = head.index(layout.header("beloeb_1000kr"))
     row = ws[ref][5]
     row[col].value = (row[col].value or 0) + 1000
     wb.save(tmp_path / "tampered.xlsx")

@@ -34,7 +34,14 @@ def test_tables_with_layout_columns(built):
         ws = wb[sheet]
         assert name in ws.tables, f"{name} missing on {sheet}"
         cols = [c.name for c in ws.tables[name].tableColumns]
-        assert tuple(cols) == layout.columns(name, data.value)
+        want = layout.columns(name, data.value)
+        # the header row a user sees is Danish ("år", "mål", "beløb (1.000 kr.)"); the readers
+        # map it back to the canonical names
+        assert cols == [layout.header(c) for c in want]
+        assert tuple(layout.canonical(cols, want)) == want
+        assert not {"aar", "maal", "beloeb_1000kr", "vaerdi", "fra_aar", "gyldig"} & set(cols)
+    # sheet names in proper Danish (before: "Noegle")
+    assert "Nøgle" in wb.sheetnames and not any("oe" in n or "aa" in n.lower() for n in wb.sheetnames)
 
 
 def test_trindata_codes_are_text_and_missing_blank(built):
@@ -42,7 +49,7 @@ def test_trindata_codes_are_text_and_missing_blank(built):
     ws = wb[layout.TRINDATA]
     ref = ws.tables["TrinData"].ref
     rows = list(ws[ref])
-    head = [c.value for c in rows[0]]
+    head = layout.canonical([c.value for c in rows[0]], layout.columns("TrinData", data.value))
     assert len(rows) - 1 == len(data.steps)
     kcol = head.index("kommunekode")
     assert all(isinstance(r[kcol].value, str) for r in rows[1:200])
@@ -87,7 +94,7 @@ def test_kontrol_sheet_equals_model_conservation(built):
     data, _, wb = built
     ws = wb[layout.KONTROL]
     rows = list(ws[ws.tables["Kontrol"].ref])
-    head = [c.value for c in rows[0]]
+    head = layout.canonical([c.value for c in rows[0]], layout.TABLES["Kontrol"][1])
     got = [dict(zip(head, (c.value for c in r))) for r in rows[1:]]
     assert len(got) == len(data.kontrol)
     want = data.kontrol.reset_index(drop=True)
@@ -107,7 +114,7 @@ def test_same_inputs_identical_bytes(built, tmp_path):
 def test_year_names_cover_exactly_that_years_trindata_rows(built):
     data, _, wb = built
     ws = wb[layout.TRINDATA]
-    header = next(r for r in range(1, 10) if ws.cell(r, 1).value == "aar")
+    header = next(r for r in range(1, 10) if ws.cell(r, 1).value == layout.header("aar"))
     aar = [c.value for c in ws["A"][header:]]           # every data row, in sheet order
     covered = 0
     for y in data.years:

@@ -182,7 +182,7 @@ def _regkc(info: dict, r: Report) -> None:
               if ours else "ingen koder under 5.28")
             return
     r("grupperingstekster", False, "ingen variabel med 9-cifrede koder (dranst+funktion+gruppering); "
-      "Noegle viser så ikke DST's tekster")
+      "Nøgle viser så ikke DST's tekster")
 
 
 def run_tjek(out: Out = print, client: StatbankClient | None = None,

@@ -368,11 +368,15 @@ def trappe_info(book: TrappeBook, felt=None):
     info = book.info
     if is_empty(felt):
         return [[k, _cell(v)] for k, v in info.items()]
-    key = str(felt).strip().casefold()
+    key = _ascii(str(felt))
     for k, v in info.items():
-        if k.casefold() == key:
+        if _ascii(k) == key:        # "første_år" or "foerste_aar" (the names before 2026-12)
             return _cell(v)
     raise SelectionError(f"ukendt felt {show(felt)} – kendte felter: {', '.join(info)}")
+
+
+def _ascii(name: str) -> str:
+    return (name.strip().casefold().replace("ø", "oe").replace("å", "aa").replace("æ", "ae"))
 
 
 def _cell(v: object) -> object:

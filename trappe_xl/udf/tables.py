@@ -25,6 +25,10 @@ from ..frames import VALUE_COLUMNS
 from .places import Places, Sted
 from ..workbook import layout
 
+#: every canonical column name a table may have (the Danish headers map back to these)
+_ALL_COLUMNS = {c.replace(layout.VALUE, v) for _, cols in layout.TABLES.values() for c in cols
+                for v in VALUE_COLUMNS.values()}
+
 TABLES = ("TrinData", "Befolkning", "Prisindeks", "Kommuner", "ModelInfo", "Landstal")
 #: tables a workbook may lack (then empty): Landstal ("Hele landet" is then the kommuner's figure)
 OPTIONAL_TABLES = ("Landstal",)
@@ -78,7 +82,8 @@ def _table(book: python_calamine.CalamineWorkbook, name: str) -> tuple[list[str]
         table = book.get_table_by_name(name)
     except Exception as e:  # calamine raises its own TableNotFound & co.
         raise ParseError(f"projektmappen har ingen tabel {name} – er den bygget af trappe-xl?") from e
-    return [str(c) for c in table.columns], [r for r in table.to_python() if not _blank_row(r)]
+    heads = layout.canonical([str(c) for c in table.columns], _ALL_COLUMNS)
+    return heads, [r for r in table.to_python() if not _blank_row(r)]
 
 
 class _Columns:

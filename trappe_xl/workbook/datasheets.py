@@ -120,12 +120,12 @@ def write_table(ws, frame: pd.DataFrame, name: str, fmt: dict, *, first_row: int
             if v is not None:
                 write(r, c, v, cf)
             r += 1
-        width = TEXT_WIDTH.get(col, max(9, min(16, len(col) + 3)))
+        width = TEXT_WIDTH.get(col, max(9, min(16, len(layout.header(col)) + 3)))
         ws.set_column(c, c, width)
     last_row = first_row + max(n, 1)
     last_col = first_col + len(frame.columns) - 1
     options = {"name": name, "style": "Table Style Light 9",
-               "columns": [{"header": str(c)} for c in frame.columns]}
+               "columns": [{"header": layout.header(c)} for c in frame.columns]}
     _add_table_without_cell_index(ws, n * len(frame.columns), first_row, first_col, last_row,
                                   last_col, options)
     return first_row, first_col, last_row, last_col

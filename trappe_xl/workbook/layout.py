@@ -16,7 +16,7 @@ ANALYSE = "Analyse"
 TRINDATA = "TrinData"
 LANDSTAL = "Landstal"   # DST's own "Hele landet" figures through the key (never in TrinData)
 REGNSKAB = "Regnskab"
-NOEGLE = "Noegle"
+NOEGLE = "Nøgle"
 KOMMUNER = "Kommuner"
 BEFOLKNING = "Befolkning"
 PRISINDEKS = "Prisindeks"
@@ -80,7 +80,7 @@ ONLY_WITH = {("TrinData", "pop_ialt"): "kr_pr_indbygger", ("TrinData", "afledt_1
 #: data 0 = no data for the measure, 1 = data only with refusion, 2 = with and without, 3 = only
 #: without refusion (so "med" = data 1-2, "uden" = data 2-3), and population 0 = neither base,
 #: 1 = only children 0-17, 2 = both, 3 = only 0-22-year-olds (so "0-17" = 1-2, "0-22" = 2-3).
-GYLDIG_DOC = ("gyldig = 4 × data + befolkning: data 1 = kun med refusion, 2 = med og uden, 3 = kun "
+GYLDIG_DOC = ("gyldig (kode) = 4 × data + befolkning: data 1 = kun med refusion, 2 = med og uden, 3 = kun "
               "uden refusion (0 = ingen data); befolkning 1 = kun 0-17-årige, 2 = begge, 3 = kun "
               "0-22-årige (0 = ingen)")
 
@@ -113,6 +113,39 @@ MEAN_SUFFIX = " (uvægtet gnsn.)"
 
 # UDF module named in the xlwings.conf sheet.
 UDF_MODULE = "trappe_xl.udf"
+
+
+#: the header row a user sees, in Danish; the canonical ASCII column names stay the columns' ids
+#: (defined names such as TD_aar, layout.TABLES, the readers through :func:`canonical`)
+HEADERS = {"aar": "år", "maal": "mål", "kommunegruppe_kode": "kommunegruppekode",
+           "beloeb_1000kr": "beløb (1.000 kr.)", "kr_pr_indbygger": "kr. pr. indbygger",
+           "gyldig": "gyldig (kode)", "pop_ialt": "indbyggere", "pop_0_17": "0-17-årige",
+           "pop_0_22": "0-22-årige", "afledt_1000kr": "afledt beløb (1.000 kr.)", "regel_id": "regel",
+           "andel_grundlag": "andelens grundlag", "kilde_netto": "kilde netto",
+           "kilde_udgifter": "kilde udgifter", "kilde_indtaegter": "kilde indtægter",
+           "fra_aar": "fra år", "til_aar": "til år", "dst_tekst": "DST-tekst",
+           "kilde_total": "kilde i alt", "trin_total": "trin i alt", "ikke_fordelt": "ikke fordelt",
+           "kilde_i_alt": "kilde i alt", "paa_et_trin": "på ét trin", "samlet_trin": "samlet trin",
+           "ikke_fordelt_pct": "ikke fordelt (%)", "vaerdi": "værdi", "aar_liste": "år",
+           "beloeb": "beløb", "har_data": "har data"}
+_MAAL_HEAD = {"netto_": "netto", "udgifter_": "udgifter", "indtaegter_": "indtægter"}
+_UNIT_HEAD = {"beloeb_1000kr": "1.000 kr.", "kr_pr_indbygger": "kr. pr. indbygger"}
+
+
+def header(col: str) -> str:
+    """The Danish header of a column ("aar" -> "år", "netto_kr_pr_indbygger" -> "netto (kr. pr.
+    indbygger)"); a column without one shows its name."""
+    for prefix, text in _MAAL_HEAD.items():
+        if col.startswith(prefix) and col[len(prefix):] in _UNIT_HEAD:
+            return f"{text} ({_UNIT_HEAD[col[len(prefix):]]})"
+    return HEADERS.get(str(col), str(col))
+
+
+def canonical(headers, columns) -> list[str]:
+    """A table's header row read back -> its canonical column names (``columns``: the names it
+    may hold); a header that is no column's Danish header stays as it is."""
+    back = {header(c): c for c in columns}
+    return [back.get(str(h), str(h)) for h in headers]
 
 
 def enhed_label(enhed: str, value_column: str) -> str:

@@ -146,8 +146,8 @@ def text_sheets(wb, fmt, data: BookData) -> None:
     ws.set_column(0, 0, TEXT_WIDTH)
     ws.set_column(1, 1, 40)
     r = text.write_lines(ws, fmt, text.render("om_data", **ctx), width=TEXT_WIDTH)
-    info = pd.DataFrame({"felt": ["dataperiode", "foerste_aar", "sidste_aar", "snapshot", "oprettet",
-                                  "noegleversion", "enhed", "kilde", "syntetisk"],
+    info = pd.DataFrame({"felt": ["dataperiode", "første_år", "sidste_år", "snapshot", "oprettet",
+                                  "nøgleversion", "enhed", "kilde", "syntetisk"],
                          "vaerdi": [f"{first}-{last}", str(first), str(last), ctx["snapshot"],
                                     str(ctx["created"]), str(data.key_version), data.value,
                                     SOURCE, "ja" if data.synthetic else "nej"]})

@@ -99,7 +99,10 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], pd.
     td = bookdata.trindata(data)
     _, pos = data_sheet(wb, layout.TRINDATA, td, "TrinData", fmt,
                         title="Trintabel (summeret pr. år, kommune, trin, mål og dranst)",
-                        note=f"{SOURCE} · {layout.GYLDIG_DOC}", sortable=False)
+                        note=f"{SOURCE} · {layout.GYLDIG_DOC}" + (
+                            " · afledt beløb (1.000 kr.) = kr. pr. indbygger × indbyggere ÷ 1.000 "
+                            "(tomt uden befolkningstal)" if data.value == "kr_pr_indbygger" else ""),
+                        sortable=False)
     names.update(column_ranges(layout.TRINDATA, td, pos, "TD"))
     names["TD_vaerdi"] = names[f"TD_{data.value}"]
     names.update(year_ranges(layout.TRINDATA, td, pos, "TD"))
