@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from test_key import SETTLED
+from sheet_tables import sheet_table
 from trappe_xl import pipeline
 from trappe_xl.sources.imports import run_import
 from trappe_xl.workbook import layout
@@ -60,14 +61,9 @@ def built(tmp_path_factory):
                       now=lambda: datetime(2026, 12, 4, tzinfo=timezone.utc))
     out = pipeline.build(tmp / "data", snapshot=snap, out=tmp / "g.xlsx", say=lambda s: None)
     wb = openpyxl.load_workbook(out, read_only=True, data_only=True)
-    rows = list(wb[layout.TRINDATA].values)
-    head_at = next(i for i, r in enumerate(rows) if r and r[0] == "aar")
-    head = rows[head_at]
-    td = [dict(zip(head, r)) for r in rows[head_at + 1:] if r and r[0] is not None]
+    td = sheet_table(list(wb[layout.TRINDATA].values), "TrinData")
     kontrol = list(wb[layout.KONTROL].values)
-    rows = list(wb[layout.REGNSKAB].values)
-    at = next(i for i, r in enumerate(rows) if r and r[0] == "aar")
-    regnskab = [dict(zip(rows[at], r)) for r in rows[at + 1:] if r and r[0] is not None]
+    regnskab = sheet_table(list(wb[layout.REGNSKAB].values), "Regnskab")
     return td, exp19, kontrol, regnskab
 
 
@@ -99,9 +95,7 @@ def test_function_level_year_stays_on_combined_steps(built):
 
 def test_conservation_to_the_krone_in_the_workbook(built):
     _, _, kontrol, _ = built
-    head_at = next(i for i, r in enumerate(kontrol) if r and r[0] == "aar")
-    head = kontrol[head_at]
-    rows = [dict(zip(head, r)) for r in kontrol[head_at + 1:] if r and r[0] is not None]
+    rows = sheet_table(kontrol, "Kontrol")
     assert rows and all(r["ok"] in (True, 1, "ja", "JA", "OK") for r in rows)
     assert all(abs(r["forskel"]) < 1e-9 for r in rows)
 

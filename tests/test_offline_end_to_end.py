@@ -17,6 +17,7 @@ import pytest
 import statbank_exports as X
 from lo import cell_values, recalc
 from wb_expect import ORDER
+from sheet_tables import sheet_table
 from trappe_xl import cli, pipeline
 from trappe_xl.workbook import dashboard as D
 from trappe_xl.workbook import layout
@@ -142,10 +143,8 @@ def test_reference_sheets_hold_the_imported_population_and_index(books):
     wb = openpyxl.load_workbook(books["land_per_0_17"], data_only=True)
     pi = {r[0]: r[1] for r in wb[layout.PRISINDEKS].iter_rows(values_only=True) if isinstance(r[0], int)}
     assert pi.keys() == set(range(2005, 2011)) and all(abs(pi[y] - index(y)) < 1e-9 for y in pi)
-    bef = [r for r in wb[layout.BEFOLKNING].iter_rows(values_only=True) if isinstance(r[0], int)]
-    head = next(r for r in wb[layout.BEFOLKNING].iter_rows(values_only=True) if r[0] == "aar")
-    col = {h: i for i, h in enumerate(head)}
-    got = {(r[0], r[col["kommunekode"]]): (r[col["pop_0_17"]], r[col["pop_0_22"]]) for r in bef}
+    bef = sheet_table(list(wb[layout.BEFOLKNING].iter_rows(values_only=True)), "Befolkning")
+    got = {(r["aar"], r["kommunekode"]): (r["pop_0_17"], r["pop_0_22"]) for r in bef}
     assert got == {(y, k): (kids(y, k, 17), kids(y, k, 22)) for y in YEARS for k in K}
 
 

@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 import statbank_exports as X
+from sheet_tables import sheet_table
 from trappe_xl.errors import MixedUnitsError
 from trappe_xl.sources.imports import run_import
 from trappe_xl.sources.load import load_snapshot
@@ -68,12 +69,9 @@ def cli(args, cwd) -> subprocess.CompletedProcess:
 
 def trindata(path: Path) -> dict[tuple, float]:
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    rows = list(wb["TrinData"].iter_rows(values_only=True))
-    head = next(i for i, r in enumerate(rows) if r and r[0] == "aar")
-    cols = rows[head]
-    v = cols.index("kr_pr_indbygger")
-    return {(r[0], r[cols.index("kommunekode")], r[cols.index("trin")], r[cols.index("maal")],
-             r[cols.index("dranst")]): r[v] for r in rows[head + 1:] if r[0] is not None}
+    rows = sheet_table(list(wb["TrinData"].iter_rows(values_only=True)), "TrinData")
+    return {(r["aar"], r["kommunekode"], r["trin"], r["maal"], r["dranst"]): r["kr_pr_indbygger"]
+            for r in rows}
 
 
 def test_next_year_alone_adds_to_the_history_then_a_revision_moves_only_its_figures(data, tmp_path):
@@ -111,8 +109,11 @@ def test_next_year_alone_adds_to_the_history_then_a_revision_moves_only_its_figu
     rows = list(wb["Rettelser"].iter_rows(values_only=True))
     text = " ".join(str(c) for r in rows for c in r if c is not None)
     assert "Ændringer i forhold til snapshot" in text
-    head = next(i for i, r in enumerate(rows) if r and r[0] == "aendringen")
-    table = [dict(zip(rows[head], r)) for r in rows[head + 1:] if r and r[0] is not None]
+    from trappe_xl.sources.merge import CHANGE_COLUMNS
+    from trappe_xl.workbook import layout
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "ændringen")      # Danish header
+    cols = layout.canonical(rows[head], CHANGE_COLUMNS)
+    table = [dict(zip(cols, r)) for r in rows[head + 1:] if r and r[0] is not None]
     assert len(table) == 6 and [t["kommune"] for t in table[:2]] == ["Aalborg", "Aalborg"]
     for t in table:
         assert t["ny"] - t["gammel"] == moved[t["kommune"]] == t["aendring"] and t["aar"] == 2024

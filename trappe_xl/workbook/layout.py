@@ -127,7 +127,8 @@ HEADERS = {"aar": "år", "maal": "mål", "kommunegruppe_kode": "kommunegruppekod
            "kilde_total": "kilde i alt", "trin_total": "trin i alt", "ikke_fordelt": "ikke fordelt",
            "kilde_i_alt": "kilde i alt", "paa_et_trin": "på ét trin", "samlet_trin": "samlet trin",
            "ikke_fordelt_pct": "ikke fordelt (%)", "vaerdi": "værdi", "aar_liste": "år",
-           "beloeb": "beløb", "har_data": "har data"}
+           "beloeb": "beløb", "har_data": "har data", "aendringen": "ændringen",
+           "aendring": "ændring"}
 _MAAL_HEAD = {"netto_": "netto", "udgifter_": "udgifter", "indtaegter_": "indtægter"}
 _UNIT_HEAD = {"beloeb_1000kr": "1.000 kr.", "kr_pr_indbygger": "kr. pr. indbygger"}
 
