@@ -259,3 +259,21 @@ def test_shipped_workbook_comparisons_equal_the_udf(shipped, name):
     if mean_check:
         assert math.isclose(*mean_check, rel_tol=1e-12)
         assert got[a1(D.TOP, D.C0)].endswith(D.METHOD["mean"])
+
+
+def test_uvaegtet_block_is_only_for_kr_pr_indbygger(derived):
+    """With population the uvægtet block (after C) is the plain mean of the kommuners kr. pr.
+    indbygger; in a derived unit it shows "–" and its title says why (before: kr. pr. indbygger
+    means under a 1.000 kr. title)."""
+    from trappe_xl.workbook import analyse
+    data, _, outs = derived
+    dash = D.Dash.for_book(data)
+    assert dash.weighted and dash.u_rows()
+    amounts = cell_values(outs["afledt_1000kr_region"], layout.ANALYSE)
+    cells = [amounts.get(a1(r, D.C0 + j)) for r in dash.u_rows() for j in range(D.NCOL)]
+    assert cells and set(cells) == {MISSING}
+    assert analyse.U_ONLY in str(amounts.get(a1(dash.u_top - 1, 0)))
+    per_inhabitant = cell_values(outs["indbygger_vaegtet_kgruppe"], layout.ANALYSE)
+    numbers = [per_inhabitant.get(a1(r, D.C0 + D.TOTAL_COL)) for r in dash.u_rows()]
+    assert all(isinstance(v, float) for v in numbers)
+    assert analyse.U_ONLY not in str(per_inhabitant.get(a1(dash.u_top - 1, 0)))

@@ -92,6 +92,8 @@ def expected(data, sel: Selection, *, enhed: str | None = None, land_steps=None)
             out[a1(r, dash.d_cols[0 if c0 == D.K0 else 1])] = tv[(sel.trappe_aar, t)]
         if weighted:
             u = v if c0 == D.K0 else _mean(data, valg, members(sel), years)
+            if c0 == D.C0 and enhed != "kr_pr_indbygger":     # the plain mean is of kr. pr. indbygger
+                u = {k: np.nan for k in u}
             for i, y in enumerate(years):
                 for j, t in enumerate(ORDER):
                     out[a1(dash.u_rows()[i], c0 + j)] = u[(y, t)]

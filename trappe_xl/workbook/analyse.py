@@ -33,6 +33,10 @@ def no_dranst(data: BookData) -> bool:
     return not data.steps["dranst"].astype(str).isin(["1", "2"]).any()
 
 
+#: the uvægtet block's title in a derived unit (1.000 kr., kr. pr. barn on kr. pr. indbygger data)
+U_ONLY = "vises kun for enheden kr. pr. indbygger"
+
+
 def titles(sel: Selection, cache: Cache, nodranst: bool = False,
            value: str = "beloeb_1000kr") -> dict[str, tuple[str, str]]:
     """Section titles: formula and cached text (measure, unit, price basis and refusion in each)."""
@@ -58,6 +62,11 @@ def titles(sel: Selection, cache: Cache, nodranst: bool = False,
     # reversed years empty the year sections: each says so in its title (not only a note)
     heads = {"A": "A) Udvikling pr. trin", "B": "B) Fordeling på trin",
              "C": "C) Merudgift i forhold til basisniveauet", "U": "Uvægtet gennemsnit af kommunerne"}
+    # the plain mean is of the kommuners kr. pr. indbygger: in a derived unit it says so
+    f, v = out["U"]
+    only = f"{heads['U']} – {U_ONLY}"
+    out["U"] = (f'=IF(hEnhed<>4,"{only}",{f[1:]})',
+                v if sel.enhed == "kr_pr_indbygger" else only)
     for key, head in heads.items():
         f, v = out[key]
         guard = f'IF(ValgFraAar>ValgTilAar,"{head} – {REVERSED_YEARS}",'
@@ -119,7 +128,7 @@ def write_analyse(wb, ws, fmt, data: BookData, sel: Selection, lay: CalcLayout, 
     kommune = reference.kommune_by_code()[sel.kommune].navn
     ws.write_string(0, 0, "Indsatstrappens Udgiftsmodel – analyse", fmt["title"])
     if data.synthetic:
-        ws.merge_range(1, 0, 1, 10, "SYNTETISKE DATA – ikke rigtige tal · " + source_line(data),
+        ws.merge_range(1, 0, 1, LAST_COL, "SYNTETISKE DATA – ikke rigtige tal · " + source_line(data),
                        fmt["banner"])
     else:
         ws.write_string(1, 0, source_line(data), fmt["note"])

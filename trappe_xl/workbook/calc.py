@@ -206,8 +206,10 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
                 gf = F.group_value_mean(yref, t, pf, cnalle, td)
             elif lay.weighted:
                 gf = F.group_value_weighted(yref, t, pf, cden, cn, td)
-                ws.write_formula(r, lay.u_col(t), F.group_value_mean(yref, t, pf, cnalle, td), None,
-                                 _cached(cache.u[(y, t)]))
+                uf = F.group_value_mean(yref, t, pf, cnalle, td)
+                if lay.derived:     # the plain mean is of the kommuners kr. pr. indbygger only
+                    uf = f'=IF(hEnhed<>4,"{F.MISSING}",{uf[1:]})'
+                ws.write_formula(r, lay.u_col(t), uf, None, _cached(cache.u[(y, t)]))
             else:
                 gf = F.group_value_sum(yref, t, pf, cden, cn, td)
             if lay.derived:

@@ -22,7 +22,7 @@ def make_formats(wb) -> dict:
     f["note"] = wb.add_format({"italic": True, "font_color": "#7F7F7F", "text_wrap": False})
     f["warn"] = wb.add_format({"bold": True, "font_color": "#C00000"})
     f["banner"] = wb.add_format({"bold": True, "font_size": 14, "font_color": "#FFFFFF",
-                                 "bg_color": "#C00000", "align": "center"})
+                                 "bg_color": "#C00000", "align": "left"})
     f["head"] = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": HEAD_BG,
                                "text_wrap": True, "valign": "top", "border": 1})
     f["label"] = wb.add_format({"bold": True, "align": "right", "font_size": 9})

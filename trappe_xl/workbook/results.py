@@ -120,7 +120,9 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
                   cden=cden, cnalle=cnalle, k=serie_values(data, sel, (sel.kommune,)),
                   c=serie_values(data, sel, mem))
     if data.value == "kr_pr_indbygger" and not data.plain_mean:
-        cache.u = unweighted(data, sel, mem)
+        # the plain mean of the kommuners own kr. pr. indbygger ("–" in the derived units)
+        cache.u = (unweighted(data, sel, mem) if sel.enhed == "kr_pr_indbygger"
+                   else {(y, t): None for y in data.years for t in TRIN_ORDER})
     cache.lhar = land_has(data, sel)
     if uses_land(data, sel):
         cache.c = serie_values(_land_view(data), sel, (HELE_LANDET,))
