@@ -203,6 +203,12 @@ def test_inputs_and_staircase_sit_in_visible_columns(tmp_path, level):
         assert c + 1 not in hidden
     assert ws.cell(top + 1, dash.d_cols[0] + 1).value == "=ValgKommune"
     assert ws.cell(top + 1, dash.d_cols[1] + 1).value == "=hSamTekst"
+    # each of D's two columns is two visible columns merged, so a long name wraps between words
+    for first, last in dash.d_spans:
+        assert first + 1 not in hidden and last + 1 not in hidden and first < last
+        cell = f"{get_column_letter(first + 1)}{top + 1}"
+        assert merged[cell] == f"{cell}:{get_column_letter(last + 1)}{top + 1}"
+        assert sum(width(c) for c in range(first + 1, last + 2) if c not in hidden) >= 14
     heads = {ws.cell(dashboard.GROUP_ROW, c).value: c for c in range(1, 40) if ws.cell(dashboard.GROUP_ROW, c).value}
     assert "Egen gruppe" in heads and "Bemærkninger" in heads
     assert heads["Bemærkninger"] not in hidden and heads["Bemærkninger"] > heads["Egen gruppe"] + 1

@@ -182,6 +182,6 @@ def add_charts(wb, ws, dash: Dash, vals: dict, col_px: dict[int, int]) -> None:
     st = wb.add_chart({"type": "column"})
     empty = _pair(st, d, *dash.d_cols, vals, "column")
     _style(st, "D) Trappen i det valgte år", unit, "Trin", empty)
-    at = dash.d_cols[1] + 2             # right of the comparison column
+    at = dash.d_spans[1][1] + 2         # right of the comparison column
     put(st, dash.d_top + 1, at, _width(at, max(col_px), col_px),
         max(chart_h, sum(dash.row_px(r) for r in d) + 40))

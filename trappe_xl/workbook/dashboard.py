@@ -89,9 +89,16 @@ class Dash:
         return tuple(out)
 
     @property
+    def d_spans(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Section D's kommune and comparison columns, each two visible columns merged from B
+        (so a name such as "Storbykommuner (uvægtet gnsn.)" wraps between words)."""
+        v = self.visible_from(K0, 4)
+        return (v[0], v[1]), (v[2], v[3])
+
+    @property
     def d_cols(self) -> tuple[int, int]:
-        """Section D's kommune and comparison columns: B and the next visible column."""
-        return self.visible_from(K0, 2)
+        """The first column of each of section D's two merged columns (:attr:`d_spans`)."""
+        return self.d_spans[0][0], self.d_spans[1][0]
 
     @property
     def inputs(self) -> "InputCols":
@@ -445,12 +452,13 @@ class Writer:
         d, lay, fmt, ws = self.dash, self.lay, self.fmt, self.ws
         top = d.d_top + 1
         ws.write_string(top, 0, "Trin", fmt["dhead"])
-        kc, cc = d.d_cols
-        ws.write_formula(top, kc, "=ValgKommune", fmt["dhead"], self.vals(top, kc))
-        ws.write_formula(top, cc, "=hSamTekst", fmt["dhead"], self.vals(top, cc))
+        for (first, last), head in zip(d.d_spans, ("=ValgKommune", "=hSamTekst")):
+            ws.merge_range(top, first, top, last, "", fmt["dhead"])
+            ws.write_formula(top, first, head, fmt["dhead"], self.vals(top, first))
         for r, t in zip(d.d_rows(), d.stair_steps):
             ws.write_string(r, 0, step_label(t), fmt[f"step{t}"])
-            for col_j, kind in zip(d.d_cols, ("K", "C")):
+            for (first, last), kind in zip(d.d_spans, ("K", "C")):
                 col = lay.col_range({"K": lay.k_col, "C": lay.c_col}[kind](t))
-                self.cell(r, col_j, f"=IFERROR(INDEX({col},MATCH(ValgTrappeAar,hAar,0)),\"{MISSING}\")",
+                ws.merge_range(r, first, r, last, "", fmt["dstair"])
+                self.cell(r, first, f"=IFERROR(INDEX({col},MATCH(ValgTrappeAar,hAar,0)),\"{MISSING}\")",
                           fmt["dstair"])
