@@ -3,13 +3,7 @@
 
 from __future__ import annotations
 
-from trappe_xl.frames import VALUE_COLUMNS
 from trappe_xl.workbook import layout
-
-
-def columns(table: str) -> set[str]:
-    """Every canonical name the table may have (both value columns)."""
-    return {c.replace(layout.VALUE, v) for c in layout.TABLES[table][1] for v in VALUE_COLUMNS.values()}
 
 
 def sheet_table(rows: list, table: str) -> list[dict]:
@@ -17,5 +11,5 @@ def sheet_table(rows: list, table: str) -> list[dict]:
     dicts keyed by canonical column name; the header row is found by its first Danish header."""
     first = layout.header(layout.TABLES[table][1][0])
     at = next(i for i, r in enumerate(rows) if r and r[0] == first)
-    head = layout.canonical(rows[at], columns(table))
+    head = layout.canonical(rows[at], layout.any_columns(table))
     return [dict(zip(head, r)) for r in rows[at + 1:] if r and r[0] is not None]

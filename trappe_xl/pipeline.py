@@ -386,9 +386,7 @@ def _table_rows(wb, table: str) -> list[dict]:
     ws = wb[sheet]
     tab = ws.tables[table]
     rows = list(ws[tab.ref])
-    head = layout.canonical([c.value for c in rows[0]],
-                            {c.replace(layout.VALUE, v) for c in layout.TABLES[table][1]
-                             for v in ("beloeb_1000kr", "kr_pr_indbygger")})
+    head = layout.canonical([c.value for c in rows[0]], layout.any_columns(table))
     return [dict(zip(head, (c.value for c in r))) for r in rows[1:]]
 
 

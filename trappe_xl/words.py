@@ -7,6 +7,7 @@ byte-identical from the same inputs).
 
 from __future__ import annotations
 
+from . import reference
 from .reference import IKKE_FORDELT, trin_korte_navne, trin_navne
 
 #: the totals' codes as trappe_xl.udf.arguments.parse_trin returns them
@@ -33,6 +34,34 @@ JA = ("ja", "med", "med refusion", "inkl", "inkl.", "sand", "true", "1")
 NEJ = ("nej", "uden", "uden refusion", "ekskl", "ekskl.", "falsk", "false", "0")
 
 HELE_LANDET_NAMES = ("hele landet", "landet", "danmark", "000", "hele danmark")
+
+
+#: the totals' step codes (model.TRIN_I_ALT = 8, model.TRIN_I_ALT_PAA_TRIN = 7) -> their labels
+TOTAL_LABELS = {8: "I alt", 7: "I alt på trin"}
+
+
+def combined_parts(code: int) -> tuple[int, ...]:
+    """The steps a combined step code stands for (23 -> (2, 3)): reference.SAMLET_TRIN when the
+    key defines it, else the code's digits; () for a plain step."""
+    table = getattr(reference, "SAMLET_TRIN", None) or {}
+    if code in table:
+        return tuple(table[code])
+    digits = str(code)
+    if code > 9 and all(d in "123456" for d in digits):
+        return tuple(int(d) for d in digits)
+    return ()
+
+
+def trin_label(trin: int) -> str:
+    """A step's column label in TRAPPE_TRIN/TRAPPE_SERIE on both routes: "3 Hjemmebaserede",
+    "Trin 2–3 samlet", "Ikke fordelt", "I alt"."""
+    if trin in TOTAL_LABELS:
+        return TOTAL_LABELS[trin]
+    parts = combined_parts(trin)
+    name = trin_korte_navne().get(trin)
+    if parts:
+        return name or f"Trin {parts[0]}–{parts[-1]}"
+    return name if trin == IKKE_FORDELT else f"{trin} {name}"
 
 
 def trin_names() -> dict[str, int]:

@@ -23,8 +23,8 @@ from collections.abc import Callable
 
 from .. import model
 from ..errors import SelectionError, TrappeError
-from ..reference import ALLE_TRIN, IKKE_FORDELT, trin_korte_navne
-from .arguments import combined_parts
+from ..reference import IKKE_FORDELT
+from ..words import TOTAL_LABELS as TOTAL_LABEL, combined_parts, trin_label
 from .book import TrappeBook
 from .arguments import (ENHED_LABELS, I_ALT, I_ALT_PAA_TRIN, is_empty, parse_aar,
                         parse_aar_periode, parse_enhed, parse_flag, parse_maal, parse_priser,
@@ -34,7 +34,7 @@ from .places import Gruppe
 log = logging.getLogger(__name__)
 PREFIX = "#TRAPPE: "
 TOTAL_TRIN = {I_ALT: model.TRIN_I_ALT, I_ALT_PAA_TRIN: model.TRIN_I_ALT_PAA_TRIN}
-TOTAL_LABEL = {model.TRIN_I_ALT: "I alt", model.TRIN_I_ALT_PAA_TRIN: "I alt på trin"}
+assert set(TOTAL_LABEL) == {model.TRIN_I_ALT, model.TRIN_I_ALT_PAA_TRIN}
 
 
 def row_trin(book: TrappeBook) -> tuple[int, ...]:
@@ -68,16 +68,6 @@ def guarded(fn: Callable) -> Callable:
             return message("intern fejl – se Python-loggen (rapportér gerne fejlen)")
 
     return wrapper
-
-
-def trin_label(trin: int) -> str:
-    if trin in TOTAL_LABEL:
-        return TOTAL_LABEL[trin]
-    parts = combined_parts(trin)
-    name = trin_korte_navne().get(trin)
-    if parts:
-        return name or f"Trin {parts[0]}–{parts[-1]}"
-    return name if trin == IKKE_FORDELT else f"{trin} {name}"
 
 
 def trin_text(trin: int) -> str:

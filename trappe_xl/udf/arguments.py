@@ -14,11 +14,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..errors import SelectionError
-from .. import reference
 from ..reference import ALLE_TRIN
 # the accepted words, one list for both routes (the LAMBDA names use the same); ``parse_trin``
 # returns I_ALT / I_ALT_PAA_TRIN for "i alt" (Σ trin 1–6 and ikke fordelt) / "i alt på trin"
-from ..words import (ENHED_KEYS as _ENHED_KEYS, I_ALT, I_ALT_PAA_TRIN, JA as _JA,
+from ..words import (ENHED_KEYS as _ENHED_KEYS, I_ALT, I_ALT_PAA_TRIN, JA as _JA, combined_parts,
                      LOEBENDE as _LOEBENDE, MAAL_ALIASES, NEJ as _NEJ, TOTALS as _TOTALS, trin_names)
 
 MAAL_HELP = "netto, udgifter eller indtægter"
@@ -103,18 +102,6 @@ def parse_aar_periode(x: object, years: Sequence[int], what: str = "basisår") -
     if a > b:
         raise SelectionError(f"{what}: fra-år {a} ligger efter til-år {b}")
     return tuple(range(a, b + 1))
-
-
-def combined_parts(code: int) -> tuple[int, ...]:
-    """The steps a combined step code stands for (23 -> (2, 3)): reference.SAMLET_TRIN when the
-    key defines it, else the code's digits; () for a plain step."""
-    table = getattr(reference, "SAMLET_TRIN", None) or {}
-    if code in table:
-        return tuple(table[code])
-    digits = str(code)
-    if code > 9 and all(d in "123456" for d in digits):
-        return tuple(int(d) for d in digits)
-    return ()
 
 
 def parse_trin(x: object, allow_total: bool = True,

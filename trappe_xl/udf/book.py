@@ -24,7 +24,7 @@ from ..errors import MissingIndexYearError
 from ..reference import ALLE_TRIN, IKKE_FORDELT, SAMLET_TRIN
 from ..workbook.dashboard import hidden_steps
 from .tables import WorkbookTables
-from .arguments import combined_parts
+from ..words import combined_parts
 from .places import Places
 
 STEP_COLUMNS = ["aar", "kommunekode", "trin", "maal", "dranst"]

@@ -26,8 +26,7 @@ from .places import Places, Sted
 from ..workbook import layout
 
 #: every canonical column name a table may have (the Danish headers map back to these)
-_ALL_COLUMNS = {c.replace(layout.VALUE, v) for _, cols in layout.TABLES.values() for c in cols
-                for v in VALUE_COLUMNS.values()}
+_ALL_COLUMNS = layout.any_columns()
 
 TABLES = ("TrinData", "Befolkning", "Prisindeks", "Kommuner", "ModelInfo", "Landstal")
 #: tables a workbook may lack (then empty): Landstal ("Hele landet" is then the kommuner's figure)

@@ -35,7 +35,7 @@ import re
 
 from .. import words
 from ..errors import TrappeError
-from ..reference import ALLE_TRIN, IKKE_FORDELT, SAMLET_TRIN, TRIN, trin_korte_navne, trin_navne
+from ..reference import ALLE_TRIN, IKKE_FORDELT, SAMLET_TRIN, TRIN
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 200            # answers.MAX_MESSAGE
@@ -537,18 +537,6 @@ def _arr(values, column: bool = False) -> str:
     return "{" + sep.join(_s(v) if isinstance(v, str) else str(v) for v in values) + "}"
 
 
-def trin_labels(codes) -> dict[int, str]:
-    """The column labels of TRAPPE_SERIE (as trappe_xl.udf.answers.trin_label)."""
-    short = trin_korte_navne()
-    out = {}
-    for t in codes:
-        name = short.get(t, f"Trin {str(t)[0]}–{str(t)[-1]}" if t > 9 else str(t))
-        out[t] = name if (t == IKKE_FORDELT or t > 9) else f"{t} {name}"
-    out[I_ALT] = "I alt"
-    out[I_ALT_PAA_TRIN] = "I alt på trin"
-    return out
-
-
 def _enhed_key(x: str) -> str:
     """arguments.parse_enhed's key: without whitespace . _ - ( ) and the words
     årig/aarig/arig/kroner/afledt."""
@@ -571,7 +559,7 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
     derived = value_column == "kr_pr_indbygger" and has_population
     units = (4, 1, 2, 3) if derived else ENHED_OF_VALUE[value_column]
     shown = (*[t for t in codes if t != IKKE_FORDELT], IKKE_FORDELT)
-    labels = trin_labels(accept)
+    labels = {t: words.trin_label(t) for t in (*accept, I_ALT, I_ALT_PAA_TRIN)}
     label_codes = (*accept, I_ALT_PAA_TRIN, I_ALT)
     names = words.trin_names()
     comb_of = [next((c for c in combined if t in SAMLET_TRIN[c]), 0) for t in range(1, 7)]

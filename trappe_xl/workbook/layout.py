@@ -8,6 +8,8 @@ appended where ``VALUE`` stands.
 
 from __future__ import annotations
 
+from ..frames import VALUE_COLUMNS
+
 VALUE = "<value>"
 
 # Sheets, in workbook order.
@@ -140,6 +142,13 @@ def header(col: str) -> str:
         if col.startswith(prefix) and col[len(prefix):] in _UNIT_HEAD:
             return f"{text} ({_UNIT_HEAD[col[len(prefix):]]})"
     return HEADERS.get(str(col), str(col))
+
+
+def any_columns(table: str | None = None) -> set[str]:
+    """Every canonical column name ``table`` (or any table) may have, with either value column:
+    what :func:`canonical` maps a header row read back to."""
+    tables = [TABLES[table]] if table else TABLES.values()
+    return {c.replace(VALUE, v) for _, cols in tables for c in cols for v in VALUE_COLUMNS.values()}
 
 
 def canonical(headers, columns) -> list[str]:
