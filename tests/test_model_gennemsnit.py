@@ -38,3 +38,17 @@ def test_group_without_any_population_is_the_plain_mean():
             ("101", "147", "151"), [2020, 2021])
     pd.testing.assert_frame_equal(model.serie(*args), model.gennemsnit(*args))
     assert not model.has_population(empty_population())
+
+
+def test_population_without_any_base_counts_as_none():
+    """Rows of some ages only give no unit's base (0-17, 0-22, inhabitants): the population is
+    as good as absent, as a workbook's Befolkning table (which holds the bases) shows it — so the
+    build, the sheet and the functions all take the plain mean."""
+    ages = pd.DataFrame({"aar": [2020, 2020], "kommunekode": ["101", "147"], "alder": ["3", "4"],
+                         "antal": [10.0, 12.0]})
+    assert not model.has_population(ages)
+    args = (_steps(), ages, empty_deflator(), model.Valg(enhed="kr_pr_indbygger"),
+            ("101", "147", "151"), [2020, 2021])
+    pd.testing.assert_frame_equal(model.serie(*args), model.gennemsnit(*args))
+    full = ages.assign(alder="IALT")
+    assert model.has_population(full)

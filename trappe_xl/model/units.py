@@ -125,10 +125,13 @@ def rounding_bound(population: pd.DataFrame | None) -> pd.Series:
 
 
 def has_population(population: pd.DataFrame | None) -> bool:
-    """Does the population hold any figure at all? A workbook built without FOLK1A has none:
-    then a group's kr. pr. indbygger cannot be weighted and is the plain mean (:func:`serie`)."""
-    return population is not None and len(population) > 0 and bool(
-        population["antal"].astype(float).notna().any())
+    """Does the population give any unit's base (0-17, 0-22 or all inhabitants) for some
+    kommune-year? A workbook built without FOLK1A has none: then a group's kr. pr. indbygger
+    cannot be weighted and is the plain mean (:func:`serie`). Bases, not raw rows, so the
+    answer is the same for the population the build reads and the one a workbook's Befolkning
+    table gives back (its pop_0_17/pop_0_22/pop_ialt are these bases)."""
+    return population is not None and len(population) > 0 and any(
+        bool(population_base(population, enhed).notna().any()) for enhed in ALDRE)
 
 
 def price_factors(deflator: pd.DataFrame, prisaar: int | None, years) -> pd.Series:

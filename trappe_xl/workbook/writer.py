@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
 import xlsxwriter
 
 from .. import reference
@@ -92,9 +91,9 @@ def dst_texts(data: BookData) -> list[str]:
     return [texts.get(f"{f} {g}", "") for f, g in zip(data.key_rules["funktion"], data.key_rules["gruppering"])]
 
 
-def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], pd.DataFrame]:
-    """TrinData, Landstal, Regnskab, Noegle, Kommuner, Befolkning, Prisindeks as Tables; returns
-    the defined names of their columns and the Befolkning table as written."""
+def _data_sheets(wb, fmt, data: BookData, regnskab) -> dict[str, str]:
+    """TrinData, Landstal, Regnskab, Nøgle, Kommuner, Befolkning, Prisindeks as Tables; returns
+    the defined names of their columns."""
     names: dict[str, str] = {}
     td = bookdata.trindata(data)
     _, pos = data_sheet(wb, layout.TRINDATA, td, "TrinData", fmt,
@@ -136,14 +135,14 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> tuple[dict[str, str], pd.
     _, ppos = data_sheet(wb, layout.PRISINDEKS, pi, "Prisindeks", fmt, title="Prisindeks",
                          note=SOURCE + ("" if len(pi) else " – intet prisindeks i data"))
     names.update(column_ranges(layout.PRISINDEKS, pi, ppos, "PI"))
-    return names, bef
+    return names
 
 
 def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = True) -> None:
     fmt = make_formats(wb)
     _properties(wb, data)
     ws = {name: wb.add_worksheet(name) for name in (layout.FORSIDE, layout.ANALYSE, layout.VEJLEDNING)}
-    names, bef = _data_sheets(wb, fmt, data, regnskab)
+    names = _data_sheets(wb, fmt, data, regnskab)
     sheets.kontrol_sheet(wb, fmt, data)
     sheets.text_sheets(wb, fmt, data)
     dash = dashboard.Dash.for_book(data)
@@ -159,12 +158,11 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     for name, ref in names.items():
         wb.define_name(name, ref)
     if lambdas:     # the TRAPPE functions as LAMBDA names over the names above (lambdas.py)
-        # what the functions see: udf.book's has_population (Befolkning holds a figure) and
-        # index years (Prisindeks rows with an index)
+        # what the functions see: udf.book's has_population (Befolkning holds a base, the same
+        # fact as data.has_population) and index years (Prisindeks rows with an index)
         index_years = data.deflator.dropna(subset=["indeks"])["aar"] if len(data.deflator) else []
-        has_population = bool(len(bef)) and bool(bef[["pop_0_17", "pop_0_22", "pop_ialt"]].notna().any().any())
         for name, formula in lambda_names(data.value, data.years, step_codes(data.steps), strict=False,
-                                          has_population=has_population,
+                                          has_population=data.has_population,
                                           index_years=sorted(int(y) for y in index_years),
                                           has_land=data.has_land).items():
             wb.define_name(name, formula)
