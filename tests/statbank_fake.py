@@ -27,6 +27,16 @@ Quirks (``quirks=...``), each a documented or plausible behaviour of the live se
 - ``"area_texts"``: the data body gives area texts ("København") instead of the codes asked for
 - ``"unpadded_groupings"``: grouping codes without leading zeros (``2`` for ``002``)
 - ``"no_regkc"``: no REGKC (by default its tableinfo, the grouping texts, is served)
+- ``"new_measure"``: ISBU02 has a measure whose paragraph the count key does not know
+- ``"no_counts"``: no ANBAAR12 and ISBU02 (EXTRACT-NOTFOUND, as for an unknown table)
+
+The counts tables (ANBAAR12 anbragte pr. 31.12. by place; ISBU02 children with measures by
+measure) follow the recorded table list (variables, periods) and the third-party catalog (ids
+``ADMKOM``/``KOMMUNEDK``/``INDSATSER``, place codes, area 0 = total, 998 = uoplyst). ISBU02's
+measure codes are NOT known: the hierarchy here (group totals beside their members, texts naming
+the paragraph as "(SEL §11.3.1 / BL §30.1.1)") is this project's assumption. Its figures behave
+like DST's: a group total counts unique children, so it is less than the sum of its members
+(a child with two measures), and ANBAAR12's places add up to its i alt (one place per child).
 """
 
 from __future__ import annotations
@@ -58,6 +68,75 @@ GROUPING_TEXTS = {"002": "Forebyggende foranstaltninger", "003": "Undersøgelser
                   "004": "Plejefamilier", "005": "Netværksplejefamilier", "016": "Rådgivning § 11",
                   "017": "Familierettede indsatser § 11", "999": "Ikke-autoriserede grupperinger",
                   "001": "Gruppering 001", "030": "Ny gruppering"}
+
+
+#: ANBAAR12's places (third-party catalog of live pulls)
+PLACES = {"0": "I alt", "1": "Netværksplejefamilie", "21": "Almindelig plejefamilie",
+          "22": "Kommunal plejefamilie", "23": "Almen plejefamilie", "24": "Forstærket plejefamilie",
+          "25": "Specialiseret plejefamilie", "26": "Plejefamilie efter § 76 a",
+          "9": "Døgninstitution, almindelig afdeling", "7": "Delvis lukket døgninstitution",
+          "8": "Døgninstitution, sikret afdeling", "27": "Opholdssted for børn og unge",
+          "11": "Kost- og/eller efterskole", "6": "Eget værelse, kollegium, kollegielignende opholdssted",
+          "99": "Uoplyst"}
+PLACE_STEP = {"1": 4, **{c: 5 for c in ("21", "22", "23", "24", "25", "26")},
+              **{c: 6 for c in ("9", "7", "8", "27", "11", "6")}}
+#: ISBU02's measures as assumed here: group -> members (texts name the paragraph)
+MEASURES = {"0": "I alt",
+            "100": "Forebyggende indsatser (SEL §11 / BL §30)",
+            "110": "Konsulentbistand, herunder familierettede indsatser (SEL §11.3.1 / BL §30.1.1)",
+            "120": "Netværks- eller samtalegrupper (SEL §11.3.2 / BL §30.1.2)",
+            "130": "Andre forebyggende indsatser (SEL §11.3.4 / BL §30.1.4)",
+            "200": "Støttende indsatser (SEL §52.3 / BL §32)",
+            "210": "Praktisk, pædagogisk eller anden støtte i hjemmet (SEL §52.3.2 / BL §32.1.1)",
+            "220": "Familiebehandling (SEL §52.3.3 / BL §32.1.2)",
+            "230": "Aflastningsophold (SEL §52.3.5 / BL §32.1.4)",
+            "240": "Fast kontaktperson (SEL §52.3.6 / BL §32.1.5)",
+            "300": "Anbringelse uden for hjemmet (SEL §52.3.7 / BL §43)"}
+NEW_MEASURE = ("250", "Særlig støtte (SEL §54 c / BL §99)")
+MEASURE_GROUPS = {"100": ("110", "120", "130"), "200": ("210", "220", "230", "240")}
+MEASURE_STEP = {"100": 2, "200": 3}
+COUNT_AREAS = ("0", *all_kommunekoder(), "998")
+COUNT_TABLES = ("ANBAAR12", "ISBU02")
+
+
+def count_value(table: str, area: str, code: str, year: str, quirks=()) -> int:
+    """The fake's count for one cell. Members/places: small synthetic figures; ANBAAR12's i alt
+    = Σ places; an ISBU02 group = Σ members − the smallest (children with two measures), i alt
+    = the groups + anbringelse − 1; area 0 = Σ kommuner and uoplyst."""
+    if area == "0":
+        return sum(count_value(table, a, code, year, quirks) for a in COUNT_AREAS[1:])
+    if table == "ANBAAR12":
+        if code == "0":
+            return sum(count_value(table, area, c, year, quirks) for c in PLACES if c != "0")
+        return 1 + synthetic_value((area, code, year)) % 23
+    members = dict(MEASURE_GROUPS)
+    if "new_measure" in set(quirks):
+        members["200"] = (*members["200"], NEW_MEASURE[0])
+    if code in members:
+        vals = [count_value(table, area, m, year, quirks) for m in members[code]]
+        return sum(vals) - min(vals)
+    if code == "0":
+        return sum(count_value(table, area, c, year, quirks) for c in ("100", "200", "300")) - 1
+    return 2 + synthetic_value((area, code, year)) % 41
+
+
+def expected_children(year: int, kommune: str, trin: int, quirks=()) -> float | None:
+    """Children in the measure during ``year`` on ``trin`` as the issue defines it, from the
+    fake's own figures: ISBU02's group total for trin 2/3, the mean of ANBAAR12's 31.12. counts
+    of y−1 and y for 4, 5, 4–5, 6 (None when a year is outside the table)."""
+    if trin in (2, 3):
+        if not 2015 <= year <= 2024:
+            return None
+        code = next(c for c, t in MEASURE_STEP.items() if t == trin)
+        return float(count_value("ISBU02", kommune, code, str(year), quirks))
+    if not 2012 <= year <= 2024:
+        return None
+    steps = (4, 5) if trin == 45 else (trin,)
+
+    def stock(y):
+        return sum(count_value("ANBAAR12", kommune, c, str(y), quirks)
+                   for c, t in PLACE_STEP.items() if t in steps)
+    return (stock(year - 1) + stock(year)) / 2.0
 
 
 def _var(vid: str, codes, *, time: bool = False, elimination: bool = True, texts=None) -> dict:
@@ -94,6 +173,18 @@ def synthetic_tableinfos(quirks=(), years=YEARS) -> dict[str, dict]:
         "NAN1": [_var("TRANSAKT", ["B1GQK", "P3S13D"]), _var("PRISENHED", ["V_M", "LAN_M"]),
                  _var("Tid", [str(y) for y in range(1966, last + 1)], time=True, elimination=False)],
     }
+    if "no_counts" not in quirks:
+        measures = {**MEASURES, **(dict([NEW_MEASURE]) if "new_measure" in quirks else {})}
+        infos["ANBAAR12"] = [
+            {**_var("ADMKOM", COUNT_AREAS, texts=names | {"0": "Hele landet", "998": "Uoplyst kommune"}),
+             "text": "administrationskommune"},
+            {**_var("ANBSTED", list(PLACES), texts=PLACES), "text": "anbringelsessted"},
+            _var("Tid", [str(y) for y in range(2011, last + 1)], time=True, elimination=False)]
+        infos["ISBU02"] = [
+            {**_var("KOMMUNEDK", COUNT_AREAS, texts=names | {"0": "Hele landet", "998": "Uoplyst kommune"}),
+             "text": "kommune"},
+            {**_var("INDSATSER", list(measures), texts=measures), "text": "indsats"},
+            _var("Tid", [str(y) for y in range(2015, last + 1)], time=True, elimination=False)]
     out = {t: {"id": t, "text": f"synthetic {t}", "unit": "-", "updated": SYNTHETIC_UPDATED,
                "active": t != "BEF1A07", "suppressedDataValue": "0", "variables": v}
            for t, v in infos.items()}
@@ -147,7 +238,13 @@ def data_body(request: dict, infos: dict[str, dict], quirks=()) -> bytes:
     bulk = request.get("format", "BULK").upper() == "BULK"
     rows = []
     for cell in cells:
-        v = dst_value(cell, quirks)
+        if request["table"] in COUNT_TABLES:
+            tid = ids.index("TID")
+            area, code = (cell[i] for i in range(len(cell)) if i != tid)
+            v = count_value(request["table"], area, code, cell[tid], quirks)
+            v = 0 if "omit_zeros" in quirks and area == "998" else v
+        else:
+            v = dst_value(cell, quirks)
         if bulk and v == 0 and "omit_zeros" in quirks:
             continue
         shown = list(cell)

@@ -52,7 +52,8 @@ def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path, mon
     tableinfo = [json.loads(l.split(" ", 2)[2]) for l in posts if l.split()[1] == f"{base}/tableinfo"]
     data = [json.loads(l.split(" ", 2)[2]) for l in posts if l.split()[1] == f"{base}/data"]
     assert len(tableinfo) + len(data) == len(posts)
-    assert [t["table"] for t in tableinfo] == ["REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC"]
+    assert [t["table"] for t in tableinfo] == ["REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC",
+                                               "ANBAAR12", "ISBU02"]
     funcs = ["52820", "52821", "52822", "52823", "52824", "52825", "52826"]
     areas = ["000", "081", "082", "083", "084", "085", *all_kommunekoder(), "910", "920", "930", "940", "960"]
     regk31 = [_body("REGK31", "BULK", [("OMRÅDE", areas), ("FUNKTION", funcs), ("DRANST", ["1", "2"]),
@@ -76,9 +77,15 @@ def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path, mon
                     for y in range(2008, 2025)]
     assert [d for d in data if d["table"] == "BEF1A07"] == [
         _body("BEF1A07", "CSV", [("OMRÅDE", POP_REQUEST), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]), ("Tid", ["2007"])])]
-    assert data[-1] == _body("NAN1", "BULK", [("TRANSAKT", ["P3S13D"]), ("PRISENHED", ["V_M", "LAN_M"]),
-                                              ("Tid", [str(y) for y in range(2007, 2025)])])
-    assert len(data) == 18 + 90 + 17 + 1 + 1          # REGKC: tableinfo only
+    assert data[-25] == _body("NAN1", "BULK", [("TRANSAKT", ["P3S13D"]), ("PRISENHED", ["V_M", "LAN_M"]),
+                                               ("Tid", [str(y) for y in range(2007, 2025)])])
+    # the counts: every area and code ("*": the parser names what it does not know), one year each
+    assert data[-24:] == [
+        *(_body("ANBAAR12", "BULK", [("ADMKOM", ["*"]), ("ANBSTED", ["*"]), ("Tid", [str(y)])])
+          for y in range(2011, 2025)),
+        *(_body("ISBU02", "BULK", [("KOMMUNEDK", ["*"]), ("INDSATSER", ["*"]), ("Tid", [str(y)])])
+          for y in range(2015, 2025))]
+    assert len(data) == 18 + 90 + 17 + 1 + 1 + 14 + 10     # REGKC: tableinfo only
 
 
 def test_bad_years_and_tables_are_selection_errors(tmp_path):
@@ -166,7 +173,8 @@ def test_fetch_writes_snapshot_with_raw_bytes_requests_and_checksums(tmp_path):
     assert path == tmp_path / "snapshots" / "2026-11-24T041300Z_fetch"
     manifest = snapshot.read_manifest(path, verify=True)
     assert manifest["source"] == "fetch" and manifest["created"] == "2026-11-24T04:13:00Z"
-    assert set(manifest["tables"]) == {"REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC"}
+    assert set(manifest["tables"]) == {"REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC",
+                                       "ANBAAR12", "ISBU02"}
     assert manifest["tables"]["REGK31"] == {"updated": SYNTHETIC_UPDATED, "text": "synthetic REGK31"}
     parts = [p for p in manifest["parts"] if p["kind"] == "statbank"]
     assert {"kind": "tableinfo", "table": "NAN1", "file": "NAN1/tableinfo.json"} in manifest["parts"]
@@ -234,6 +242,7 @@ def test_truncated_body_fails_the_fetch_and_publishes_nothing(tmp_path):
 
 
 def test_fetch_reports_changes_against_previous_snapshot(tmp_path, monkeypatch):
+    import trappe_xl.sources.merge  # noqa: F401 - imported before the loader is replaced below
     first = run_fetch(tmp_path, years=(2019, 2019), tables=["REGK31"], out=lambda s: None,
                       client=FakeStatbank().client(), now=NOW)
     loaded = {first.name: _dataset([(2019, "101", 100.0)])}

@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 
+def _empty_children() -> pd.DataFrame:
+    from .model.children import empty_children
+    return empty_children()
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Everything downstream of a snapshot.
@@ -25,3 +30,6 @@ class Dataset:
     population: pd.DataFrame
     deflator: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    #: DST's counts of children (ANBAAR12, ISBU02; model.children.CHILD_COLUMNS), may be empty;
+    #: their codes' texts are in meta["boernetekster"]
+    children: pd.DataFrame = field(default_factory=lambda: _empty_children())

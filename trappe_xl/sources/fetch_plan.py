@@ -42,6 +42,9 @@ class Var:
     eliminate_if_missing: bool = False
     #: the codes that must be there (None: all of ``values``); the others are asked for if present
     required: tuple[str, ...] | None = None
+    #: words of the variable's tableinfo text that identify it when none of ``ids`` is there
+    #: (ids only seen third-party: ANBAAR12 ``admkom``, ISBU02 ``kommunedk``/``indsatser``)
+    hints: tuple[str, ...] = ()
 
     def is_required(self, code: str) -> bool:
         return self.required is None or code in self.required
@@ -61,6 +64,9 @@ class TableSpec:
     time_ids: tuple[str, ...] = ("Tid",)
     #: only the tableinfo is fetched (REGKC: the grouping texts are its code list)
     info_only: bool = False
+    #: years fetched before the first year asked for (ANBAAR12: a year's children in placement
+    #: are the mean of the counts at 31 December of the year before and the year)
+    lead_years: int = 0
 
 
 def _year(y: int) -> str:
@@ -101,13 +107,26 @@ def table_specs(functions: Sequence[str] = ACCOUNT_FUNCTIONS) -> dict[str, Table
                              _year, first_year=2007, last_year=2007, optional=True, fmt="CSV"),
         "NAN1": TableSpec("NAN1", (Var(("TRANSAKT",), ("P3S13D",)), Var(("PRISENHED",), ("V_M", "LAN_M"))),
                           _year, first_year=1966, per_year=False),
+        # children: anbragte pr. 31.12. by place, and children with measures during the year by
+        # measure (every code: the count key classifies them by their tableinfo texts). Optional:
+        # the accounts build without them. Variable ids as seen in third-party pulls; found by
+        # their text otherwise. Areas "*": the parser names any it does not know.
+        "ANBAAR12": TableSpec("ANBAAR12", (Var(("ADMKOM",), (ALL,), estimate=100,
+                                               hints=("administrationskommune", "kommune")),
+                                           Var(("ANBSTED", "ANBRINGELSESSTED"), (ALL,), estimate=15,
+                                               hints=("anbringelsessted", "sted"))),
+                              _year, first_year=2011, optional=True, lead_years=1),
+        "ISBU02": TableSpec("ISBU02", (Var(("KOMMUNEDK",), (ALL,), estimate=100, hints=("kommune",)),
+                                       Var(("INDSATSER", "INDSATS"), (ALL,), estimate=60, hints=("indsats",))),
+                            _year, first_year=2015, optional=True),
         # grouping texts: only its tableinfo is read (the texts are the values of its one
         # variable); no data request
         "REGKC": TableSpec("REGKC", (), _year, first_year=2018, optional=True, info_only=True),
     }
 
 
-DEFAULT_TABLES: tuple[str, ...] = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC")
+DEFAULT_TABLES: tuple[str, ...] = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC", "ANBAAR12",
+                                   "ISBU02")
 
 
 @dataclass(frozen=True)
@@ -127,11 +146,16 @@ class Request:
         return json.dumps(self.body, ensure_ascii=False)
 
 
-def _find_var(info: dict, table: str, ids: Sequence[str]) -> dict:
+def _find_var(info: dict, table: str, ids: Sequence[str], hints: Sequence[str] = ()) -> dict:
     by_id = {v["id"].upper(): v for v in info["variables"]}
     for vid in ids:
         if vid.upper() in by_id:
             return by_id[vid.upper()]
+    for hint in hints:
+        found = [v for v in info["variables"]
+                 if not v.get("time") and hint.lower() in str(v.get("text", "")).lower()]
+        if len(found) == 1:
+            return found[0]
     raise TableInfoError(f"{table}: variablen {' / '.join(ids)} findes ikke i tableinfo "
                          f"(findes: {', '.join(v['id'] for v in info['variables'])})")
 
@@ -143,7 +167,7 @@ def _resolve(table: str, var: Var, codes: Sequence[str], info: dict | None,
     if info is None:
         n = var.estimate if tuple(codes) == (ALL,) else len(codes)
         return var.ids[0], list(codes), n, list(codes)
-    found = _find_var(info, table, var.ids)
+    found = _find_var(info, table, var.ids, var.hints)
     known = [str(v["id"]) for v in found["values"]]
     if tuple(codes) == (ALL,):
         return found["id"], [ALL], len(known), known
@@ -163,7 +187,7 @@ def _eliminable(info: dict | None, table: str, var: Var) -> bool:
     if info is None:
         return False
     try:
-        return bool(_find_var(info, table, var.ids).get("elimination"))
+        return bool(_find_var(info, table, var.ids, var.hints).get("elimination"))
     except TableInfoError:
         return False
 
@@ -215,7 +239,8 @@ def plan_table(spec: TableSpec, years: tuple[int, int | None], info: dict | None
     last = years[1]
     if last is None:
         last = _newest_year(spec, info) if info is not None else LAST_KNOWN_YEAR
-    wanted = [y for y in range(years[0], last + 1) if spec.first_year <= y <= spec.last_year]
+    wanted = [y for y in range(years[0] - spec.lead_years, last + 1)
+              if spec.first_year <= y <= spec.last_year]
     if not wanted:
         return []
     selection: dict[str, tuple[list[str], int]] = {}

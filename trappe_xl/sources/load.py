@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import frames, reference
 from ..dataset import Dataset
+from ..model.children import empty_children
 from ..errors import ParseError, SnapshotError
 from . import parse
 from .exports import parse_export
@@ -91,6 +92,7 @@ class _Collected:
         self.aggregates: dict[str, list[pd.DataFrame]] = {}
         self.population: list[pd.DataFrame] = []
         self.deflator: list[pd.DataFrame] = []
+        self.children: list[pd.DataFrame] = []
         self.tables: dict[str, dict] = {}
         self.infos: dict[str, dict] = {}     # DST's tableinfo per table, as stored
         self.notes: list[str] = []
@@ -99,7 +101,8 @@ class _Collected:
         self.notes.extend(n for n in report.notes if n not in self.notes)
 
     def _lists(self) -> list[list[pd.DataFrame]]:
-        return [*self.accounts.values(), *self.aggregates.values(), self.population, self.deflator]
+        return [*self.accounts.values(), *self.aggregates.values(), self.population, self.deflator,
+                self.children]
 
     def mark(self) -> dict[int, int]:
         """Where each list of frames ends now (for :meth:`drop_years`)."""
@@ -121,6 +124,8 @@ class _Collected:
             return "befolkning", pd.concat(self.population, ignore_index=True)
         if self.deflator:
             return "prisindeks", pd.concat(self.deflator, ignore_index=True)
+        if self.children:
+            return "boern", pd.concat(self.children, ignore_index=True)
         return "", pd.DataFrame()
 
 
@@ -149,7 +154,8 @@ def _statbank(part: dict, body: bytes, c: _Collected, request: dict | None = Non
                "NAN1": {"transakt", "current", "chained"}}.get(table, set())
     if bad := sorted(set(options) - allowed) or [k for k, v in options.items() if not isinstance(v, str)]:
         raise SnapshotError(f"del {part['file']}: ukendte eller ugyldige 'options' {bad} i manifest.json")
-    if table not in (*parse.ACCOUNT_TABLES, *parse.POPULATION_TABLES, *parse.DEFLATOR_TABLES):
+    if table not in (*parse.ACCOUNT_TABLES, *parse.POPULATION_TABLES, *parse.DEFLATOR_TABLES,
+                     *parse.COUNT_TABLES):
         raise SnapshotError(f"del {part['file']}: tabellen {table!r} kendes ikke")
     p = parse.parse_body(table, body, request=request, info=c.infos.get(table), **options)
     if table in parse.ACCOUNT_TABLES:
@@ -157,6 +163,8 @@ def _statbank(part: dict, body: bytes, c: _Collected, request: dict | None = Non
         c.aggregates.setdefault(table, []).append(p.aggregates)
     elif table in parse.POPULATION_TABLES:
         c.population.append(p.frame)
+    elif table in parse.COUNT_TABLES:
+        c.children.append(p.frame)
     else:
         c.deflator.append(p.frame)
     c.note(p.report)
@@ -261,14 +269,30 @@ def load_snapshot(path: Path | str) -> Dataset:
                                   f"{what} (landstal/regioner)", [])
     population = _combine(c.population, ["aar", "kommunekode", "alder"], frames.empty_population(), what)
     deflator = _combine(c.deflator, ["aar"], frames.empty_deflator(), what)
+    children = _combine(c.children, ["tabel", "aar", "kommunekode", "kode"], empty_children(), what)
     tables = {**manifest.get("tables", {})}
     for t, info in c.tables.items():
         tables[t] = {**tables.get(t, {}), **info}
     meta = {"name": manifest["name"], "created": manifest["created"], "source": manifest["source"],
             "kilde": manifest.get("kilde"), "tables": tables, "unit": _unit(accounts, aggregates),
             "coverage": coverage(accounts), "notes": c.notes,
-            "grupperingstekster": grouping_texts(c.infos.get("REGKC"))}
-    return Dataset(accounts, aggregates, population, deflator, meta)
+            "grupperingstekster": grouping_texts(c.infos.get("REGKC")),
+            "boernetekster": {t: count_texts(c.infos.get(t)) for t in parse.COUNT_TABLES
+                              if t in c.infos}}
+    return Dataset(accounts, aggregates, population, deflator, meta, children)
+
+
+def count_texts(info: dict | None) -> dict[str, str]:
+    """A counts table's code -> DST's text (place of accommodation / measure), from its tableinfo:
+    the variable that is neither time nor the kommune."""
+    if not isinstance(info, dict):
+        return {}
+    for var in info.get("variables", []):
+        vid, text = str(var.get("id", "")).upper(), str(var.get("text", "")).lower()
+        if var.get("time") or vid == "TID" or vid in parse.COUNT_AREA_IDS or "kommune" in text:
+            continue
+        return {str(v.get("id")): str(v.get("text", "")) for v in var.get("values", []) if isinstance(v, dict)}
+    return {}
 
 
 #: REGKC's code: dranst (1 digit) + funktion (5 digits) + gruppering (3 digits)

@@ -28,7 +28,7 @@ from .snapshot import read_bytes
 
 INDEX_SLOT = "prisindeks"
 KEYS = {"regnskab": list(frames.ACCOUNT_KEYS), "befolkning": ["aar", "kommunekode", "alder"],
-        "prisindeks": ["aar"]}
+        "prisindeks": ["aar"], "boern": ["tabel", "aar", "kommunekode", "kode"]}
 
 
 def slot(table: str) -> str:

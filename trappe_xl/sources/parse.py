@@ -46,6 +46,12 @@ LAYOUTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 ACCOUNT_TABLES = ("REGK31", "REGK100")
 POPULATION_TABLES = ("FOLK1A", "BEF1A07")
 DEFLATOR_TABLES = ("PRIS8", "NAN1")
+#: DST's counts of children (anbragte pr. 31.12.; børn med indsatser i året): Dataset.children
+COUNT_TABLES = ("ANBAAR12", "ISBU02")
+#: the ids DST (or third-party pulls of it) gives the counts tables' area variable
+COUNT_AREA_IDS = ("ADMKOM", "KOMMUNEDK", "OMRÅDE", "KOMMUNE")
+#: area codes of the counts tables that are not one of the 98: DST's "uoplyst kommune"
+COUNT_UNKNOWN_AREAS = ("998", "999")
 
 
 @dataclass(frozen=True)
@@ -736,6 +742,82 @@ def deflator_from_raw(table: str, raw: pd.DataFrame, what: str, *, pris8_type: s
     return ParsedFrame(out[frames.DEFLATOR_COLUMNS], report)
 
 
+def _count_columns(columns: list[str], table: str, info: dict | None) -> tuple[str, str]:
+    """(area column, code column) of an ANBAAR12/ISBU02 body: TID, the area (an id of
+    :data:`COUNT_AREA_IDS`, or the variable tableinfo calls a kommune) and one other variable."""
+    others = [c for c in columns if c not in ("TID", "INDHOLD")]
+    texts = {str(v.get("id", "")).upper(): str(v.get("text", "")).lower()
+             for v in (info or {}).get("variables", []) if isinstance(v, dict)}
+    area = [c for c in others if c in COUNT_AREA_IDS or "kommune" in texts.get(c, "")]
+    if "TID" not in columns or len(others) != 2 or len(area) != 1:
+        raise ParseError(f"{table}: forventede kolonnerne TID, en kommune (fx {COUNT_AREA_IDS[0]}) og én "
+                         f"kode (anbringelsessted/indsats), fik {', '.join(columns)}")
+    return area[0], next(c for c in others if c != area[0])
+
+
+def count_area_kind(code: str) -> str:
+    """'kommune', 'aggregate' (000 Hele landet, the regions) or 'uoplyst' (998/999); any other
+    code -> UnknownAreaError naming it."""
+    if code in COUNT_UNKNOWN_AREAS:
+        return "uoplyst"
+    kind = area_kind(code)
+    return "aggregate" if kind == "christiansoe" else kind
+
+
+def parse_counts(table: str, body: bytes, *, request: dict | None = None,
+                 info: dict | None = None) -> ParsedFrame:
+    """ANBAAR12 / ISBU02 body -> children frame (tabel, aar, kommunekode, kode, antal), every area
+    kept (the model uses the 98; 000 is DST's national figure, 998 "uoplyst"). With the request,
+    a row BULK left out is 0 children, as DST documents. A count below 0 is refused."""
+    if table not in COUNT_TABLES:
+        raise ParseError(f"{table} er ikke en børnetabel ({', '.join(COUNT_TABLES)})")
+    what = f"{table}-svaret"
+    raw = read_statbank_csv(body, what)
+    area, code = _count_columns(list(raw.columns), table, info)
+    raw = raw.assign(**{area: raw[area].map(normalise_area), code: raw[code].str.strip()})
+    grid = requested_codes(request, info)
+    added = 0
+    if grid is not None:
+        grid = {k: ([normalise_area(c) for c in v] if k == area else v) for k, v in grid.items() if k in raw}
+        fill = suppressed_value(info)
+        raw, added = fill_omitted(raw, grid, [], "INDHOLD",
+                                  ".." if math.isnan(fill) else repr(fill).removesuffix(".0"))
+    return counts_from_raw(table, raw, what, area=area, code=code,
+                           notes=(OMITTED_NOTE,) if added else ())
+
+
+def counts_from_raw(table: str, raw: pd.DataFrame, what: str, *, area: str, code: str,
+                    notes: tuple[str, ...] = ()) -> ParsedFrame:
+    """:func:`parse_counts` on a frame of coded text columns: the one counts parser."""
+    out = pd.DataFrame({"tabel": table, "aar": years(raw["TID"], f"{what}: TID"),
+                        "kommunekode": raw[area].map(normalise_area), "kode": raw[code].str.strip(),
+                        "antal": to_numbers(raw["INDHOLD"], f"{what}: INDHOLD")}, index=raw.index)
+    check_duplicates(out, ["aar", "kommunekode", "kode"], what)
+    if (neg := out["antal"] < 0).any():
+        at = _location(out.index[int(np.argmax(neg.to_numpy()))])
+        raise ParseError(f"{what}, {at}: antallet {_show(out['antal'][neg].iloc[0])} er negativt – "
+                         "et antal børn kan ikke være under 0")
+    kinds = {}
+    for c in out["kommunekode"].unique():
+        try:
+            kinds[c] = count_area_kind(c)
+        except UnknownAreaError as e:
+            at = _location(out.index[_first(out["kommunekode"], c)])
+            raise UnknownAreaError(f"{what}, {at}: {e}") from None
+    kind = out["kommunekode"].map(kinds)
+    extra = list(notes)
+    if (kind == "uoplyst").any():
+        extra.append(f"{table}: {int((kind == 'uoplyst').sum())} rækker for uoplyst kommune (998/999) "
+                     "tælles ikke hos nogen kommune")
+    out = out.sort_values(["aar", "kommunekode", "kode"], kind="stable").reset_index(drop=True)
+    out["antal"] = out["antal"].astype(float)
+    report = ParseReport(table=table, rows=len(out),
+                         kommuner=tuple(sorted(out.loc[kind.to_numpy() == "kommune", "kommunekode"].unique())),
+                         years=tuple(sorted(int(y) for y in out["aar"].unique())),
+                         missing_values=int(out["antal"].isna().sum()), notes=tuple(extra))
+    return ParsedFrame(out, report)
+
+
 def parse_body(table: str, body: bytes, *, request: dict | None = None, info: dict | None = None,
                **options) -> ParsedAccounts | ParsedFrame:
     """One API body of ``table`` through its strict parser (accounts, population or price index);
@@ -746,6 +828,8 @@ def parse_body(table: str, body: bytes, *, request: dict | None = None, info: di
         return parse_population(table, body, request=request, info=info, **options)
     if table in DEFLATOR_TABLES:
         return parse_deflator(table, body, **options)
+    if table in COUNT_TABLES:
+        return parse_counts(table, body, request=request, info=info)
     raise ParseError(f"tabellen {table!r} kendes ikke")
 
 

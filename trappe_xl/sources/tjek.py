@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from ..errors import StatbankError, TableInfoError
 from .fetch_plan import ACCOUNT_FUNCTIONS, ALL, DEFAULT_TABLES, TableSpec, _find_var, plan_table, table_specs
 from .load import REGKC_CODE
-from .parse import UnknownAreaError, area_kind, normalise_area, read_number
+from .parse import COUNT_TABLES, UnknownAreaError, area_kind, normalise_area, read_number
 from .statbank import StatbankClient, data_url
 
 Out = Callable[[str], None]
@@ -45,7 +45,7 @@ def _short(codes: Sequence[str], n: int = 8) -> str:
 def _variables(spec: TableSpec, info: dict, r: Report) -> None:
     for var in spec.variables:
         try:
-            found = _find_var(info, spec.table, var.ids)
+            found = _find_var(info, spec.table, var.ids, var.hints)
         except TableInfoError as e:
             r(f"variabel {' / '.join(var.ids)}", False, str(e),
               blocking=not (spec.optional or var.eliminate_if_missing))
@@ -185,6 +185,26 @@ def _regkc(info: dict, r: Report) -> None:
       "Nøgle viser så ikke DST's tekster")
 
 
+def _count_key(table: str, info: dict, r: Report) -> None:
+    """The count key against the table's own code list: every code has a rule, and (ISBU02) which
+    measure group stands as each step's total. The texts of ISBU02's measures are assumed until
+    this says "bekræftet"."""
+    from ..model.children import classify, load_count_key
+    from .load import count_texts
+    classes = classify(table, count_texts(info), load_count_key())
+    unknown = [f"{c.kode} '{c.tekst}'" for c in classes.itertuples() if not c.regel_id]
+    r("børnenøglen", not unknown, f"alle {len(classes)} koder har en regel" if not unknown
+      else f"koder uden regel (tælles ikke på et trin): {_short(unknown, 5)}")
+    if table == "ISBU02":
+        totals = classes[classes["rolle"] == "samlet"]
+        for trin in (2, 3):
+            hit = totals[totals["trin"] == trin]
+            r(f"gruppetotal for trin {trin}", len(hit) == 1,
+              f"{hit.iloc[0]['kode']} '{hit.iloc[0]['tekst']}'" if len(hit) == 1 else
+              (f"flere: {_short([f'{c} {t!r}' for c, t in zip(hit['kode'], hit['tekst'])])}" if len(hit)
+               else "ingen indsats hedder sådan – trinnet får intet børnetal"))
+
+
 def run_tjek(out: Out = print, client: StatbankClient | None = None,
              functions: Sequence[str] = ACCOUNT_FUNCTIONS) -> int:
     """Print the first-contact report; 0 when nothing would stop a fetch, else 1."""
@@ -210,6 +230,8 @@ def run_tjek(out: Out = print, client: StatbankClient | None = None,
                 _regkc(info, r)
                 continue
             _variables(spec, info, r)
+            if table in COUNT_TABLES:
+                _count_key(table, info, r)
             try:
                 request = _tiny_request(spec, info)
             except StatbankError as e:
