@@ -291,7 +291,10 @@ def test_tjek_reports_each_assumption_and_writes_nothing(tmp_path):
     assert "intet stopper hentningen" in text
     assert not (tmp_path / "data").exists()
     assert {p for p, _ in fake.calls} == {"/v1/tableinfo", "/v1/data"}
-    assert len(fake.data_calls()) == 5                                   # one per data table
+    assert "børnenøglen: bekræftet – alle 15 koder har en regel" in text        # ANBAAR12
+    assert "gruppetotal for trin 2: bekræftet – 100 'Forebyggende indsatser (SEL §11 / BL §30)'" in text
+    assert "gruppetotal for trin 3: bekræftet – 200" in text
+    assert len(fake.data_calls()) == 7                                   # one per data table
 
 
 def test_nothing_new_also_when_an_optional_table_keeps_failing(tmp_path):
@@ -306,3 +309,60 @@ def test_nothing_new_also_when_an_optional_table_keeps_failing(tmp_path):
                       now=datetime(2026, 6, 2, tzinfo=timezone.utc))
     assert again == first and len(fake.data_calls()) == n
     assert any(l.startswith("Intet nyt") for l in lines)
+
+
+# -- children on the steps: ANBAAR12 and ISBU02 -------------------------------------------------
+
+def test_fetch_then_build_gives_kr_per_child_for_every_kommune_year_and_step(tmp_path):
+    """The issue's "done when": against the stand-in, ``fetch`` then ``build`` give for every
+    kommune and year with both halves TRAPPE_STEP(kommune; år; trin; "netto"; "pr. barn i
+    indsatsen") = the step's netto kroner ÷ the children (ISBU02's group total for trin 2 and 3,
+    the mean of ANBAAR12 at 31.12. y−1 and y for 4–6), for steps 2–6."""
+    from statbank_fake import expected_children
+    from trappe_xl.udf import answers
+    from trappe_xl.udf.book import TrappeBook
+    from trappe_xl.udf.tables import read_tables
+    quirks = {"new_measure"}
+    fake = FakeStatbank(quirks=quirks, years=YEARS)
+    with serve(fake) as url:
+        r = fetch(tmp_path, url)
+    assert r.returncode == 0, r.stderr
+    asked = {(d["table"], d["variables"][-1]["values"][0]) for d in fake.data_calls()
+             if d["table"] in ("ANBAAR12", "ISBU02")}
+    # the year before the first is fetched for ANBAAR12 (the mean needs it)
+    assert asked == {("ANBAAR12", "2022"), ("ANBAAR12", "2023"), ("ANBAAR12", "2024"),
+                     ("ISBU02", "2023"), ("ISBU02", "2024")}
+    out = tmp_path / "b.xlsx"
+    b = cli(["build", "--data-dir", str(tmp_path / "data"), "--out", str(out)], tmp_path, None)
+    assert b.returncode == 0, b.stderr
+    assert "ADVARSEL: ISBU02: koden 250 'Særlig støtte (SEL §54 c / BL §99)' kendes ikke" in b.stdout
+    book = TrappeBook(read_tables(out))
+    kids = book.children.set_index(["aar", "kommunekode", "trin"])["boern"]
+    n = 0
+    for kode in book.kode_pos:
+        for y in YEARS:
+            for trin in (2, 3, 4, 5, 6):
+                want = expected_children(y, kode, trin, quirks)
+                assert kids[(y, kode, trin)] == want
+                netto = answers.trappe_step(book, kode, y, trin, "netto")
+                got = answers.trappe_step(book, kode, y, trin, "netto", "pr. barn i indsatsen")
+                assert got == pytest.approx(netto / want * 1000.0, rel=1e-12)
+                n += 1
+    assert n == 98 * 2 * 5
+    # a group: Σ kroner ÷ Σ children over its members; i alt: over the steps with both
+    members = [k for k in book.kode_pos if book.places.by_code[k].regionskode == "084"]
+    kr = sum(answers.trappe_step(book, k, 2024, 5, "netto") for k in members)
+    ch = sum(expected_children(2024, k, 5, quirks) for k in members)
+    assert answers.trappe_sammenlign(book, "Region Hovedstaden", 2024, 5, "netto",
+                                     "pr. barn i indsatsen") == pytest.approx(kr / ch * 1000.0)
+    steps = (2, 3, 4, 5, 6)
+    kr = sum(answers.trappe_step(book, "101", 2024, t, "netto") for t in steps)
+    ch = sum(expected_children(2024, "101", t, quirks) for t in steps)
+    assert answers.trappe_step(book, "101", 2024, "i alt", "netto",
+                               "pr. barn i indsatsen") == pytest.approx(kr / ch * 1000.0)
+    with pytest.raises(Exception, match="intet børnetal"):
+        answers.trappe_step(book, "101", 2024, 0, "netto", "pr. barn i indsatsen")
+    # --streng stops on the measure the count key does not know, naming it
+    s = cli(["build", "--streng", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "s.xlsx")],
+            tmp_path, None)
+    assert s.returncode != 0 and "250 'Særlig støtte" in s.stderr + s.stdout

@@ -60,9 +60,28 @@ def prepare(ds: Dataset, key: Key, *, synthetic: bool = False, strict: bool = Fa
     steps = model.step_table(detail)
     kontrol = model.assert_conserved(ds.accounts, steps, key)
     meta = {**ds.meta, UKENDT_ATTR: list(detail.attrs.get(UKENDT_ATTR, []))}
+    children = child_counts(ds, strict=strict)
+    if children is not None:
+        meta["boerneadvarsler"] = list(children.warnings)
     return BookData(steps=steps, detail=detail, kontrol=kontrol, population=ds.population,
                     deflator=ds.deflator, key_rules=key.rules, key_version=key.stamp,
-                    meta=meta, synthetic=synthetic, land_steps=land_steps(ds, key, strict=strict))
+                    meta=meta, synthetic=synthetic, land_steps=land_steps(ds, key, strict=strict),
+                    children=children)
+
+
+def child_counts(ds: Dataset, *, strict: bool = False):
+    """Children per kommune, year and step through the count key (model.children), or None when
+    the snapshot holds no counts. A code the count key does not know is named in the warnings;
+    ``strict`` stops on it (KeyCoverageError), as for the accounts."""
+    from .errors import KeyCoverageError
+    from .model.children import children_per_step
+    if ds.children is None or ds.children.empty:
+        return None
+    counts = children_per_step(ds.children, ds.meta.get("boernetekster", {}))
+    if strict and counts.unknown:
+        raise KeyCoverageError("børnenøglen dækker ikke koden/koderne " + ", ".join(counts.unknown)
+                               + " – tilføj en regel i trappe_xl/data/boernenoegle.csv (--streng)")
+    return counts
 
 
 def _land_rows(ds: Dataset):
@@ -97,6 +116,10 @@ def build(data_dir: Path | str, snapshot: Path | str | None = None, out: Path | 
         for line in unknown_code_lines(pd.DataFrame(data.meta[UKENDT_ATTR], columns=UKENDT_COLUMNS),
                                        data.value):
             say(f"ADVARSEL: {line} (Kontrol og Om data nævner den; --streng stopper i stedet)")
+        for line in data.meta.get("boerneadvarsler", []):
+            say(f"ADVARSEL: {line} (arket {layout.BOERN} nævner den)")
+        if data.children is not None:
+            say(f"børn: {len(data.children.steps):,} tal pr. kommune, år og trin (ANBAAR12, ISBU02)")
         first, last = data.period
         say(f"model: {len(data.steps):,} trinrækker {first}-{last}; kontrol OK "
             f"({len(data.kontrol):,} summer)")

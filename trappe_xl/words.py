@@ -26,7 +26,9 @@ MAAL_ALIASES = {"netto": "netto", "i alt (netto)": "netto", "udgifter (brutto)":
 ENHED_KEYS = {"1000kr": "1000kr", "1000": "1000kr", "tkr": "1000kr", "ialt": "1000kr",
               "pr017": "pr_0_17", "017": "pr_0_17", "krpr017": "pr_0_17",
               "pr022": "pr_0_22", "022": "pr_0_22", "krpr022": "pr_0_22",
-              "krprindbygger": "kr_pr_indbygger", "prindbygger": "kr_pr_indbygger"}
+              "krprindbygger": "kr_pr_indbygger", "prindbygger": "kr_pr_indbygger",
+              "krprbarniindsatsen": "pr_barn", "prbarniindsatsen": "pr_barn", "prbarn": "pr_barn",
+              "krprbarn": "pr_barn", "barn": "pr_barn"}
 
 LOEBENDE = ("løbende", "lobende", "loebende", "løbende priser", "lobende priser", "loebende priser",
             "lb", "løb")

@@ -9,7 +9,7 @@ region, kommunegruppe, hele_landet (each returns a tuple of kommunekoder).
 from .analysis import (SERIE_COLUMNS, TOTAL_NAVNE, TRIN_I_ALT, TRIN_I_ALT_PAA_TRIN, andele,
                        gennemsnit, member_table, merudgift, serie)
 from .apply import TOLERANCE, apply_key, assert_conserved, conservation, resolve, step_table
-from .units import (DERIVED_VALUE, ENHED_LABELS, ENHEDER, MAAL, Valg, derived_amounts, gruppe,
+from .units import (DERIVED_VALUE, PER_CHILD, ENHED_LABELS, ENHEDER, MAAL, Valg, derived_amounts, gruppe,
                     has_population, hele_landet, rounding_bound,
                     kommune, kommunegruppe, population_base, price_factors, region)
 
@@ -17,4 +17,4 @@ __all__ = ["apply_key", "step_table", "conservation", "assert_conserved", "resol
            "Valg", "serie", "gennemsnit", "andele", "merudgift", "member_table", "SERIE_COLUMNS",
            "TOTAL_NAVNE", "TRIN_I_ALT", "TRIN_I_ALT_PAA_TRIN", "ENHEDER", "ENHED_LABELS", "MAAL",
            "kommune", "gruppe", "region", "kommunegruppe", "hele_landet", "population_base",
-           "price_factors", "has_population", "derived_amounts", "rounding_bound", "DERIVED_VALUE"]
+           "price_factors", "has_population", "derived_amounts", "rounding_bound", "DERIVED_VALUE", "PER_CHILD"]

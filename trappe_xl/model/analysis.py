@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import SelectionError
 from ..frames import value_column
 from ..reference import ALLE_TRIN, IKKE_FORDELT, PAA_TRIN
-from .units import Valg, derived_amounts, has_population, population_base, price_factors
+from .units import PER_CHILD, Valg, derived_amounts, has_population, population_base, price_factors
 
 #: extra trin codes for the total rows that ``with_totals=True`` adds
 TRIN_I_ALT_PAA_TRIN = 7
@@ -76,7 +76,7 @@ def member_table(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.Dat
     source = covered(steps, valg.maal, years).reindex(wide.index.get_level_values("aar")).to_numpy()
     has_data = (wide.notna() | ~source).all(axis=1) & present
     wide = wide.where(source)
-    if valg.enhed == "1000kr":
+    if valg.enhed in ("1000kr", PER_CHILD):     # per child: the step's own divisor (serie)
         base = pd.Series(np.nan, index=full)
         valid = has_data
     else:
@@ -104,8 +104,40 @@ def _long(wide: pd.DataFrame, n_kommuner: int, n_med_data: pd.Series, with_total
     return long[SERIE_COLUMNS].reset_index(drop=True)
 
 
+def children_wide(children: pd.DataFrame | None, index: pd.MultiIndex) -> pd.DataFrame:
+    """Children per (aar, kommunekode) of ``index`` × :data:`ALLE_TRIN` (model.children's step
+    frame; NaN where the step has no count: trin 1, ikke fordelt, a year outside the tables)."""
+    cols = list(ALLE_TRIN)
+    if children is None or children.empty:
+        return pd.DataFrame(np.nan, index=index, columns=cols)
+    wide = children.set_index(["aar", "kommunekode", "trin"])["boern"].unstack("trin")
+    return wide.reindex(index=index, columns=cols).astype(float)
+
+
+def _per_child(table: pd.DataFrame, children: pd.DataFrame | None, n_members: int,
+               with_totals: bool) -> pd.DataFrame:
+    """kr. per child in the measure: per step Σ amounts ÷ Σ children × 1000 over the members with
+    both (data and a count > 0); i alt (trin 7 and 8) = Σ amounts ÷ Σ children over the steps that
+    have both (ikke fordelt has no children, so it adds nothing)."""
+    valid = table["valid"]
+    amounts = table[list(ALLE_TRIN)].where(valid, axis=0)
+    kids = children_wide(children, table.index)
+    both = amounts.notna() & kids.notna() & (kids > 0)
+    num = amounts.where(both).groupby(level="aar").sum(min_count=1)
+    den = kids.where(both).groupby(level="aar").sum(min_count=1)
+    wide = num / den * 1000.0
+    n_med_data = valid.groupby(level="aar").sum()
+    if with_totals:
+        on = [t for t in PAA_TRIN]
+        tot = num[on].sum(axis=1, min_count=1) / den[on].sum(axis=1, min_count=1) * 1000.0
+        wide[TRIN_I_ALT_PAA_TRIN] = tot
+        wide[TRIN_I_ALT] = tot
+    long = _long(wide, n_members, n_med_data, False)
+    return long
+
+
 def serie(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame, valg: Valg,
-          members, years, with_totals: bool = False) -> pd.DataFrame:
+          members, years, with_totals: bool = False, children: pd.DataFrame | None = None) -> pd.DataFrame:
     """The figure of one municipality or a group per aar × trin: columns
     ``aar, trin, vaerdi, n_kommuner, n_med_data``, trin 1–6 then 0 (ikke fordelt).
 
@@ -120,6 +152,8 @@ def serie(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame,
             and not has_population(population)):
         return gennemsnit(steps, population, deflator, valg, members, years, with_totals)
     table = member_table(steps, population, deflator, valg, members, years)
+    if valg.enhed == PER_CHILD:
+        return _per_child(table, children, len(set(members)), with_totals)
     valid = table["valid"]
     amounts = table[list(ALLE_TRIN)].where(valid, axis=0)
     by_year = amounts.groupby(level="aar")
@@ -156,7 +190,11 @@ def gennemsnit(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataF
 def andele(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame, valg: Valg,
            members, years) -> pd.DataFrame:
     """Each step's share: ``andel`` of i alt (trin 0–6, so the seven shares sum to 1) and
-    ``andel_paa_trin`` of i alt på trin (1–6; NaN for trin 0). NaN when the total is 0 or missing."""
+    ``andel_paa_trin`` of i alt på trin (1–6; NaN for trin 0). NaN when the total is 0 or missing.
+    Not in kr. pr. barn: figures with different divisors have no shares."""
+    if valg.enhed == PER_CHILD:
+        raise SelectionError("fordelingen på trin findes ikke i kr. pr. barn i indsatsen (hvert trin "
+                             "har sin egen børnegruppe); vælg 1.000 kr. eller pr. indbygger")
     s = serie(steps, population, deflator, valg, members, years)
     # a step with no source is missing in every row of its year and adds nothing to the totals
     total = s.groupby("aar")["vaerdi"].transform(lambda v: v.sum(min_count=1))
@@ -168,7 +206,7 @@ def andele(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame
 
 
 def merudgift(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame, valg: Valg,
-              members, years, basisaar=(2015,)) -> pd.DataFrame:
+              members, years, basisaar=(2015,), children: pd.DataFrame | None = None) -> pd.DataFrame:
     """Value in year t − basis per trin and for the totals (trin 7, 8): ``basis`` is the base year's
     value, or the mean over several base years (missing if any base year is missing). Columns
     ``aar, trin, vaerdi, basis, merudgift, n_kommuner, n_med_data``."""
@@ -177,7 +215,7 @@ def merudgift(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFr
         raise SelectionError("vælg mindst ét basisår")
     _, years = _check(members, years)
     s = serie(steps, population, deflator, valg, members, sorted(set(years) | set(basisaar)),
-              with_totals=True)
+              with_totals=True, children=children)
     basis = (s[s["aar"].isin(basisaar)].groupby("trin")["vaerdi"]
              .agg(lambda v: v.mean() if v.notna().all() else np.nan))
     s = s[s["aar"].isin(years)].copy()

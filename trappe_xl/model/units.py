@@ -11,12 +11,14 @@ from ..errors import MissingIndexYearError, SelectionError
 from ..frames import ART_TO_MAAL, empty_deflator, empty_population
 
 MAAL = tuple(ART_TO_MAAL.values())
-ENHEDER = ("1000kr", "pr_0_17", "pr_0_22", "kr_pr_indbygger")
+ENHEDER = ("1000kr", "pr_0_17", "pr_0_22", "kr_pr_indbygger", "pr_barn")
+#: kr. per child in the measure: each step's amount ÷ the children on that step (model.children)
+PER_CHILD = "pr_barn"
 #: enhed -> the ages (FOLK1A "alder" strings) that make up the population base
 ALDRE = {"pr_0_17": tuple(str(a) for a in range(18)), "pr_0_22": tuple(str(a) for a in range(23)),
          "kr_pr_indbygger": ("IALT",)}
 ENHED_LABELS = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig", "pr_0_22": "kr. pr. 0-22-årig",
-                "kr_pr_indbygger": "kr. pr. indbygger"}
+                "kr_pr_indbygger": "kr. pr. indbygger", "pr_barn": "kr. pr. barn i indsatsen"}
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,8 @@ NO_POPULATION = "ingen befolkningstal i projektmappen"
 def _valg(book: TrappeBook, maal: object, enhed: object, priser: object, refusion: object) -> model.Valg:
     """Parse the four choices; a choice the workbook has no data for (per child without any
     population, faste priser without a price index) is refused here with what is missing."""
-    m, e, r = parse_maal(maal), parse_enhed(enhed, book.value, book.derived), parse_refusion(refusion)
+    m, r = parse_maal(maal), parse_refusion(refusion)
+    e = parse_enhed(enhed, book.value, book.derived, book.children is not None)
     if e in PER_CHILD and not book.has_population:
         raise SelectionError(f"{NO_POPULATION} – vælg 1.000 kr.")
     return model.Valg(maal=m, enhed=e, prisaar=parse_priser(priser, book.index_years), refusion=r)
@@ -171,7 +172,7 @@ def _what(book: TrappeBook, who: str, aar: int | None = None, trin: int | None =
     parts = [who] + ([str(aar)] if aar is not None else [])
     if trin is not None:
         parts.append(trin_text(trin))
-    if v is not None and v.enhed in ("pr_0_17", "pr_0_22"):
+    if v is not None and v.enhed in (*PER_CHILD, model.PER_CHILD):
         parts.append(f"({ENHED_LABELS[v.enhed]})")
     return " ".join(parts)
 
@@ -197,6 +198,14 @@ def kommune_figures(book: TrappeBook, kode: str, aar: int, v: model.Valg) -> dic
     source = book.sourced(aar, v.maal)
     # a step without a source is missing and adds nothing to the totals (as model.serie)
     out = {t: row[i] if source[t] else math.nan for t, i in book.trin_index.items()}
+    if v.enhed == model.PER_CHILD:
+        # i alt per child: Σ amounts ÷ Σ children over the steps that have both (model._per_child)
+        kids = book.kids[book.kode_pos[kode], book.year_pos[aar]]
+        both = [(out[t] * kids[i] / 1000.0, kids[i]) for t, i in book.trin_index.items()
+                if t != IKKE_FORDELT and not math.isnan(out[t])]
+        tot = (sum(a for a, _ in both) / sum(k for _, k in both) * 1000.0) if both else math.nan
+        out[model.TRIN_I_ALT_PAA_TRIN] = out[model.TRIN_I_ALT] = tot
+        return out
     on = [out[t] for t in book.trin_codes if t != IKKE_FORDELT and source[t]]
     paa_trin = sum(on) if on else math.nan
     out[model.TRIN_I_ALT_PAA_TRIN] = paa_trin
@@ -226,6 +235,10 @@ def trappe_step(book: TrappeBook, kommune, aar, trin, maal=None, enhed=None, pri
 def _missing(book: TrappeBook, kode: str, aar: int, trin: int | None, v: model.Valg) -> SelectionError:
     """Say *why* a kommune's figure is missing: no population for a per-child unit, or no data."""
     navn = book.places.navn(kode)
+    if v.enhed == model.PER_CHILD:
+        return SelectionError(f"intet børnetal for {_what(book, navn, aar, trin)}: trin 2–3 tælles fra "
+                              "ISBU02, trin 4–6 som gennemsnit af ANBAAR12 pr. 31.12. året før og "
+                              "året; trin 1 og ikke fordelt har intet børnetal")
     if v.enhed in ("pr_0_17", "pr_0_22"):
         amounts = book.amounts(v.maal, v.refusion)[book.kode_pos[kode], book.year_pos[aar]]
         if not math.isnan(amounts[0]):

@@ -23,7 +23,8 @@ from ..words import (ENHED_KEYS as _ENHED_KEYS, I_ALT, I_ALT_PAA_TRIN, JA as _JA
 MAAL_HELP = "netto, udgifter eller indtægter"
 
 ENHED_LABELS = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig",
-                "pr_0_22": "kr. pr. 0-22-årig", "kr_pr_indbygger": "kr. pr. indbygger"}
+                "pr_0_22": "kr. pr. 0-22-årig", "kr_pr_indbygger": "kr. pr. indbygger",
+                "pr_barn": "kr. pr. barn i indsatsen"}
 #: value column of the data -> the units the model offers for it (first = default)
 UNITS_FOR = {"beloeb_1000kr": ("1000kr", "pr_0_17", "pr_0_22"),
              "kr_pr_indbygger": ("kr_pr_indbygger",)}
@@ -31,9 +32,14 @@ UNITS_FOR = {"beloeb_1000kr": ("1000kr", "pr_0_17", "pr_0_22"),
 DERIVED_UNITS = ("kr_pr_indbygger", "1000kr", "pr_0_17", "pr_0_22")
 
 
-def units_for(value_column: str, derived: bool = False) -> tuple[str, ...]:
-    """The units a workbook answers in (first = default)."""
-    return DERIVED_UNITS if value_column == "kr_pr_indbygger" and derived else UNITS_FOR[value_column]
+def units_for(value_column: str, derived: bool = False, children: bool = False) -> tuple[str, ...]:
+    """The units a workbook answers in (first = default); ``children``: the workbook holds
+    children on the steps (table Boern), so kr. pr. barn i indsatsen too (on kr. pr. indbygger
+    data only with the derived amounts)."""
+    units = DERIVED_UNITS if value_column == "kr_pr_indbygger" and derived else UNITS_FOR[value_column]
+    if children and (value_column != "kr_pr_indbygger" or derived):
+        units = (*units, "pr_barn")
+    return units
 
 
 def is_empty(x: object) -> bool:
@@ -142,11 +148,11 @@ def parse_maal(x: object) -> str:
     return maal
 
 
-def parse_enhed(x: object, value_column: str, derived: bool = False) -> str:
+def parse_enhed(x: object, value_column: str, derived: bool = False, children: bool = False) -> str:
     """The model's enhed code; default is the data's first unit (1.000 kr. or kr. pr. indbygger).
     ``derived``: kr. pr. indbygger data with population also answer in the derived amount units
     ("1.000 kr. (afledt)" is read as 1.000 kr.)."""
-    units = units_for(value_column, derived)
+    units = units_for(value_column, derived, children)
     if is_empty(x):
         return units[0]
     text = show(x).strip("'").casefold() if isinstance(x, (str, int, float)) else ""

@@ -113,6 +113,29 @@ class TrappeBook:
         """The step rows as derived 1.000 kr. (model.derived_amounts)."""
         return model.derived_amounts(self.steps, self.population)
 
+    @cached_property
+    def children(self) -> pd.DataFrame | None:
+        """Children in the measure per (aar, kommunekode, trin) (table Boern), or None."""
+        b = self.tables.boern
+        if b is None or b.empty:
+            return None
+        return b.assign(kilde="")
+
+    @cached_property
+    def kids(self) -> np.ndarray:
+        """[kommune, år, trin] children on the step (NaN = no count)."""
+        arr = np.full((len(self.kode_pos), len(self.years), len(self.trin_codes)), np.nan)
+        b = self.children
+        if b is None:
+            return arr
+        ki = b["kommunekode"].map(self.kode_pos)
+        yi = b["aar"].map(self.year_pos)
+        ti = b["trin"].map(self.trin_index)
+        ok = ki.notna() & yi.notna() & ti.notna()
+        arr[ki[ok].astype(int).to_numpy(), yi[ok].astype(int).to_numpy(),
+            ti[ok].astype(int).to_numpy()] = b.loc[ok, "boern"].to_numpy(float)
+        return arr
+
     def _derives(self, valg: model.Valg) -> bool:
         return self.value == "kr_pr_indbygger" and valg.enhed != "kr_pr_indbygger"
 
@@ -230,6 +253,9 @@ class TrappeBook:
             if math.isnan(b) or b <= 0:
                 return np.full(len(self.trin_codes), np.nan)
             row = row / b * 1000.0
+        elif valg.enhed == model.PER_CHILD:
+            kids = self.kids[self.kode_pos[kode], self.year_pos[aar]]
+            row = np.where(kids > 0, row / np.where(kids > 0, kids, 1.0) * 1000.0, np.nan)
         return row
 
     def kommune_value(self, kode: str, aar: int, trin: int, valg: model.Valg) -> float:
@@ -243,6 +269,9 @@ class TrappeBook:
             if math.isnan(b) or b <= 0:
                 return math.nan
             return a / b * 1000.0
+        if valg.enhed == model.PER_CHILD:
+            k = float(self.kids[self.kode_pos[kode], self.year_pos[aar], self.trin_index[trin]])
+            return a / k * 1000.0 if k > 0 else math.nan
         return a
 
     # -- DST's own Hele landet (Landstal) ----------------------------------------------------
@@ -303,7 +332,7 @@ class TrappeBook:
         """model.serie with totals (trin 7, 8) over all years: {(aar, trin): vaerdi}."""
         return self._cached(("serie", members, valg), lambda: (model.serie(
             self.steps, self.population, self.deflator, valg, members, self.years_for(valg),
-            with_totals=True), "vaerdi"))
+            with_totals=True, children=self.children), "vaerdi"))
 
     def andele(self, members: tuple[str, ...], valg: model.Valg, column: str) -> dict[tuple[int, int], float]:
         """model.andele: {(aar, trin): andel or andel_paa_trin}."""
@@ -315,4 +344,4 @@ class TrappeBook:
         """model.merudgift with totals: {(aar, trin): merudgift}."""
         return self._cached(("merudgift", members, valg, basis), lambda: (model.merudgift(
             self.steps, self.population, self.deflator, valg, members, self.years_for(valg),
-            basisaar=basis), "merudgift"))
+            basisaar=basis, children=self.children), "merudgift"))

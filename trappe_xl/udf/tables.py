@@ -28,9 +28,9 @@ from ..workbook import layout
 #: every canonical column name a table may have (the Danish headers map back to these)
 _ALL_COLUMNS = layout.any_columns()
 
-TABLES = ("TrinData", "Befolkning", "Prisindeks", "Kommuner", "ModelInfo", "Landstal")
+TABLES = ("TrinData", "Befolkning", "Prisindeks", "Kommuner", "ModelInfo", "Landstal", "Boern")
 #: tables a workbook may lack (then empty): Landstal ("Hele landet" is then the kommuner's figure)
-OPTIONAL_TABLES = ("Landstal",)
+OPTIONAL_TABLES = ("Landstal", "Boern")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class WorkbookTables:
     info: dict[str, object]
     #: DST's own Hele landet through the key (kr. pr. indbygger data; empty otherwise)
     landstal: pd.DataFrame | None = None
+    #: children in the measure per year, kommune and step (model.children; empty without counts)
+    boern: pd.DataFrame | None = None
 
     def places(self) -> Places:
         k = self.kommuner
@@ -178,6 +180,14 @@ def _typed_landstal(c: _Columns, value: str) -> pd.DataFrame:
                          value: _floats(c[value]), "gyldig": _ints(c["gyldig"], "Landstal.gyldig")})
 
 
+def _typed_boern(c: _Columns) -> pd.DataFrame:
+    out = pd.DataFrame({"aar": _ints(c["aar"], "Boern.aar"), "kommunekode": _codes(c["kommunekode"], 3),
+                        "trin": _ints(c["trin"], "Boern.trin"), "boern": _floats(c["boern"])})
+    if (out["boern"] < 0).any():
+        raise ParseError("tabellen Boern har et negativt antal børn – byg projektmappen igen")
+    return out
+
+
 def file_version(path: str | os.PathLike) -> tuple[int, int]:
     st = os.stat(path)
     return st.st_mtime_ns, st.st_size
@@ -217,7 +227,7 @@ def read_tables(path: str | os.PathLike) -> WorkbookTables:
         return WorkbookTables(path, version, value, _typed_trindata(c["TrinData"], value),
                               _typed_befolkning(c["Befolkning"]), prisindeks,
                               _typed_kommuner(c["Kommuner"]), info,
-                              _typed_landstal(c["Landstal"], value))
+                              _typed_landstal(c["Landstal"], value), _typed_boern(c["Boern"]))
     except (TypeError, ValueError) as e:
         raise ParseError("en tabel har en værdi af forkert slags (tal hvor der skal stå tekst "
                          "eller omvendt)") from e

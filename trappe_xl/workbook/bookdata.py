@@ -35,6 +35,14 @@ class BookData:
     #: DST's own "Hele landet" (kommunekode "000") through the key, in the same unit (step table
     #: columns); empty when the snapshot has no national rows. Never mixed into ``steps``.
     land_steps: pd.DataFrame | None = None
+    #: children on the steps (model.children.ChildCounts); None = the data hold no counts
+    children: object = None
+
+    @property
+    def child_steps(self) -> pd.DataFrame | None:
+        """Children per (aar, kommunekode, trin) for the per-child unit, or None."""
+        c = self.children
+        return None if c is None or c.steps.empty else c.steps
 
     @property
     def has_land(self) -> bool:
@@ -261,3 +269,26 @@ def kontrol(data: BookData) -> pd.DataFrame:
     k = data.kontrol.merge(kommuner_frame()[["kommunekode", "kommune"]], on="kommunekode",
                            how="left")
     return k[list(layout.TABLES["Kontrol"][1])]
+
+
+def boern(data: BookData) -> pd.DataFrame:
+    """Table Boern: children in the measure per year, kommune and step (empty without counts)."""
+    cols = list(layout.TABLES["Boern"][1])
+    steps = data.child_steps
+    if steps is None:
+        return pd.DataFrame({c: pd.Series(dtype=int if c in ("aar", "trin") else
+                                          float if c == "boern" else str) for c in cols})
+    names = {k: v.navn for k, v in reference.kommune_by_code().items()}
+    out = steps.assign(kommune=steps["kommunekode"].map(names))
+    return out[cols].reset_index(drop=True)
+
+
+def boernekoder(data: BookData) -> pd.DataFrame:
+    """Table BoerneKoder: every code of ANBAAR12/ISBU02 in the data, with its role and step."""
+    cols = list(layout.TABLES["BoerneKoder"][1])
+    classes = [] if data.children is None else [c.assign(tabel=t) for t, c in data.children.classes.items()]
+    if not classes:
+        return pd.DataFrame({c: pd.Series(dtype=int if c == "trin" else str) for c in cols})
+    out = pd.concat(classes, ignore_index=True)
+    out["trin"] = out["trin"].astype(float).where(out["trin"] > 0)
+    return out[cols]

@@ -66,9 +66,10 @@ YEARS_NAME = "TRAPPE_AARENE"
 MAX_NAME_FORMULA = 8192    # Excel's limit on a defined name's formula
 
 # the words both routes accept (trappe_xl.words), with the codes the bodies compute in
-UNIT_NUMBER = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4}
+UNIT_NUMBER = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4, "pr_barn": 5}
 ENHED_KEYS = {k: UNIT_NUMBER[v] for k, v in words.ENHED_KEYS.items()}
-ENHED_LABELS = {1: "1.000 kr.", 2: "kr. pr. 0-17-årig", 3: "kr. pr. 0-22-årig", 4: "kr. pr. indbygger"}
+ENHED_LABELS = {1: "1.000 kr.", 2: "kr. pr. 0-17-årig", 3: "kr. pr. 0-22-årig", 4: "kr. pr. indbygger",
+                5: "kr. pr. barn i indsatsen"}
 ENHED_OF_VALUE = {"beloeb_1000kr": (1, 2, 3), "kr_pr_indbygger": (4,)}
 TOTALS = {k: {words.I_ALT: I_ALT, words.I_ALT_PAA_TRIN: I_ALT_PAA_TRIN}[v] for k, v in words.TOTALS.items()}
 MAAL_CODES = ("netto", "udgifter", "indtaegter")
@@ -577,7 +578,8 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
         "ENHED_NAMES": _arr(list(ENHED_KEYS)), "ENHED_CODES": _arr(list(ENHED_KEYS.values())),
         "DEFAULT_UNIT": str(units[0]), "UNIT_CODES": _arr(units),
         "UNITS": " / ".join(ENHED_LABELS[u] for u in units),
-        "UNIT_LABELS": _arr([ENHED_LABELS[u] for u in (1, 2, 3, 4)]),
+        # 5 (kr. pr. barn i indsatsen) is not yet answered by the names: refused with its label
+        "UNIT_LABELS": _arr([ENHED_LABELS[u] for u in (1, 2, 3, 4, 5)]),
         "JA": _arr(words.JA), "NEJ": _arr(words.NEJ), "LOEBENDE": _arr(words.LOEBENDE),
         "HAS_POPULATION": "TRUE" if has_population else "FALSE",
         "HAS_INDEX": "TRUE" if index_years else "FALSE",

@@ -21,6 +21,7 @@ REGNSKAB = "Regnskab"
 NOEGLE = "Nøgle"
 KOMMUNER = "Kommuner"
 BEFOLKNING = "Befolkning"
+BOERN = "Børn"          # children on the steps (ANBAAR12, ISBU02) and the count key
 PRISINDEKS = "Prisindeks"
 KONTROL = "Kontrol"
 OM_DATA = "Om data"
@@ -30,7 +31,7 @@ XLWINGS_CONF = "xlwings.conf"
 VEJLEDNING = "Vejledning"
 BEREGNING = "Beregning"  # hidden: drop-down lists, helper cells, chart data, the Daekning table
 SHEETS = (FORSIDE, ANALYSE, VEJLEDNING, TRINDATA, LANDSTAL, REGNSKAB, NOEGLE, KOMMUNER, BEFOLKNING,
-          PRISINDEKS, KONTROL, OM_DATA, RETTELSER, BEREGNING, XLWINGS_CONF)
+          BOERN, PRISINDEKS, KONTROL, OM_DATA, RETTELSER, BEREGNING, XLWINGS_CONF)
 
 # Excel Tables (ListObjects): name -> (sheet, columns)
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -61,6 +62,11 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Befolkning": (BEFOLKNING, ("aar", "kommunekode", "regionskode", "kommunegruppe_kode",
                                 "pop_0_17", "pop_0_22", "pop_ialt")),
     "Prisindeks": (PRISINDEKS, ("aar", "indeks")),
+    # children in the measure during the year per kommune and step (model.children): ISBU02's
+    # group total for trin 2/3, the mean of ANBAAR12's 31.12. counts of y-1 and y for 4, 5, 4-5, 6
+    "Boern": (BOERN, ("aar", "kommunekode", "kommune", "trin", "boern", "kilde")),
+    # the count key applied to the codes the data hold: each DST code, its role and step
+    "BoerneKoder": (BOERN, ("tabel", "kode", "tekst", "rolle", "trin", "regel_id", "status")),
     "Kontrol": (KONTROL, ("aar", "kommunekode", "kommune", "maal", "dranst", "kilde_total",
                           "trin_total", "ikke_fordelt", "forskel", "ok")),
     # per year x function x measure: on one step, only on a combined step, not placed (bookdata)
@@ -130,7 +136,7 @@ HEADERS = {"aar": "år", "maal": "mål", "kommunegruppe_kode": "kommunegruppekod
            "kilde_i_alt": "kilde i alt", "paa_et_trin": "på ét trin", "samlet_trin": "samlet trin",
            "ikke_fordelt_pct": "ikke fordelt (%)", "vaerdi": "værdi", "aar_liste": "år",
            "beloeb": "beløb", "har_data": "har data", "aendringen": "ændringen",
-           "aendring": "ændring"}
+           "aendring": "ændring", "boern": "børn i indsatsen"}
 _MAAL_HEAD = {"netto_": "netto", "udgifter_": "udgifter", "indtaegter_": "indtægter"}
 _UNIT_HEAD = {"beloeb_1000kr": "1.000 kr.", "kr_pr_indbygger": "kr. pr. indbygger"}
 

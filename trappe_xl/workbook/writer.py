@@ -131,11 +131,30 @@ def _data_sheets(wb, fmt, data: BookData, regnskab) -> dict[str, str]:
     bef = bookdata.befolkning(data)
     data_sheet(wb, layout.BEFOLKNING, bef, "Befolkning", fmt, title="Befolkning 1. januar",
                note=SOURCE + " (FOLK1A/BEF1A07)" + ("" if len(bef) else " – ingen befolkningstal i data"))
+    _boern_sheet(wb, fmt, data, names)
     pi = data.deflator[["aar", "indeks"]].sort_values("aar")
     _, ppos = data_sheet(wb, layout.PRISINDEKS, pi, "Prisindeks", fmt, title="Prisindeks",
                          note=SOURCE + ("" if len(pi) else " – intet prisindeks i data"))
     names.update(column_ranges(layout.PRISINDEKS, pi, ppos, "PI"))
     return names
+
+
+def _boern_sheet(wb, fmt, data: BookData, names: dict[str, str]) -> None:
+    """Sheet Børn: children in the measure per kommune, year and step, and beside it every DST
+    code of the counts with its role and step (the count key, trappe_xl/data/boernenoegle.csv)."""
+    b = bookdata.boern(data)
+    warnings = list((data.meta or {}).get("boerneadvarsler", []))
+    note = (f"{SOURCE} (ANBAAR12, ISBU02) · trin 2 og 3: ISBU02's gruppetotal (unikke børn i året); "
+            "trin 4, 5, 4–5 og 6: gennemsnittet af ANBAAR12's anbragte pr. 31.12. året før og året. "
+            "Et tomt trin har intet børnetal. Nøglen: tabellen til højre."
+            if len(b) else "Ingen børnetal i data: hent ANBAAR12 og ISBU02 (python build.py fetch).")
+    if warnings:
+        note += " ADVARSEL: " + " · ".join(warnings)
+    ws, pos = data_sheet(wb, layout.BOERN, b, "Boern", fmt, title="Børn i indsatsen pr. kommune, år og trin",
+                         note=note)
+    names.update(column_ranges(layout.BOERN, b, pos, "BD"))
+    write_table(ws, bookdata.boernekoder(data), "BoerneKoder", fmt, first_row=pos[0],
+                first_col=pos[3] + 2)
 
 
 def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = True) -> None:
