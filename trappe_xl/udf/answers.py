@@ -151,8 +151,9 @@ NO_POPULATION = "ingen befolkningstal i projektmappen"
 def _valg(book: TrappeBook, maal: object, enhed: object, priser: object, refusion: object) -> model.Valg:
     """Parse the four choices; a choice the workbook has no data for (per child without any
     population, faste priser without a price index) is refused here with what is missing."""
-    m, r = parse_maal(maal), parse_refusion(refusion)
+    m = parse_maal(maal)
     e = parse_enhed(enhed, book.value, book.derived, book.children is not None)
+    r = parse_refusion(refusion)
     if e in PER_CHILD and not book.has_population:
         raise SelectionError(f"{NO_POPULATION} – vælg 1.000 kr.")
     return model.Valg(maal=m, enhed=e, prisaar=parse_priser(priser, book.index_years), refusion=r)

@@ -30,8 +30,8 @@ D_AAR = "Regnskabsår, fx 2019"
 D_TRIN = ("Trin 1-6, 0 = ikke fordelt på trin, \"2-3\"/\"4-5\" = samlet trin (data på funktionsniveau), "
           "\"i alt\" eller trinnets navn")
 D_MAAL = "\"netto\" (standard), \"udgifter\" eller \"indtægter\""
-D_ENHED = ("\"1.000 kr.\" (standard), \"pr. 0-17-årig\" eller \"pr. 0-22-årig\" "
-           "(data i kr. pr. indbygger: kun den enhed)")
+D_ENHED = ("\"1.000 kr.\" (standard), \"pr. 0-17-årig\", \"pr. 0-22-årig\" eller, med børnetal, "
+           "\"pr. barn i indsatsen\" (data i kr. pr. indbygger: den enhed og de afledte)")
 D_PRISER = "\"løbende\" (standard) eller et prisår, fx 2024, for faste priser i det års niveau"
 D_REFUSION = "\"med\" (standard) eller \"uden\" statsrefusion (dranst 2)"
 
