@@ -27,7 +27,8 @@ FIRST_PAGE = {layout.FORSIDE: "Sådan kommer du i gang", layout.ANALYSE: "Indsat
               layout.VEJLEDNING: "Indtastning", layout.TRINDATA: "Trintabel",
               layout.LANDSTAL: "Hele landet: Danmarks Statistiks", layout.REGNSKAB: "Regnskabsrækker",
               layout.NOEGLE: "Oversættelsesnøgle", layout.KOMMUNER: "områdekoder, regioner, kommunegrupper",
-              layout.BEFOLKNING: "Befolkning 1. januar", layout.PRISINDEKS: "Prisindeks",
+              layout.BEFOLKNING: "Befolkning 1. januar", layout.BOERN: "Børn i indsatsen pr. kommune",
+              layout.PRISINDEKS: "Prisindeks",
               layout.KONTROL: "Kontrol: kildetotal", layout.OM_DATA: "Snapshot: ",
               layout.RETTELSER: "Rettelser og ændringslog"}
 

@@ -58,10 +58,11 @@ def _trin_arg(t: int):
 
 
 def udf_figures(sel: Selection, years_all, hidden=frozenset(),
-                value: str = "beloeb_1000kr", derived: bool = False, dash=None) -> dict[str, object]:
+                value: str = "beloeb_1000kr", derived: bool = False, dash=None,
+                per_child: bool = False) -> dict[str, object]:
     """A1 of every dashboard figure -> the UDF's answer for it (``hidden``: the data's hidden
     step columns, which place section D's comparison column)."""
-    sel = resolve(sel, years_all, value, derived)
+    sel = resolve(sel, years_all, value, derived, per_child)
     dash = dash or D.Dash(n=len(years_all), hidden=hidden)
     args = _args(sel)
     kommune = reference.kommune_by_code()[sel.kommune].navn
@@ -82,7 +83,8 @@ def udf_figures(sel: Selection, years_all, hidden=frozenset(),
 #: the UDF's reasons for a missing figure: no data, a step without a source that year, a single
 #: step the data only know combined (trin 2–3, 4–5)
 WHY_MISSING = re.compile(r"#TRAPPE: (ingen data for |(trin \d(–\d)?|ikke fordelt) har ingen kilde i data "
-                         r"for \d{4} – |beløbet for .+ kendes kun samlet som trin \d–\d)")
+                         r"for \d{4} – |beløbet for .+ kendes kun samlet som trin \d–\d|intet børnetal for |"
+                         r"fordelingen på trin findes ikke i kr. pr. barn)")
 
 
 def _same(got, udf_value) -> bool:
@@ -277,3 +279,58 @@ def test_uvaegtet_block_is_only_for_kr_pr_indbygger(derived):
     numbers = [per_inhabitant.get(a1(r, D.C0 + D.TOTAL_COL)) for r in dash.u_rows()]
     assert all(isinstance(v, float) for v in numbers)
     assert analyse.U_ONLY not in str(per_inhabitant.get(a1(dash.u_top - 1, 0)))
+
+
+# -- kr. pr. barn i indsatsen (issue 22): the workbook fetch + build make from the stand-in --------
+
+PER_CHILD_SELECTIONS = {
+    "region": Selection(kommune="101", sammenligning="region", enhed="pr_barn", fra_aar=2022,
+                        basis_fra=2023, basis_til=2023),
+    "egen_gruppe_udgifter_uden": Selection(kommune="751", sammenligning="gruppe",
+                                           gruppe=("461", "101", "147"), enhed="pr_barn",
+                                           maal="udgifter", refusion=False, basis_fra=2022,
+                                           basis_til=2023, trappe_aar=2023),
+    "land_faste": Selection(kommune="147", sammenligning="land", enhed="pr_barn", prisaar=2023),
+    "kommunegruppe_1000kr": Selection(kommune="851", sammenligning="kommunegruppe"),
+}
+
+
+@pytest.fixture(scope="module")
+def per_child(tmp_path_factory, soffice):
+    from statbank_fake import FakeStatbank
+    from trappe_xl.key import load_key
+    from trappe_xl.pipeline import prepare
+    from trappe_xl.sources.fetch import run_fetch
+    from trappe_xl.sources.load import load_snapshot
+    d = tmp_path_factory.mktemp("fetched")
+    snap = run_fetch(d, (2022, 2024), client=FakeStatbank(years=(2022, 2023, 2024)).client(),
+                     out=lambda s: None)
+    data = prepare(load_snapshot(snap), load_key())
+    return _built(tmp_path_factory, soffice, data, PER_CHILD_SELECTIONS, "per_child")
+
+
+@pytest.mark.parametrize("name", list(PER_CHILD_SELECTIONS))
+def test_per_child_on_analyse_equals_the_udf(per_child, name):
+    """Issue 22: on the workbook `fetch` + `build` make from the stand-in, every figure of A–D in
+    kr. pr. barn i indsatsen, recalculated by LibreOffice, equals TRAPPE_STEP/SAMMENLIGN/MERUDGIFT
+    (i alt = Σ kroner ÷ Σ children over the steps with both; shares "–"), and the other units
+    still do on the same workbook."""
+    data, paths, outs = per_child
+    assert data.per_child and "pr_barn" in __import__("trappe_xl.workbook.inputs", fromlist=["x"]).available(data)["ValgEnhed"]
+    sel = resolve(PER_CHILD_SELECTIONS[name], data.years, data.value, per_child=True)
+    udf.use_workbook(paths[name])
+    try:
+        want = udf_figures(sel, data.years, D.hidden_steps(data.steps["trin"].unique()),
+                           dash=D.Dash.for_book(data), per_child=True)
+    finally:
+        udf.use_workbook(None)
+    # grouping-level data: the combined steps' columns are hidden, and the functions know no 2–3/4–5
+    hidden = re.compile(r"#TRAPPE: ukendt trin (23|45) ")
+    want = {k: w for k, w in want.items() if not (isinstance(w, str) and hidden.match(w))}
+    got = cell_values(outs[name], layout.ANALYSE)
+    bad = {k: (got.get(k), w) for k, w in want.items() if not _same(got.get(k), w)}
+    assert not bad, f"{len(bad)} of {len(want)} figures differ, e.g. {list(bad.items())[:6]}"
+    assert sum(isinstance(w, float) for w in want.values()) > 60
+    if sel.enhed == "pr_barn":
+        assert "kr. pr. barn i indsatsen" in str(got.get(a1(D.TOP - 1, 0)))
+        assert any(isinstance(w, str) and "intet børnetal" in w for w in want.values())

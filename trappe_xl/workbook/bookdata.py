@@ -39,6 +39,12 @@ class BookData:
     children: object = None
 
     @property
+    def per_child(self) -> bool:
+        """kr. pr. barn i indsatsen is offered: children in the data, and amounts (1.000 kr.
+        data, or kr. pr. indbygger data with the derived amounts)."""
+        return self.child_steps is not None and (self.value == "beloeb_1000kr" or self.derived_units)
+
+    @property
     def child_steps(self) -> pd.DataFrame | None:
         """Children per (aar, kommunekode, trin) for the per-child unit, or None."""
         c = self.children
@@ -130,6 +136,10 @@ def trindata(data: BookData) -> pd.DataFrame:
             model.DERIVED_VALUE].to_numpy()
     steps = steps.merge(unit_population(data), on=["aar", "kommunekode"], how="left")
     steps["gyldig"] = 4 * data_state(steps) + population_state(steps)
+    kids = data.child_steps
+    steps["boern"] = (np.nan if kids is None else steps[["aar", "kommunekode", "trin"]].merge(
+        kids[["aar", "kommunekode", "trin", "boern"]], on=["aar", "kommunekode", "trin"],
+        how="left")["boern"].to_numpy(float))
     steps = steps.sort_values(["aar", "kommunekode", "maal", "dranst", "trin"], kind="stable")
     return steps[list(layout.columns("TrinData", data.value))].reset_index(drop=True)
 
@@ -155,7 +165,21 @@ def daekning(data: BookData) -> pd.DataFrame:
     out = grid.merge(has, on=["aar", "kommunekode", "maal", "refusion"], how="left")
     out["har_data"] = out["har_data"].fillna(0).astype(int)
     out = _with_geo(out).merge(unit_population(data), on=["aar", "kommunekode"], how="left")
+    out = out.merge(children_wide(data), on=["aar", "kommunekode"], how="left")
     return out[list(layout.TABLES["Daekning"][1])]
+
+
+def children_wide(data: BookData) -> pd.DataFrame:
+    """aar, kommunekode, boern_<trin> for the steps a count can stand on (NaN: no count)."""
+    cols = [f"boern_{t}" for t in layout.COUNT_STEPS]
+    kids = data.child_steps
+    if kids is None:
+        return pd.DataFrame({"aar": pd.Series(dtype=int), "kommunekode": pd.Series(dtype=str),
+                             **{c: pd.Series(dtype=float) for c in cols}})
+    wide = kids.pivot_table(index=["aar", "kommunekode"], columns="trin", values="boern", aggfunc="first")
+    wide = wide.reindex(columns=list(layout.COUNT_STEPS))
+    wide.columns = cols
+    return wide.reset_index()
 
 
 def data_state(steps: pd.DataFrame) -> np.ndarray:

@@ -22,7 +22,14 @@ COL_K = 7
 COL_C = COL_K + len(TRIN_ORDER)
 COL_U = COL_C + len(TRIN_ORDER)
 COL_LHAR = COL_U + len(TRIN_ORDER)   # land_har_data (only with a Landstal table)
-DAEKNING_COL = COL_LHAR + 2
+# kr. pr. barn i indsatsen (only with children in the data): the kommune's and the comparison's
+# children per count step, and i alt in that unit for each
+COUNT_STEPS = layout.COUNT_STEPS
+COL_KB = COL_LHAR + 1
+COL_CB = COL_KB + len(COUNT_STEPS)
+COL_KI = COL_CB + len(COUNT_STEPS)
+COL_CI = COL_KI + 1
+DAEKNING_COL = COL_CI + 2
 DERIVED = "afledt_1000kr"      # TrinData's derived 1.000 kr. column (layout.TABLES)
 
 
@@ -42,6 +49,12 @@ class Cache:
     c: dict[tuple[int, int], object]
     u: dict[tuple[int, int], object] = field(default_factory=dict)
     lhar: dict[int, int] = field(default_factory=dict)
+    #: children per (aar, trin): the kommune's and the comparison's (members with both)
+    kb: dict[tuple[int, int], float] = field(default_factory=dict)
+    cb: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: i alt in kr. pr. barn per year ("–" in the other units)
+    ki: dict[int, object] = field(default_factory=dict)
+    ci: dict[int, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,8 @@ class CalcLayout:
     #: kr. pr. indbygger data with population: 1.000 kr. and per child derived
     #: (TrinData.afledt_1000kr), every unit offered
     derived: bool = False
+    #: children on the steps in the data: kr. pr. barn i indsatsen offered (hEnhed=5)
+    children: bool = False
 
     def row(self, year: int) -> int:
         return CALC_ROW + 1 + self.years.index(year)
@@ -75,6 +90,12 @@ class CalcLayout:
     def u_col(self, trin: int) -> int:
         return COL_U + TRIN_ORDER.index(trin)
 
+    def kb_col(self, trin: int) -> int:
+        return COL_KB + COUNT_STEPS.index(trin)
+
+    def cb_col(self, trin: int) -> int:
+        return COL_CB + COUNT_STEPS.index(trin)
+
 
 def _if_chain(cell: str, mapping: dict, default) -> str:
     """IF(cell="label1",v1,IF(cell="label2",v2,default)) from {label: value}."""
@@ -89,7 +110,7 @@ def _lit(v) -> str:
 
 
 def helper_formulas(weighted: bool = False, land: bool = False, mean: bool = False,
-                    derived: bool = False) -> dict[str, str]:
+                    derived: bool = False, children: bool = False) -> dict[str, str]:
     """Helper cells; ``weighted`` = kr. pr. indbygger data, ``land`` = a Landstal table exists,
     ``mean`` = the comparison is the plain mean (CalcLayout.mean): its name says so."""
     suffix = f'&IF(hLand,"","{layout.MEAN_SUFFIX}")' if mean else ""
@@ -97,7 +118,8 @@ def helper_formulas(weighted: bool = False, land: bool = False, mean: bool = Fal
     maal = {label: code for code, label in layout.MAAL_VALG.items()}
     enhed = {layout.ENHED_VALG["pr_0_17"]: 2, layout.ENHED_VALG["pr_0_22"]: 3,
              layout.ENHED_VALG["kr_pr_indbygger"]: 4,
-             layout.ENHED_AFLEDT["pr_0_17"]: 2, layout.ENHED_AFLEDT["pr_0_22"]: 3}
+             layout.ENHED_AFLEDT["pr_0_17"]: 2, layout.ENHED_AFLEDT["pr_0_22"]: 3,
+             layout.ENHED_VALG["pr_barn"]: 5, layout.ENHED_AFLEDT["pr_barn"]: 5}
     sam = {layout.SAMMENLIGNING_VALG[k]: i for i, k in enumerate(
         ("gruppe", "region", "kommunegruppe"), start=1)}
     return {
@@ -122,7 +144,9 @@ def helper_formulas(weighted: bool = False, land: bool = False, mean: bool = Fal
         "hPrisaar": "=ValgPrisaar",
         "hRegKrit": '=IF(hSam=2,hRegion,"<>ingen")',
         "hGrpKrit": '=IF(hSam=3,hGruppe,"<>ingen")',
-        "hEnhedOK": "=TRUE()" if derived else ("=hEnhed=4" if weighted else "=hEnhed<4"),
+        "hEnhedOK": ("=TRUE()" if derived and children else
+                     "=hEnhed<5" if derived else "=hEnhed=4" if weighted else
+                     "=OR(hEnhed<4,hEnhed=5)" if children else "=hEnhed<4"),
         "hLand": "=AND(hSam=4,hEnhed=4)" if land else "=FALSE()",
         "hPrisTekst": '=IF(hPriser=2,"faste priser ("&hPrisaar&"-niveau)","løbende priser")',
         "hSamTekst": (f'=IF(hSam=1,"{layout.SAMMENLIGNING_VALG["gruppe"]}",IF(hSam=2,'
@@ -146,7 +170,7 @@ def group_code_formula(slot: int, first_cell_row: int, col: int, group_cells: li
 def write_helpers(ws, wb, fmt: dict, cache: Cache, group_cells: list[str],
                   lay: "CalcLayout") -> None:
     ws.write_string(0, 0, "Hjælpeceller (beregnes af valgene på Analyse – ret ikke her)", fmt["h2"])
-    helpers = helper_formulas(lay.weighted, lay.land, lay.mean, lay.derived)
+    helpers = helper_formulas(lay.weighted, lay.land, lay.mean, lay.derived, lay.children)
     if len(helpers) >= CALC_ROW:
         raise AssertionError("the helper cells would overlap the per-year block: raise CALC_ROW")
     for i, (name, formula) in enumerate(helpers.items(), start=1):
@@ -171,10 +195,16 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
     heads += [f"K_trin{t}" for t in TRIN_ORDER] + [f"S_trin{t}" for t in TRIN_ORDER]
     if lay.weighted and not lay.mean:
         heads += [f"U_trin{t}" for t in TRIN_ORDER]
-    if lay.land:
-        heads += ["land_har_data"]
     for j, h in enumerate(heads):
         ws.write_string(CALC_ROW, j, h, fmt["bold"])
+    if lay.land:
+        ws.write_string(CALC_ROW, COL_LHAR, "land_har_data", fmt["bold"])
+    if lay.children:
+        for t in COUNT_STEPS:
+            ws.write_string(CALC_ROW, lay.kb_col(t), f"K_boern{t}", fmt["bold"])
+            ws.write_string(CALC_ROW, lay.cb_col(t), f"S_boern{t}", fmt["bold"])
+        ws.write_string(CALC_ROW, COL_KI, "K_i_alt_pr_barn", fmt["bold"])
+        ws.write_string(CALC_ROW, COL_CI, "S_i_alt_pr_barn", fmt["bold"])
     for y in lay.years:
         r = lay.row(y)
         yref = absref(r, COL_AAR)
@@ -197,10 +227,20 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         ws.write_formula(r, COL_CN, n_formula, None, cache.cn[y])
         ws.write_formula(r, COL_CDEN, F.group_den(yref), None, cache.cden[y])
         ws.write_formula(r, COL_CNALLE, F.group_n_data(yref), None, cache.cnalle[y])
+        if lay.children:
+            for t in COUNT_STEPS:
+                ws.write_formula(r, lay.kb_col(t), F.kommune_children(yref, t), None, cache.kb[(y, t)])
+                ws.write_formula(r, lay.cb_col(t), F.group_children(yref, t, lay.derived), None,
+                                 cache.cb[(y, t)])
+        col = DERIVED if lay.derived else "vaerdi"
         for t in TRIN_ORDER:
             kf = F.kommune_value(yref, t, pf, kden, td)
             if lay.derived:
                 kf = F.by_unit(kf, F.kommune_value(yref, t, pf, kden, td, DERIVED))
+            if lay.children:
+                pc = (F.kommune_per_child(yref, t, pf, kden, absref(r, lay.kb_col(t)), td, col)
+                      if t in COUNT_STEPS else f'="{F.MISSING}"')
+                kf = f"=IF(hEnhed=5,{pc[1:]},{kf[1:]})"
             ws.write_formula(r, lay.k_col(t), kf, None, _cached(cache.k[(y, t)]))
             if lay.mean:
                 gf = F.group_value_mean(yref, t, pf, cnalle, td)
@@ -216,7 +256,18 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
                 gf = F.by_unit(gf, F.group_value_sum(yref, t, pf, cden, cn, td, DERIVED))
             if lay.land:
                 gf = F.comparison_value(F.land_value(yref, t, pf, lhar), gf)
+            if lay.children:
+                pc = (F.group_per_child(yref, t, pf, cn, absref(r, lay.cb_col(t)), td, col)
+                      if t in COUNT_STEPS else f'="{F.MISSING}"')
+                gf = f"=IF(hEnhed=5,{pc[1:]},{gf[1:]})"
             ws.write_formula(r, lay.c_col(t), gf, None, _cached(cache.c[(y, t)]))
+        if lay.children:
+            for kind, cell_col, kids_col, out_col, vals in (
+                    ("K", lay.k_col, lay.kb_col, COL_KI, cache.ki), ("C", lay.c_col, lay.cb_col, COL_CI, cache.ci)):
+                total = F.per_child_total([absref(r, cell_col(t)) for t in COUNT_STEPS],
+                                          [absref(r, kids_col(t)) for t in COUNT_STEPS])
+                ws.write_formula(r, out_col, f'=IF(hEnhed<>5,"{F.MISSING}",{total[1:]})', None,
+                                 _cached(vals.get(y)))
     wb.define_name("hAar", "=" + lay.col_range(COL_AAR))
     ws.set_column(0, 0, 14)
 
@@ -232,6 +283,11 @@ def define_table_names(wb, names: dict[str, str]) -> None:
 
 def col_of(lay: CalcLayout, kind: str, trin: int) -> int:
     return {"K": lay.k_col, "C": lay.c_col, "U": lay.u_col}[kind](trin)
+
+
+def total_col(kind: str) -> int:
+    """The Beregning column of i alt in kr. pr. barn for the kommune (K) or the comparison (C)."""
+    return {"K": COL_KI, "C": COL_CI}[kind]
 
 
 __all__ = ["Cache", "CalcLayout", "TRIN_ORDER", "write_helpers", "write_block", "col_letter"]

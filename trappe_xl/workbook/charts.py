@@ -30,16 +30,23 @@ def mirror_rows(dash: Dash) -> list[int]:
     return [*dash.a_rows(), *dash.b_rows(), dash.c_base_row, *dash.c_rows(), *dash.d_rows()]
 
 
-def write_mirror(ws, dash: Dash, vals: dict) -> None:
-    """The chart data on Beregning (same rows and columns as on Analyse, shifted right)."""
+def write_mirror(ws, dash: Dash, vals: dict, per_child: bool = False, chosen: bool = False) -> None:
+    """The chart data on Beregning (same rows and columns as on Analyse, shifted right).
+    ``per_child``: kr. pr. barn i indsatsen can be chosen (hEnhed=5); the kommune's steps are
+    then left out of the two stacked charts (A and C), since figures per child of different
+    steps do not add up; ``chosen``: it is the unit the book is built with (cached values)."""
+    stacked = {*dash.a_rows(), *dash.c_rows()}
     for r in mirror_rows(dash):
         for c in [*range(K0, K0 + NCOL), *range(C0, C0 + NCOL)]:
             if (r, c) not in vals:
                 continue
             src = sheet_ref(layout.ANALYSE, f"${col_letter(c)}${r + 1}")
             v = vals[(r, c)]
-            ws.write_formula(r, MIRROR_COL + c, f"=IF(ISNUMBER({src}),{src},NA())", None,
-                             v if _num(v) else "#N/A")
+            f = f"IF(ISNUMBER({src}),{src},NA())"
+            if per_child and r in stacked and K0 <= c < K0 + len(STEPS):
+                f = f"IF(hEnhed=5,NA(),{f})"
+                v = None if chosen else v
+            ws.write_formula(r, MIRROR_COL + c, "=" + f, None, v if _num(v) else "#N/A")
 
 
 def write_texts(ws, texts: dict) -> None:

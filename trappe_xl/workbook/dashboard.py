@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .. import reference
 from . import layout
-from .calc import COL_CN, COL_CNALLE, TRIN_ORDER, CalcLayout
+from .calc import COL_CN, COL_CNALLE, TRIN_ORDER, CalcLayout, total_col
 from .cells import a1, absref, area, sheet_ref
 from .formulas import MISSING
 
@@ -354,6 +354,17 @@ def _total(row: int, c0: int, trin_count: int, year_cell: str) -> str:
     return f'=IF({year_cell}="","",IF(COUNT({rng})=0,"{MISSING}",SUM({rng})))'
 
 
+def _per_child_total(lay: CalcLayout, kind: str, plain: str, year_cell: str) -> str:
+    """A total cell: in kr. pr. barn (hEnhed=5) Beregning's i alt (Σ kroner ÷ Σ children over the
+    steps with both), never a sum of the steps' per-child figures; else ``plain``."""
+    if not lay.children or kind not in ("K", "C"):
+        return plain
+    head = f'=IF({year_cell}="","",'
+    assert plain.startswith(head)
+    child = f"INDEX({lay.col_range(total_col(kind))},MATCH({year_cell},hAar,0))"
+    return f"{head}IF(hEnhed=5,{child},{plain[len(head):-1]}))"
+
+
 class Writer:
     """Writes the result sections; ``vals`` gives the cached value of any cell it writes."""
 
@@ -385,8 +396,9 @@ class Writer:
                 for j, t in enumerate(STEPS):
                     col = {"K": lay.k_col, "C": lay.c_col, "U": lay.u_col}[kind](t)
                     self.cell(r, c0 + j, "=" + _lookup(lay, col, y))
-                self.cell(r, c0 + TOTAL_STAIR_COL, _total(r, c0, N_STAIR, y), self.fmt["dnumb"])
-                self.cell(r, c0 + TOTAL_COL, _total(r, c0, N_ALL, y), self.fmt["dnumb"])
+                for j, n in ((TOTAL_STAIR_COL, N_STAIR), (TOTAL_COL, N_ALL)):
+                    self.cell(r, c0 + j, _per_child_total(lay, kind, _total(r, c0, n, y), y),
+                              self.fmt["dnumb"])
             self.cell(r, COUNT_COL, "=" + _lookup(lay, COL_CNALLE, y), self.fmt["dint"])
             self.cell(r, COUNTED_COL, "=" + _lookup(lay, COL_CN, y), self.fmt["dint"])
 
@@ -400,9 +412,11 @@ class Writer:
                 tot = a1(ra, c0 + TOTAL_COL)
                 for j in range(NCOL):
                     v = a1(ra, c0 + j)
-                    f = (f'=IF({y}="","",IF(AND(ISNUMBER({v}),ISNUMBER({tot})),'
-                         f'IF({tot}<>0,{v}/{tot},"{MISSING}"),"{MISSING}"))')
-                    self.cell(rb, c0 + j, f, self.fmt["dpct"])
+                    f = (f'IF(AND(ISNUMBER({v}),ISNUMBER({tot})),'
+                         f'IF({tot}<>0,{v}/{tot},"{MISSING}"),"{MISSING}")')
+                    if self.lay.children:   # figures with different divisors have no shares
+                        f = f'IF(hEnhed=5,"{MISSING}",{f})'
+                    self.cell(rb, c0 + j, f'=IF({y}="","",{f})', self.fmt["dpct"])
 
     def section_c(self) -> None:
         d, lay, fmt = self.dash, self.lay, self.fmt
@@ -421,7 +435,12 @@ class Writer:
                 self.cell(rb, c0 + j, f, fmt["dnumb"])
             for j, n in ((TOTAL_STAIR_COL, N_STAIR), (TOTAL_COL, N_ALL)):
                 rng = f"{a1(rb, c0)}:{a1(rb, c0 + n - 1)}"
-                self.cell(rb, c0 + j, f'=IF(COUNT({rng})=0,"{MISSING}",SUM({rng}))', fmt["dnumb"])
+                f = f'IF(COUNT({rng})=0,"{MISSING}",SUM({rng}))'
+                if lay.children:    # kr. pr. barn: the base years' mean of i alt itself
+                    tc = lay.col_range(total_col(kind))
+                    f = (f'IF(hEnhed=5,IF(OR({nb}<1,SUMPRODUCT({inrange}*ISNUMBER({tc}))<{nb}),'
+                         f'"{MISSING}",SUMPRODUCT({inrange},{tc})/{nb}),{f})')
+                self.cell(rb, c0 + j, "=" + f, fmt["dnumb"])
         for ra, rc in zip(d.a_rows(), d.c_rows()):
             y = a1(ra, 0, abs_col=True)
             self.cell(rc, 0, f"={y}", fmt["year"])

@@ -30,6 +30,8 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
     k_title = f"Kommune: {kommune_navn}"
     c_title = f"Sammenligning: {label}{D.method_value(land, sel.enhed, mean)}"
     src = {"K": cache.k, "C": cache.c, "U": cache.u}
+    per_child = sel.enhed == "pr_barn"       # i alt = Σ kroner ÷ Σ children (calc's K/S_i_alt)
+    totals = {"K": cache.ki, "C": cache.ci}
     rows: dict[int, dict[int, list]] = {}
     out[(TOP, K0)], out[(TOP, C0)] = k_title, c_title
     for i, r in enumerate(dash.a_rows()):
@@ -38,7 +40,9 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
         rows[i] = {}
         for c0, kind in ((K0, kinds[0]), (C0, kinds[1])):
             vals = ["" if y == "" else _cell(src[kind].get((y, t))) for t in STEPS]
-            if y != "":
+            if y != "" and per_child and kind in totals:
+                vals += [_cell(totals[kind].get(y))] * 2
+            elif y != "":
                 vals += [_total(vals, N_STAIR), _total(vals, N_ALL)]
             else:
                 vals += ["", ""]
@@ -59,6 +63,8 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
                 v = vals[j]
                 if y == "":
                     out[(rb, c0 + j)] = ""
+                elif per_child:
+                    out[(rb, c0 + j)] = MISSING
                 elif _num(v) and _num(tot):
                     out[(rb, c0 + j)] = v / tot if tot != 0 else MISSING
                 else:
@@ -74,7 +80,11 @@ def compute(dash: Dash, cache: Cache, sel: Selection, years: tuple[int, ...], ki
         for t in STEPS:
             got = [src[kind].get((y, t)) for y in base_years]
             b.append(sum(got) / len(got) if got and all(_num(v) for v in got) else MISSING)
-        b += [_total(b, N_STAIR), _total(b, N_ALL)]
+        if per_child:
+            got = [totals[kind].get(y) for y in base_years]
+            b += [sum(got) / len(got) if got and all(_num(v) for v in got) else MISSING] * 2
+        else:
+            b += [_total(b, N_STAIR), _total(b, N_ALL)]
         bases[c0] = b
         for j, v in enumerate(b):
             out[(rb, c0 + j)] = v

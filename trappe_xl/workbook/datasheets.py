@@ -16,7 +16,8 @@ from .cells import area, sheet_ref
 from . import layout
 
 TEXT_WIDTH = {"kommune": 16, "region": 20, "kommunegruppe": 20, "grundlag": 60, "kilde": 40,
-              "regel_id": 9, "funktion": 9, "status": 10, "felt": 22, "vaerdi": 60}
+              "regel_id": 9, "funktion": 9, "status": 10, "felt": 22, "vaerdi": 60, "tekst": 45,
+              "rolle": 13}
 
 
 def _values(series: pd.Series) -> list:

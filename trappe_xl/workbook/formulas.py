@@ -156,7 +156,7 @@ def kommune_den(year: str, has: str, derived: bool = False) -> str:
     rest = f"DK_kommunekode,hKode,DK_aar,{year},DK_maal,hMaal,DK_refusion,hRef"
     p17 = f"SUMIFS(DK_pop_0_17,{rest})"
     p22 = f"SUMIFS(DK_pop_0_22,{rest})"
-    one = f"IF(AND(hEnhed=1,SUMIFS(DK_pop_ialt,{rest})<=0),NA(),1)" if derived else "1"
+    one = f"IF(AND(OR(hEnhed=1,hEnhed=5),SUMIFS(DK_pop_ialt,{rest})<=0),NA(),1)" if derived else "1"
     return (f"=IF({has}=0,NA(),IF(hEnhed=2,IF({p17}>0,{p17}/1000,NA()),"
             f"IF(hEnhed=3,IF({p22}>0,{p22}/1000,NA()),{one})))")
 
@@ -178,3 +178,48 @@ def group_n_valid(year: str, derived: bool = False) -> str:
 def group_n_data(year: str) -> str:
     """Members of the comparison unit with data that year (population not needed)."""
     return "=" + _members("SUMIFS", "DK_har_data,", _dk_rest(year), "DK")
+
+
+# -- kr. pr. barn i indsatsen (hEnhed=5): each step has its own divisor, the children on it ------
+
+def _dk_kommune(year: str) -> str:
+    return f"DK_kommunekode,hKode,DK_aar,{year},DK_maal,hMaal,DK_refusion,hRef"
+
+
+def kommune_children(year: str, trin: int) -> str:
+    """The kommune's children on the step that year (Daekning.boern_<trin>; 0 = no count)."""
+    return f"=SUMIFS(DK_boern_{trin},{_dk_kommune(year)})"
+
+
+def group_children(year: str, trin: int, derived: bool = False) -> str:
+    """Σ children on the step over the comparison's members with data and a count (``derived``:
+    and inhabitants, which the derived amounts need)."""
+    rest = _dk_rest(year) + f',DK_boern_{trin},">0"' + (',DK_pop_ialt,">0"' if derived else "")
+    return "=" + _members("SUMIFS", f"DK_boern_{trin},", rest, "DK")
+
+
+def kommune_per_child(year: str, trin: int, pf: str, den: str, kids: str, td: str = "TD",
+                      col: str = "vaerdi") -> str:
+    """The kommune's step amount × price factor ÷ its children on the step × 1.000 ("–" without
+    a count, without data (``den`` is NA()) or without a source)."""
+    tot = f"SUMIFS({td}_{col},{td}_kommunekode,hKode,{_td_rest(year, trin, td)})"
+    return (f'=IF({no_source(trin, td)},"{MISSING}",IFERROR(IF({kids}>0,{tot}*{pf}/{den}/({kids}/1000),'
+            f'NA()),"{MISSING}"))')
+
+
+def group_per_child(year: str, trin: int, pf: str, n: str, kids: str, td: str = "TD",
+                    col: str = "vaerdi") -> str:
+    """Σ amounts ÷ Σ children × 1.000 over the members with data and a count on the step
+    (TrinData.boern > 0 picks the same members as :func:`group_children`)."""
+    rest = _td_rest(year, trin, td) + _td_data(td) + f',{td}_boern,">0"'
+    num = _members("SUMIFS", f"{td}_{col},", rest, td)
+    return (f'=IF(OR({n}=0,{no_source(trin, td)}),"{MISSING}",IFERROR(IF({kids}>0,{num}*{pf}/({kids}/1000),'
+            f'NA()),"{MISSING}"))')
+
+
+def per_child_total(values: list[str], kids: list[str]) -> str:
+    """I alt in kr. pr. barn: Σ amounts ÷ Σ children over the steps with both = the steps'
+    figures weighted by their children (a step that shows "–" adds nothing)."""
+    num = "+".join(f"IF(ISNUMBER({v}),{v}*{k},0)" for v, k in zip(values, kids))
+    den = "+".join(f"IF(ISNUMBER({v}),{k},0)" for v, k in zip(values, kids))
+    return f'=IFERROR(({num})/({den}),"{MISSING}")'

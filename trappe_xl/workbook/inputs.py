@@ -29,6 +29,8 @@ def available(data: BookData) -> dict[str, list[str]]:
         enheder = ["kr_pr_indbygger"] + (["1000kr", "pr_0_17", "pr_0_22"] if data.derived_units else [])
     else:
         enheder = ["1000kr"] + ([] if data.population.empty else ["pr_0_17", "pr_0_22"])
+    if data.per_child:
+        enheder.append("pr_barn")
     priser = ["loebende"] + ([] if data.deflator.empty else ["faste"])
     return {"ValgMaal": maal or list(layout.MAAL_VALG), "ValgEnhed": enheder,
             "ValgPriser": priser}
@@ -46,6 +48,8 @@ def unavailable_text(data: BookData) -> str:
     if data.value == "kr_pr_indbygger" and not data.derived_units:
         parts.append("1.000 kr., kr. pr. barn (afledes af kr. pr. indbygger × folketal: ingen "
                      "befolkningstal)")
+    if data.child_steps is None:
+        parts.append("kr. pr. barn i indsatsen (ingen børnetal: ANBAAR12 og ISBU02 hentes med fetch)")
     if "faste" not in ok["ValgPriser"]:
         parts.append("faste priser (intet prisindeks)")
     return ("Kan ikke vælges (findes ikke i data): " + "; ".join(parts) + "."

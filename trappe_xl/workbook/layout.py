@@ -43,7 +43,10 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
                             "gyldig", "pop_ialt",
                             # kr. pr. indbygger data: the row as 1.000 kr., derived with the
                             # kommune's inhabitants (model.derived_amounts; blank without them)
-                            "afledt_1000kr")),
+                            "afledt_1000kr",
+                            # children on the row's step that kommune-year (model.children; blank
+                            # where the step has no count): kr. pr. barn i indsatsen
+                            "boern")),
     # DST's "Hele landet" (area "000") through the key: same columns as TrinData's step part plus
     # gyldig (its population part is 0); read by the dashboard for comparison "Hele landet" with
     # kr. pr. indbygger data.
@@ -76,7 +79,10 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     # extension: one row per aar x kommune x maal x refusion choice; har_data = 1 when the kommune
     # has any non-missing step value that year for that measure (dranst 2 left out for "uden").
     "Daekning": (BEREGNING, ("aar", "kommunekode", "regionskode", "kommunegruppe_kode", "maal",
-                             "refusion", "har_data", "pop_0_17", "pop_0_22", "pop_ialt")),
+                             "refusion", "har_data", "pop_0_17", "pop_0_22", "pop_ialt",
+                             # children per step of the kommune-year (blank: no count)
+                             "boern_2", "boern_3", "boern_23", "boern_4", "boern_5", "boern_45",
+                             "boern_6")),
 }
 
 #: Columns a table has only for data in one value column: TrinData.pop_ialt only with
@@ -103,7 +109,9 @@ SAMMENLIGNING_VALG = {"gruppe": "Egen gruppe", "region": "Regionen", "kommunegru
                       "Kommunegruppen (DST)", "land": "Hele landet"}
 MAAL_VALG = {"netto": "Netto", "udgifter": "Udgifter (brutto)", "indtaegter": "Indtægter"}
 ENHED_VALG = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig", "pr_0_22": "kr. pr. 0-22-årig",
-              "kr_pr_indbygger": "kr. pr. indbygger"}
+              "kr_pr_indbygger": "kr. pr. indbygger", "pr_barn": "kr. pr. barn i indsatsen"}
+#: the steps a count of children can stand on (model.children.COUNT_STEPS): Daekning.boern_<trin>
+COUNT_STEPS = (2, 3, 23, 4, 5, 45, 6)
 #: the amount units on kr. pr. indbygger data with population: derived (model.derived_amounts),
 #: so their labels say so wherever they show (drop-down, titles)
 DERIVED_MARK = " (afledt)"

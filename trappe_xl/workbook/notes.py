@@ -77,6 +77,13 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f} %".replace(".", ",")
 
 
+#: kr. pr. barn i indsatsen (model.children): what the figure is, and what it is not
+CHILD_NOTE = ("kr. pr. barn i indsatsen = trinnets beløb ÷ børn på trinnet × 1.000 (trin 2–3: ISBU02, "
+              "børn i løbet af året; trin 4–6: gennemsnit af ANBAAR12 pr. 31.12. året før og året; se "
+              "arket Børn). I alt = samlet beløb ÷ samlede børn på trinene med begge. Fordelingen (B) "
+              "og de stablede figurer findes ikke i denne enhed.")
+
+
 def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
     """Formulas of the notes, in order (the data's unit decides which unit note applies)."""
     maal = ('=IF(SUMIFS(DK_har_data,DK_maal,hMaal)=0,"Ingen data for målet "&ValgMaal&'
@@ -86,10 +93,15 @@ def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
         mean = f'IF(NOT(hLand),"{KR_MEAN_NOTE}","")' if data.plain_mean else '""'
         if data.derived_units:
             mean = f'IF(hEnhed<4,"{DERIVED_NOTE}",{mean})'
+        if data.per_child:
+            mean = f'IF(hEnhed=5,"{CHILD_NOTE} {DERIVED_NOTE}",{mean})'
         unit = f'=IF(NOT(hEnhedOK),"{KR_UNIT_NOTE}",{mean})'
     else:
+        pop = f'IF(AND(hEnhed>=2,COUNT(DK_pop_ialt)=0),"{POP_NOTE}","")'
+        if data.per_child:
+            pop = f'IF(hEnhed=5,"{CHILD_NOTE}",{pop})'
         unit = (f'=IF(NOT(hEnhedOK),"Enheden "&ValgEnhed&" findes ikke i disse data – alle tal '
-                f'vises som –.",IF(AND(hEnhed>=2,COUNT(DK_pop_ialt)=0),"{POP_NOTE}",""))')
+                f'vises som –.",{pop})')
     land = f'=IF(hLand,"{LAND_NOTE}","")'
     years = (f'=IF(ValgFraAar>ValgTilAar,"{YEARS_NOTE}",IF(ValgBasisFra>ValgBasisTil,'
              f'"{BASIS_NOTE}",""))')
@@ -108,8 +120,12 @@ def note_values(data: BookData, sel: Selection, cache: Cache, nodranst: bool = F
         unit = KR_MEAN_NOTE if (not h["hLand"] and data.plain_mean) else ""
         if data.derived_units and sel.enhed != "kr_pr_indbygger":
             unit = DERIVED_NOTE
+        if sel.enhed == "pr_barn":
+            unit = f"{CHILD_NOTE} {DERIVED_NOTE}"
     else:
         unit = POP_NOTE if sel.enhed != "1000kr" and no_pop else ""
+        if sel.enhed == "pr_barn":
+            unit = CHILD_NOTE
     return [f"Sammenligning: {h['hSamTekst']} ({h['hAntal']} kommuner)", price,
             "" if has_maal else f"Ingen data for målet {layout.MAAL_VALG[sel.maal]} – alle tal "
             "vises som –.", unit, LAND_NOTE if h["hLand"] else "",

@@ -61,7 +61,8 @@ def _same(got, want) -> bool:
 
 def analyse_differences(wb, data: BookData) -> list[str]:
     """Cells of Analyse whose cached value differs from the model's value for its inputs."""
-    sel = resolve(selection_from_inputs(wb), data.years, data.value, data.derived_units)
+    sel = resolve(selection_from_inputs(wb), data.years, data.value, data.derived_units,
+                  data.per_child)
     cache = compute_cache(data, sel)
     dash = dashboard.Dash.for_book(data)
     want = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),

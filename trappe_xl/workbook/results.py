@@ -14,10 +14,11 @@ from ..reference import HELE_LANDET
 from ..errors import MissingIndexYearError
 from . import bookdata, layout
 from .bookdata import BookData
+from . import calc
 from .calc import TRIN_ORDER, Cache
 from .selection import Selection, comparison_label, members
 
-ENHED_CODE = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4}
+ENHED_CODE = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4, "pr_barn": 5}
 SAM_CODE = {"gruppe": 1, "region": 2, "kommunegruppe": 3, "land": 4}
 POP_COL = {"pr_0_17": "pop_0_17", "pr_0_22": "pop_0_22", "kr_pr_indbygger": "pop_ialt"}
 
@@ -47,7 +48,11 @@ def _per_year_trin(fn, data: BookData, sel: Selection, mem: tuple[str, ...]) -> 
     out = {(y, t): None for y in data.years for t in TRIN_ORDER}
     if not years:
         return out
-    s = fn(data.steps, data.population, data.deflator, valg_of(sel), mem, years)
+    if fn is model.serie:       # kr. pr. barn: the children, and i alt (trin 7) for the totals
+        s = fn(data.steps, data.population, data.deflator, valg_of(sel), mem, years,
+               with_totals=sel.enhed == model.PER_CHILD, children=data.child_steps)
+    else:
+        s = fn(data.steps, data.population, data.deflator, valg_of(sel), mem, years)
     for r in s.itertuples(index=False):
         out[(int(r.aar), int(r.trin))] = _num(r.vaerdi)
     return out
@@ -123,6 +128,8 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
         # the plain mean of the kommuners own kr. pr. indbygger ("–" in the derived units)
         cache.u = (unweighted(data, sel, mem) if sel.enhed == "kr_pr_indbygger"
                    else {(y, t): None for y in data.years for t in TRIN_ORDER})
+    if data.per_child:
+        _children_cache(cache, data, sel, mine, group)
     cache.lhar = land_has(data, sel)
     if uses_land(data, sel):
         cache.c = serie_values(_land_view(data), sel, (HELE_LANDET,))
@@ -132,6 +139,24 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
     elif data.plain_mean:
         cache.helpers["hSamTekst"] += layout.MEAN_SUFFIX
     return cache
+
+
+def _children_cache(cache: Cache, data: BookData, sel: Selection, mine: pd.DataFrame,
+                    group: pd.DataFrame) -> None:
+    """Children per step (the kommune's; the comparison's members with data and a count, and
+    inhabitants on derived data) and i alt in kr. pr. barn, as calc's K_boern/S_boern/… cells."""
+    for y in data.years:
+        g = group[group["aar"] == y]
+        if data.derived_units:
+            g = g[g["pop_ialt"] > 0]
+        for t in calc.COUNT_STEPS:
+            col = f"boern_{t}"
+            own = mine.loc[y, col] if y in mine.index else float("nan")
+            cache.kb[(y, t)] = float(own) if own == own else 0.0
+            cache.cb[(y, t)] = float(g.loc[g[col] > 0, col].sum())
+        per_child = sel.enhed == model.PER_CHILD
+        cache.ki[y] = cache.k.get((y, model.TRIN_I_ALT_PAA_TRIN)) if per_child else None
+        cache.ci[y] = cache.c.get((y, model.TRIN_I_ALT_PAA_TRIN)) if per_child else None
 
 
 def _land_view(data: BookData) -> BookData:

@@ -30,9 +30,10 @@ class Selection:
 
 
 def resolve(sel: Selection, years: tuple[int, ...], value_column: str,
-            derived: bool = False) -> Selection:
+            derived: bool = False, per_child: bool = False) -> Selection:
     """Fill the defaults from the data and check every choice; SelectionError names the bad one.
-    ``derived``: kr. pr. indbygger data with population also offer the derived amount units."""
+    ``derived``: kr. pr. indbygger data with population also offer the derived amount units;
+    ``per_child``: the data hold children on the steps (BookData.per_child)."""
     if not years:
         raise SelectionError("ingen år i data – kan ikke lave en analyse")
     lo, hi = min(years), max(years)
@@ -44,11 +45,12 @@ def resolve(sel: Selection, years: tuple[int, ...], value_column: str,
     out = replace(sel, enhed=enhed, fra_aar=fra, til_aar=til, basis_fra=bfra, basis_til=btil,
                   trappe_aar=sel.trappe_aar if sel.trappe_aar is not None else til,
                   gruppe=tuple(dict.fromkeys(sel.gruppe)))
-    _check(out, lo, hi, value_column, derived)
+    _check(out, lo, hi, value_column, derived, per_child)
     return out
 
 
-def _check(sel: Selection, lo: int, hi: int, value_column: str, derived: bool = False) -> None:
+def _check(sel: Selection, lo: int, hi: int, value_column: str, derived: bool = False,
+           per_child: bool = False) -> None:
     koder = reference.kommunekoder()
     if sel.kommune not in koder:
         raise SelectionError(f"ukendt kommunekode {sel.kommune!r}")
@@ -73,6 +75,8 @@ def _check(sel: Selection, lo: int, hi: int, value_column: str, derived: bool = 
                else {"1000kr", "pr_0_17", "pr_0_22"})
     if value_column == "kr_pr_indbygger" and derived:
         allowed |= {"1000kr", "pr_0_17", "pr_0_22"}
+    if per_child:
+        allowed |= {"pr_barn"}
     if sel.enhed not in allowed:
         raise SelectionError(f"enhed {sel.enhed!r} findes ikke for data i {value_column}; "
                              f"mulige: {sorted(allowed)}")

@@ -50,7 +50,8 @@ def write_workbook(data: BookData, selection: Selection, out: Path | str, *,
     Raises SelectionError for a selection the data cannot have and SheetLimitError when a table
     would not fit on a sheet (checked before anything is written)."""
     out = Path(out)
-    sel = resolve(selection, data.years, data.value, data.derived_units)
+    sel = resolve(selection, data.years, data.value, data.derived_units,
+                  data.per_child)
     regnskab = bookdata.regnskab(data)
     check_rows(layout.REGNSKAB, len(regnskab), first_row=3)
     cache = compute_cache(data, sel)
@@ -168,7 +169,8 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     # Beregning (hidden)
     bw = wb.add_worksheet(layout.BEREGNING)
     lay = calc.CalcLayout(years=data.years, weighted=data.value == "kr_pr_indbygger",
-                          land=data.has_land, mean=data.plain_mean, derived=data.derived_units)
+                          land=data.has_land, mean=data.plain_mean, derived=data.derived_units,
+                          children=data.per_child)
     calc.write_helpers(bw, wb, fmt, cache, dashboard.group_cells(dash), lay)
     calc.write_block(bw, wb, fmt, lay, cache)
     dk = bookdata.daekning(data)
@@ -189,7 +191,7 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
     vals = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),
                               reference.kommune_by_code()[sel.kommune].navn, mean=data.plain_mean)
     write_analyse(wb, ws[layout.ANALYSE], fmt, data, sel, lay, dash, vals, cache)
-    charts.write_mirror(bw, dash, vals)
+    charts.write_mirror(bw, dash, vals, data.per_child, sel.enhed == "pr_barn")
     bw.hide()
     bw.protect("")
     sheets.forside(ws[layout.FORSIDE], fmt, data)
