@@ -24,7 +24,8 @@ from trappe_xl.workbook import layout  # noqa: E402
 
 #: text on the first printed page of each visible sheet (sheet order = layout.SHEETS)
 FIRST_PAGE = {layout.FORSIDE: "Sådan kommer du i gang", layout.ANALYSE: "Indsatstrappens Udgiftsmodel – analyse",
-              layout.VEJLEDNING: "Indtastning", layout.TRINDATA: "Trintabel",
+              layout.VEJLEDNING: "Indtastning", layout.BOERN_KRONER: "Børn og kroner pr. barn",
+              layout.TRINDATA: "Trintabel",
               layout.LANDSTAL: "Hele landet: Danmarks Statistiks", layout.REGNSKAB: "Regnskabsrækker",
               layout.NOEGLE: "Oversættelsesnøgle", layout.KOMMUNER: "områdekoder, regioner, kommunegrupper",
               layout.BEFOLKNING: "Befolkning 1. januar", layout.BOERN: "Børn i indsatsen pr. kommune",

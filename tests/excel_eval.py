@@ -1177,27 +1177,20 @@ def _choose(book, args, env):
             return VALUE
         return book.eval(args[k], env)
     opts = [book.value(a, env) for a in args[1:]]
-
-    def one(i):
-        k = number(i)
-        if isinstance(k, Err):
-            return k
-        k = int(k)
-        if not 1 <= k <= len(opts):
-            return VALUE
-        return scalar_of(opts[k - 1]) if not is_array(opts[k - 1]) else opts[k - 1]
-    out = np.empty(as2d(idx).shape, dtype=object)
-    for (r, c), i in np.ndenumerate(as2d(idx)):
+    # Excel and LibreOffice broadcast the index against the options: CHOOSE({1,2}, A1:A3, B1:B3)
+    # is a 3 x 2 array (checked with LibreOffice; the count-step matrix of the LAMBDA names)
+    shaped = broadcast(idx, *[o for o in opts if is_array(o)])
+    ix = shaped[0]
+    arrays = iter(shaped[1:])
+    full = [next(arrays) if is_array(o) else o for o in opts]
+    out = np.empty(ix.shape, dtype=object)
+    for (r, c), i in np.ndenumerate(ix):
         k = number(i)
         if isinstance(k, Err) or not 1 <= int(k) <= len(opts):
             out[r, c] = VALUE if not isinstance(k, Err) else k
             continue
-        o = opts[int(k) - 1]
-        if is_array(o):
-            b = broadcast(o, as2d(idx))[0]
-            out[r, c] = b[r, c]
-        else:
-            out[r, c] = o
+        o = full[int(k) - 1]
+        out[r, c] = o[r, c] if isinstance(o, np.ndarray) else o
     return _typed(out)
 
 

@@ -108,7 +108,8 @@ class Forms:
     """The argument forms for one workbook (its years, its kinds of step)."""
 
     def __init__(self, years, value_column: str = "beloeb_1000kr", population: bool = True,
-                 index_years=(), codes=(1, 2, 3, 4, 5, 6, 0), measures=("netto", "udgifter", "indtaegter")):
+                 index_years=(), codes=(1, 2, 3, 4, 5, 6, 0), measures=("netto", "udgifter", "indtaegter"),
+                 children: bool = False):
         y = [int(v) for v in years]
         self.years = y
         cells = self.cells = Cells()
@@ -184,6 +185,8 @@ class Forms:
                  if value_column == "beloeb_1000kr" else ["kr. pr. indbygger"])
         if value_column == "kr_pr_indbygger" and population:   # derived with the inhabitants
             units += ["1.000 kr. (afledt)", "tkr", "pr. 0-17-årig", "kr. pr. 0-22-årig (afledt)"]
+        if children:        # kr. pr. barn i indsatsen (drawn often: it has its own divisors)
+            units += ["kr. pr. barn i indsatsen", "pr. barn", "kr. pr. barn i indsatsen"]
         words = {"netto": "netto", "udgifter": "udgifter", "indtaegter": "Indtægter"}
         self.good_maal = st.sampled_from([OMIT, *_both(["", *[words[m] for m in measures]])])
         self.good_enhed = st.sampled_from([OMIT, *_both(["", *units])])

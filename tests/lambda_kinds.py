@@ -40,10 +40,26 @@ def shipped_with_population():
     return prepare(ds, load_key(), synthetic=True)
 
 
+def fetched_with_children():
+    """What `fetch` then `build` give against the stand-in for Statistikbanken (SYNTHETIC
+    figures): 1.000 kr. at grouping level, population, price index, and children on the steps
+    (ANBAAR12, ISBU02), so kr. pr. barn i indsatsen is offered."""
+    import tempfile
+
+    from statbank_fake import FakeStatbank
+    from trappe_xl.sources.fetch import run_fetch
+    from trappe_xl.sources.load import load_snapshot
+    snap = run_fetch(tempfile.mkdtemp(prefix="trappe-kinds-"), (2022, 2024),
+                     client=FakeStatbank(quirks={"omit_zeros"}, years=(2022, 2023, 2024)).client(),
+                     out=lambda s: None)
+    return prepare(load_snapshot(snap), load_key(), synthetic=True)
+
+
 KINDS = {
     "shipped": shipped,
     "shipped_population": shipped_with_population,
     "grouping": lambda: _synthetic("grouping", True, 4),
     "grouping_bare": lambda: _synthetic("grouping", False, 5),
     "function": lambda: _synthetic("function", True, 6),
+    "children": fetched_with_children,
 }

@@ -63,11 +63,15 @@ class Kind:
         self.forms = C.Forms(self.data.years, self.data.value, len(self.data.population) > 0,
                              sorted(d.dropna(subset=["indeks"])["aar"]) if len(d) else (),
                              tuple(int(t) for t in self.data.steps["trin"].unique()),
-                             tuple(self.data.steps["maal"].unique()))
+                             tuple(self.data.steps["maal"].unique()), self.data.per_child)
         self.book = E.Book(self.path, {C.ARGS_SHEET: self.forms.cells.sheet()})
+        #: answers in kr. pr. barn i indsatsen that are numbers or tables (not refusals)
+        self.per_child_answers = 0
 
     def answers(self, fn: str, args: list[C.Arg]):
         want = getattr(udf, fn)(*[a.xl for a in args])
+        if any(isinstance(a.xl, str) and "barn" in a.xl for a in args) and isinstance(want, (float, list)):
+            self.per_child_answers += 1
         got = E.plain(self.book.call(fn, [a.formula for a in args]))
         return got, want
 
@@ -115,6 +119,8 @@ def test_the_lambda_names_answer_as_the_xlwings_functions(kinds, name):
     assert seen["no source"] >= 10, seen
     if name in ("shipped", "shipped_population", "function"):     # function-level data
         assert seen["combined"] >= 10, seen
+    if name == "children":      # kr. pr. barn i indsatsen: numbers and tables on both routes
+        assert kind.per_child_answers >= 50, kind.per_child_answers
 
 
 @pytest.mark.parametrize("cell", [461, "461", "Aarhus"])

@@ -335,6 +335,35 @@ def grouping_calls(years) -> list[tuple[str, tuple]]:
     return calls
 
 
+B = "kr. pr. barn i indsatsen"
+
+
+def children_calls(years) -> list[tuple[str, tuple]]:
+    """The fetched workbook with children (ANBAAR12, ISBU02): kr. pr. barn i indsatsen on every
+    step, i alt, steps without children (1, ikke fordelt), groups, merudgift, series, the refusal
+    of a share, and the other units beside it."""
+    y = list(years)
+    calls = [("TRAPPE_STEP", (KOMMUNER[i % len(KOMMUNER)], y[i % len(y)], t, None, B))
+             for i, t in enumerate((1, 2, 3, 4, 5, 6, 0, "i alt", "i alt på trin", "Plejefamilie"))]
+    calls += [("TRAPPE_STEP", ("Odense", y[0], 4, "udgifter", B, y[-1], "uden")),
+              ("TRAPPE_STEP", ("Aarhus", y[-1], 2)), ("TRAPPE_STEP", ("Aarhus", y[-1], 2, None, "pr. 0-17-årig"))]
+    calls += [("TRAPPE_SAMMENLIGN", (g, y[i % len(y)], t, None, B))
+              for i, (g, t) in enumerate(zip(GROUPS, (1, 2, 3, 4, 5, 6, 0, "i alt")))]
+    calls += [("TRAPPE_ANDEL", ("Aarhus", y[1], 3, None, B)), ("TRAPPE_ANDEL", ("Aarhus", y[1], 3))]
+    calls += [("TRAPPE_MERUDGIFT", ("Aarhus", y[0], y[2], 5, None, B)),
+              ("TRAPPE_MERUDGIFT", ("Region Hovedstaden", f"{y[0]}-{y[1]}", y[2], "i alt", "netto", B)),
+              ("TRAPPE_MERUDGIFT", ("Odense", y[0], y[2], 1, None, B))]
+    calls += [("TRAPPE_SERIE", (g, y[0], y[-1], t, *c)) for g, t, c in (
+        ("Aarhus", None, (None, B)), ("Region Hovedstaden", None, ("udgifter", B, y[0], "uden")),
+        (R("gruppe_koder"), 6, (None, B)), ("Odense", 1, (None, B)), ("Hele landet", "i alt på trin", (None, B)))]
+    return calls
+
+
+def children_bookdata():
+    import lambda_kinds
+    return lambda_kinds.fetched_with_children()
+
+
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory, soffice):
     root = tmp_path_factory.mktemp("lambdas")
@@ -343,7 +372,8 @@ def recalculated(tmp_path_factory, soffice):
     out = {}
     for kind, data, calls_of in (("synthetic", synthetic, synthetic_calls),
                                  ("shipped", shipped, shipped_calls),
-                                 ("grouping", grouping_bookdata(), grouping_calls)):
+                                 ("grouping", grouping_bookdata(), grouping_calls),
+                                 ("children", children_bookdata(), children_calls)):
         plain = write_workbook(data, Selection(), root / f"{kind}_plain.xlsx")
         calls = calls_of(data.years)
         want = _answers(plain, calls)
@@ -358,7 +388,7 @@ def recalculated(tmp_path_factory, soffice):
     return {kind: (lo_path, *rest[1:]) for (kind, rest), lo_path in zip(out.items(), recalculated)}
 
 
-@pytest.mark.parametrize("kind", ["synthetic", "shipped", "grouping"])
+@pytest.mark.parametrize("kind", ["synthetic", "shipped", "grouping", "children"])
 def test_lambda_bodies_equal_the_xlwings_functions(recalculated, kind):
     """LibreOffice's answer to every expanded call is the xlwings function's, number, table and
     message alike (tests/test_udf_lambda_contract.agree), and the evaluator's answer is
@@ -381,6 +411,9 @@ def test_lambda_bodies_equal_the_xlwings_functions(recalculated, kind):
         assert sum(isinstance(w, list) for w in want) >= 3
         assert len(no_source) >= 5 and sum(bool(COMBINED.match(w)) for w in texts) >= 3
     assert len(no_source) >= 3 and blanks >= 4, (len(no_source), blanks)
+    if kind == "children":      # kr. pr. barn i indsatsen answers in numbers, tables and messages
+        assert numbers >= 15 and any("intet børnetal" in t for t in texts), (numbers, texts)
+        assert any("en andel findes ikke i kr. pr. barn" in t for t in texts)
     for fn in ("TRAPPE_STEP", "TRAPPE_SAMMENLIGN", "TRAPPE_MERUDGIFT"):
         assert any(f == fn and NO_SOURCE.fullmatch(w) for (f, _), w in zip(calls, want) if isinstance(w, str)) \
             or kind != "synthetic", fn
@@ -401,7 +434,7 @@ def _same_value(lo, ev) -> bool:
     return (lo if lo is not None else "") == ev
 
 
-@pytest.mark.parametrize("kind", ["synthetic", "shipped", "grouping"])
+@pytest.mark.parametrize("kind", ["synthetic", "shipped", "grouping", "children"])
 def test_every_intermediate_value_is_libreoffices(recalculated, kind):
     """Each LET variable and helper call the evaluator computed is what LibreOffice computed in
     its cell: the evaluator's Excel semantics (tests/excel_eval.py) hold on every step of every

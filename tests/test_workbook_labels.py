@@ -55,7 +55,10 @@ def test_synthetic_data_offer_every_choice():
     lists = inputs.input_lists(data, "=x")
     assert lists["ValgMaal"] == list(layout.MAAL_VALG.values())
     assert lists["ValgPriser"] == list(layout.PRISER_VALG.values())
-    assert len(lists["ValgEnhed"]) == 3 and inputs.unavailable_text(data) == ""
+    assert len(lists["ValgEnhed"]) == 3
+    # the one unit these data lack is kr. pr. barn i indsatsen: no counts of children
+    assert inputs.unavailable_text(data) == ("Kan ikke vælges (findes ikke i data): kr. pr. barn i "
+                                             "indsatsen (ingen børnetal: ANBAAR12 og ISBU02 hentes med fetch).")
 
 
 def test_no_dranst_is_said_in_titles_and_source_notes(real):

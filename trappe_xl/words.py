@@ -74,3 +74,11 @@ def trin_names() -> dict[str, int]:
     names.update({"ikke fordelt": IKKE_FORDELT, "ikke fordelt på trin": IKKE_FORDELT,
                   "ikke fordelt paa trin": IKKE_FORDELT})
     return names
+
+
+#: kr. pr. barn i indsatsen: why a kommune's figure is missing, and why there is no share (both
+#: TRAPPE routes say it letter by letter)
+CHILD_MISSING = (": trin 2–3 tælles fra ISBU02, trin 4–6 som gennemsnit af ANBAAR12 pr. 31.12. året "
+                 "før og året; trin 1 og ikke fordelt har intet børnetal")
+NO_SHARE_PER_CHILD = ("en andel findes ikke i kr. pr. barn i indsatsen (hvert trin har sin egen "
+                      "børnegruppe) – vælg en anden enhed")

@@ -179,6 +179,7 @@ def _what(book: TrappeBook, who: str, aar: int | None = None, trin: int | None =
 
 
 PER_CHILD = ("pr_0_17", "pr_0_22")
+from ..words import CHILD_MISSING, NO_SHARE_PER_CHILD  # noqa: E402 - beside their use
 
 
 def no_data(what: str) -> SelectionError:
@@ -236,10 +237,10 @@ def trappe_step(book: TrappeBook, kommune, aar, trin, maal=None, enhed=None, pri
 def _missing(book: TrappeBook, kode: str, aar: int, trin: int | None, v: model.Valg) -> SelectionError:
     """Say *why* a kommune's figure is missing: no population for a per-child unit, or no data."""
     navn = book.places.navn(kode)
-    if v.enhed == model.PER_CHILD:
-        return SelectionError(f"intet børnetal for {_what(book, navn, aar, trin)}: trin 2–3 tælles fra "
-                              "ISBU02, trin 4–6 som gennemsnit af ANBAAR12 pr. 31.12. året før og "
-                              "året; trin 1 og ikke fordelt har intet børnetal")
+    has_data = not math.isnan(book.amounts(v.maal, v.refusion, book._derives(v))[
+        book.kode_pos[kode], book.year_pos[aar], 0])
+    if v.enhed == model.PER_CHILD and has_data:
+        return SelectionError(f"intet børnetal for {_what(book, navn, aar, trin)}{CHILD_MISSING}")
     if v.enhed in ("pr_0_17", "pr_0_22"):
         amounts = book.amounts(v.maal, v.refusion)[book.kode_pos[kode], book.year_pos[aar]]
         if not math.isnan(amounts[0]):
@@ -321,6 +322,8 @@ def trappe_andel(book: TrappeBook, hvem, aar, trin, maal=None, enhed=None, prise
     y = parse_aar(aar, book.years)
     t = parse_trin(trin, allow_total=False, codes=book.trin_codes)
     v = valg(book, maal, enhed, priser, refusion)
+    if v.enhed == model.PER_CHILD:
+        raise SelectionError(NO_SHARE_PER_CHILD)
     check_step(book, g.members, g.label, y, t, v.maal)
     try:
         whole = I_ALT if is_empty(af) else parse_trin(af)

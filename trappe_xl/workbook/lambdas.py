@@ -67,6 +67,8 @@ MAX_NAME_FORMULA = 8192    # Excel's limit on a defined name's formula
 
 # the words both routes accept (trappe_xl.words), with the codes the bodies compute in
 UNIT_NUMBER = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4, "pr_barn": 5}
+#: the steps a count of children can stand on (Daekning.boern_<trin>, layout.COUNT_STEPS)
+COUNT_STEPS = (2, 3, 23, 4, 5, 45, 6)
 ENHED_KEYS = {k: UNIT_NUMBER[v] for k, v in words.ENHED_KEYS.items()}
 ENHED_LABELS = {1: "1.000 kr.", 2: "kr. pr. 0-17-årig", 3: "kr. pr. 0-22-årig", 4: "kr. pr. indbygger",
                 5: "kr. pr. barn i indsatsen"}
@@ -289,6 +291,12 @@ ROWS_ = """
   # kr. pr. indbygger data with population: 1.000 kr. and per child from the derived amounts
   dv, @DERIVED,
   vc, @VAL,
+  # kr. pr. barn i indsatsen: only TrinData rows whose step has children count (TrinData.boern),
+  # each step divided by its children (Daekning.boern_<trin>, one column per count step)
+  ch, ee=5,
+  cb, IF(ch, (TD_boern>0)*1, 1),
+  kbm, IF(ch, @KBM, 0),
+  kbz, IF(ch, IF(ISNUMBER(kbm), kbm, 0), 0),
   gy, INT(TD_gyldig/4),
   rm, ISNUMBER(MATCH(TD_kommunekode, koder, 0))*(TD_maal=mm)*(((TD_dranst<>"2")+rf)>0)
       *(gy>=2-rf)*(gy<=3-rf)*@POP_ROWS,
@@ -329,20 +337,22 @@ PF = "IF(pa=0, 1, INDEX(PI_indeks, MATCH(pa, PI_aar, 0))/SUMIFS(PI_indeks, PI_aa
 #: "trin 3" / "i alt" as answers.trin_text
 TRIN_TEXT = ('IF(tt=@I_ALT, "i alt", IF(tt=@I_ALT_PAA_TRIN, "i alt på trin", IF(tt=0, "ikke fordelt", '
              '"trin "&IF(tt>9, INT(tt/10)&"–"&MOD(tt, 10), tt))))')
-UNIT_NOTE = 'IF(per, " ("&INDEX(@UNIT_LABELS, ee)&")", "")'
+UNIT_NOTE = 'IF(OR(per, ee=5), " ("&INDEX(@UNIT_LABELS, ee)&")", "")'
 INDEX_CHECK = 'IF(AND(pa<>0, ISNA(MATCH({y}, PI_aar, 0))), "prisindekset mangler år "&{y}, "")'
 
 
 def _one_figure(name: str, who: str, kind: str, andel: bool = False) -> str:
     """TRAPPE_STEP, TRAPPE_SAMMENLIGN, TRAPPE_ANDEL: one figure of one year and step."""
     step = "1" if not andel else "0"
+    choices = ('IF(INDEX(vv, 1, 1)<>"", INDEX(vv, 1, 1), IF(INDEX(vv, 1, 3)=5, "@NO_SHARE_PER_CHILD", ""))'
+               if andel else "INDEX(vv, 1, 1)")
     head = f"""
 LET(
   hm, _TRAPPE_HVEM({who}, {kind}, 0),
   yy, _TRAPPE_AAR(aar, "år"),
   tt, _TRAPPE_TRIN(trin, {step}),
   vv, _TRAPPE_VALG(maal_, enhed_, priser_, refusion_),
-  arg, IF(ISTEXT(INDEX(hm, 1, 1)), INDEX(hm, 1, 1), IF(ISTEXT(yy), yy, IF(ISTEXT(tt), tt, INDEX(vv, 1, 1)))),
+  arg, IF(ISTEXT(INDEX(hm, 1, 1)), INDEX(hm, 1, 1), IF(ISTEXT(yy), yy, IF(ISTEXT(tt), tt, {choices}))),
   IF(arg<>"", @BESKED(arg), LET(
   km, hm,
   hv, _TRAPPE_HVEM({who}, {kind}, 1),
@@ -350,15 +360,21 @@ LET(
   @ROWS
   # the figure: Σ amounts of the members with data × price factor / their children
   tmask, IF(tt=@I_ALT, 1, IF(tt=@I_ALT_PAA_TRIN, (TD_trin<>0)*1, (TD_trin=tt)*1)),
-  aa, SUMPRODUCT(vc*ww, rm*(TD_aar=yy)*tmask),
+  aa, SUMPRODUCT(vc*ww, rm*(TD_aar=yy)*tmask*cb),
   nn, SUMPRODUCT(dm*(DK_aar=yy)),
   n0, SUMPRODUCT(d0*(DK_aar=yy)),
   pb, SUMPRODUCT(dm*pop*(DK_aar=yy)),
   pf, {PF.format(y="yy")},
-  tal, IFERROR(aa*pf/IF(per, pb/1000, IF(wt, pb, IF(mn, nn, 1))), NA()),"""
+  # per child: the members' children per count step (1 x 7); i alt: over the steps with a source
+  ckv, IF(ch, MMULT(TRANSPOSE(dm*(DK_aar=yy)), kbz), 0),
+  csv, IF(ch, (MMULT(TRANSPOSE((TD_aar=yy)*(TD_maal=mm)), (TD_trin=@COUNT_STEPS)*1)>0)*1, 0),
+  ckd, IF(ch, IF(OR(tt=@I_ALT, tt=@I_ALT_PAA_TRIN), SUMPRODUCT(ckv*csv),
+                 IFERROR(INDEX(ckv, 1, MATCH(tt, @COUNT_STEPS, 0)), 0)), 0),
+  tal, IFERROR(aa*pf/IF(ch, ckd/1000, IF(per, pb/1000, IF(wt, pb, IF(mn, nn, 1)))), NA()),"""
     if kind == "0":        # TRAPPE_STEP: answers._missing
-        missing = ('IF(AND(per, n0>0), "ingen befolkningstal ("&IF(ee=2, "0-17", "0-22")&"-årige) for "&hv&" "&yy, '
-                   f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT})')
+        missing = (f'IF(AND(ch, nn>0), "intet børnetal for "&hv&" "&yy&" "&{TRIN_TEXT}&"@CHILD_MISSING", '
+                   'IF(AND(per, n0>0), "ingen befolkningstal ("&IF(ee=2, "0-17", "0-22")&"-årige) for "&hv&" "&yy, '
+                   f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}))')
     else:
         missing = f'"ingen data for "&hv&" "&yy&" "&{TRIN_TEXT}&{UNIT_NOTE}'
     land = ""
@@ -401,10 +417,15 @@ LET(
 #: per year of the workbook (a row over TRAPPE_AARENE): fz = the figure (0 where missing), ok =
 #: whether it exists; for step mask tmask
 VECTOR = f"""
-  av, MMULT(TRANSPOSE(vc*ww*rm*tmask), (TD_aar=TRAPPE_AARENE)*1),
+  av, MMULT(TRANSPOSE(vc*ww*rm*tmask*cb), (TD_aar=TRAPPE_AARENE)*1),
   nv, MMULT(TRANSPOSE(dm*1), (DK_aar=TRAPPE_AARENE)*1),
   pw, MMULT(TRANSPOSE(dm*pop), (DK_aar=TRAPPE_AARENE)*1),
-  fac, {PF.format(y="TRAPPE_AARENE")}/IF(per, pw/1000, IF(wt, pw, IF(mn, nv, 1))),
+  # per child: children per count step and year (7 x years), the steps with a source, i alt
+  kby, IF(ch, MMULT(TRANSPOSE(kbz*dm), (DK_aar=TRAPPE_AARENE)*1), 0),
+  sry, IF(ch, (MMULT(TRANSPOSE((TD_trin=@COUNT_STEPS)*(TD_maal=mm)), (TD_aar=TRAPPE_AARENE)*1)>0)*1, 0),
+  tky, IF(ch, MMULT(@COUNT_STEPS^0, kby*sry), 0),
+  kyv, IF(ch, IF(OR(tt=@I_ALT, tt=@I_ALT_PAA_TRIN), tky, IFERROR(INDEX(kby, MATCH(tt, @COUNT_STEPS, 0), 0), 0)), 0),
+  fac, {PF.format(y="TRAPPE_AARENE")}/IF(ch, kyv/1000, IF(per, pw/1000, IF(wt, pw, IF(mn, nv, 1)))),
   fw, av*fac,
   ok, (nv>0)*ISNUMBER(fw),
   fz, IF(ok=1, fw, 0),
@@ -486,7 +507,11 @@ LET(
   # the columns as step codes: -1 (År), the steps, 8 (i alt); cm: the TrinData rows each sums
   cc, IF(tomt, @SHOWN_CODES, IF({{1,0}}, -1, tt)),
   cm, (((TD_trin=cc)+(cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN)*(TD_trin<>0))>0)*1,
-  fy, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*vc*ww*rm), cm)*TRANSPOSE(fac),
+  kyc, IF(ch, MMULT(TRANSPOSE(kby), (TRANSPOSE(@COUNT_STEPS)=cc)*1)
+             + TRANSPOSE(tky)*(((cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN))>0), 1),
+  fy, IF(ch, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*vc*ww*rm*cb), cm)
+             *TRANSPOSE({PF.format(y="TRAPPE_AARENE")})/(kyc/1000),
+         MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*vc*ww*rm), cm)*TRANSPOSE(fac)),
   sc, MMULT(TRANSPOSE((TD_aar=TRAPPE_AARENE)*(TD_maal=mm)), cm),
   {LAND.format(who="kommune_eller_gruppe")}  cml, (((@CODES_COL=cc)+(cc=@I_ALT)+(cc=@I_ALT_PAA_TRIN)*(@CODES_COL<>0))>0)*1,
   fyl, IF(ld, MMULT(TRANSPOSE(lsv*lsr), cml)*TRANSPOSE(lpf), 0),
@@ -498,7 +523,7 @@ LET(
   ii, ROW(INDEX(KOM_kommunekode, 1):INDEX(KOM_kommunekode, nn+1))-ROW(INDEX(KOM_kommunekode, 1)),
   ss, ((lo+ii-1)=TRAPPE_AARENE)*(ii>0),
   jj, IF(tomt, @COLUMN_NUMBERS, {{0,1}}),
-  has, MMULT(ss, TRANSPOSE(okx))*MMULT(ss, (scx>0)*1)*(jj>0),
+  has, MMULT(ss, TRANSPOSE(okx))*MMULT(ss, (scx>0)*1)*(jj>0)*IF(ch, MMULT(ss, (kyc>0)*1), 1),
   vals, MMULT(ss, IFERROR(fyx, 0)),
   hdr, IF(jj=0, "År", IF(tomt, INDEX(@ALL_LABELS, 1, jj+1), INDEX(@CODE_LABELS, IFERROR(MATCH(tt, @LABEL_CODES, 0), 1)))),
   # the first year without a price index stops the table (answers._check_index)
@@ -551,7 +576,7 @@ CHILD_ROWS = "IF(per, (MOD(TD_gyldig, 4)>=ee-1)*(MOD(TD_gyldig, 4)<=ee), 1)"
 
 
 def constants(value_column: str, years, trin_codes, *, has_population: bool = True,
-              index_years=(), has_land: bool = False) -> dict[str, str]:
+              index_years=(), has_land: bool = False, has_children: bool = False) -> dict[str, str]:
     """@name -> formula text for one workbook: its years, step codes, units and words."""
     years = tuple(int(y) for y in years)
     codes = tuple(int(t) for t in trin_codes)
@@ -559,6 +584,8 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
     combined = [t for t in accept if t in SAMLET_TRIN]
     derived = value_column == "kr_pr_indbygger" and has_population
     units = (4, 1, 2, 3) if derived else ENHED_OF_VALUE[value_column]
+    if has_children and (value_column == "beloeb_1000kr" or derived):
+        units = (*units, 5)           # kr. pr. barn i indsatsen (answers.units_for)
     shown = (*[t for t in codes if t != IKKE_FORDELT], IKKE_FORDELT)
     labels = {t: words.trin_label(t) for t in (*accept, I_ALT, I_ALT_PAA_TRIN)}
     label_codes = (*accept, I_ALT_PAA_TRIN, I_ALT)
@@ -578,7 +605,6 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
         "ENHED_NAMES": _arr(list(ENHED_KEYS)), "ENHED_CODES": _arr(list(ENHED_KEYS.values())),
         "DEFAULT_UNIT": str(units[0]), "UNIT_CODES": _arr(units),
         "UNITS": " / ".join(ENHED_LABELS[u] for u in units),
-        # 5 (kr. pr. barn i indsatsen) is not yet answered by the names: refused with its label
         "UNIT_LABELS": _arr([ENHED_LABELS[u] for u in (1, 2, 3, 4, 5)]),
         "JA": _arr(words.JA), "NEJ": _arr(words.NEJ), "LOEBENDE": _arr(words.LOEBENDE),
         "HAS_POPULATION": "TRUE" if has_population else "FALSE",
@@ -595,7 +621,11 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
                  else "FALSE"),
         "POP_ROWS": ("IF(wt, (TD_pop_ialt>0)*1, " + (CHILD_ROWS if derived else "1") + ")"
                      if value_column == "kr_pr_indbygger" else CHILD_ROWS),
-        "DERIVED": "ee<4" if derived else "FALSE",
+        "DERIVED": "OR(ee<4, ee=5)" if derived else "FALSE",
+        "COUNT_STEPS": _arr(COUNT_STEPS),
+        "KBM": ("CHOOSE(" + _arr(list(range(1, len(COUNT_STEPS) + 1))) + ", "
+                + ", ".join(f"DK_boern_{t}" for t in COUNT_STEPS) + ")") if has_children else "0",
+        "CHILD_MISSING": words.CHILD_MISSING, "NO_SHARE_PER_CHILD": words.NO_SHARE_PER_CHILD,
         "VAL": "IF(ee=4, TD_vaerdi, TD_afledt_1000kr)" if derived else "TD_vaerdi",
         "WW": "IF(wt, TD_pop_ialt, 1)" if value_column == "kr_pr_indbygger" else "1",
         "SHOWN_CODES": _arr([-1, *shown, I_ALT]),
@@ -648,7 +678,7 @@ def compile_formula(text: str, consts: dict[str, str]) -> str:
 
 
 #: constants that are formula text with variables in them (compiled like a body)
-_FORMULA_CONSTS = {"ENHED_KEY", "WEIGHTED", "MEAN", "POP_ROWS", "WW", "DERIVED", "VAL"}
+_FORMULA_CONSTS = {"ENHED_KEY", "WEIGHTED", "MEAN", "POP_ROWS", "WW", "DERIVED", "VAL", "KBM"}
 
 
 def _fill_string(tok: str, consts: dict[str, str]) -> str:
@@ -676,12 +706,13 @@ def step_codes(steps) -> tuple[int, ...]:
 
 
 def lambda_names(value_column: str, years, trin_codes, strict: bool = True, *,
-                 has_population: bool = True, index_years=(), has_land: bool = False) -> dict[str, str]:
+                 has_population: bool = True, index_years=(), has_land: bool = False,
+                 has_children: bool = False) -> dict[str, str]:
     """{name: formula} for XlsxWriter's define_name: the years constant, the helpers and the
     public LAMBDA names. A name longer than Excel allows raises (``strict``) or is left out with
     a warning (a public name; the helpers are short)."""
     consts = constants(value_column, years, trin_codes, has_population=has_population,
-                       index_years=index_years, has_land=has_land)
+                       index_years=index_years, has_land=has_land, has_children=has_children)
     out = {YEARS_NAME: "=" + _arr([int(y) for y in years])}
     for name, body in BODIES.items():
         out[name] = "=" + _lambda(name, compile_formula(body, consts))

@@ -29,8 +29,9 @@ RETTELSER = "Rettelser"
 XLWINGS_CONF = "xlwings.conf"
 # Added by the workbook writer (extension; the names above are unchanged):
 VEJLEDNING = "Vejledning"
+BOERN_KRONER = "Børn og kroner"   # one kommune's children and kroner per child over time (story.py)
 BEREGNING = "Beregning"  # hidden: drop-down lists, helper cells, chart data, the Daekning table
-SHEETS = (FORSIDE, ANALYSE, VEJLEDNING, TRINDATA, LANDSTAL, REGNSKAB, NOEGLE, KOMMUNER, BEFOLKNING,
+SHEETS = (FORSIDE, ANALYSE, VEJLEDNING, BOERN_KRONER, TRINDATA, LANDSTAL, REGNSKAB, NOEGLE, KOMMUNER, BEFOLKNING,
           BOERN, PRISINDEKS, KONTROL, OM_DATA, RETTELSER, BEREGNING, XLWINGS_CONF)
 
 # Excel Tables (ListObjects): name -> (sheet, columns)

@@ -15,7 +15,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .. import reference
-from . import bookdata, calc, charts, dashboard, dashvalues, layout, sheets
+from . import bookdata, calc, charts, dashboard, dashvalues, layout, sheets, story
 from .analyse import write_analyse
 from .bookdata import BookData
 from .cells import absref
@@ -161,7 +161,8 @@ def _boern_sheet(wb, fmt, data: BookData, names: dict[str, str]) -> None:
 def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = True) -> None:
     fmt = make_formats(wb)
     _properties(wb, data)
-    ws = {name: wb.add_worksheet(name) for name in (layout.FORSIDE, layout.ANALYSE, layout.VEJLEDNING)}
+    ws = {name: wb.add_worksheet(name) for name in (layout.FORSIDE, layout.ANALYSE, layout.VEJLEDNING,
+                                                    layout.BOERN_KRONER)}
     names = _data_sheets(wb, fmt, data, regnskab)
     sheets.kontrol_sheet(wb, fmt, data)
     sheets.text_sheets(wb, fmt, data)
@@ -185,13 +186,15 @@ def _fill(wb, data: BookData, sel: Selection, cache, regnskab, lambdas: bool = T
         for name, formula in lambda_names(data.value, data.years, step_codes(data.steps), strict=False,
                                           has_population=data.has_population,
                                           index_years=sorted(int(y) for y in index_years),
-                                          has_land=data.has_land).items():
+                                          has_land=data.has_land,
+                                          has_children=data.per_child).items():
             wb.define_name(name, formula)
     # Analyse
     vals = dashvalues.compute(dash, cache, sel, data.years, ("K", "C"),
                               reference.kommune_by_code()[sel.kommune].navn, mean=data.plain_mean)
     write_analyse(wb, ws[layout.ANALYSE], fmt, data, sel, lay, dash, vals, cache)
     charts.write_mirror(bw, dash, vals, data.per_child, sel.enhed == "pr_barn")
+    story.write_story(wb, ws[layout.BOERN_KRONER], fmt, data, sel, lay, cache)
     bw.hide()
     bw.protect("")
     sheets.forside(ws[layout.FORSIDE], fmt, data)
