@@ -366,3 +366,21 @@ def test_fetch_then_build_gives_kr_per_child_for_every_kommune_year_and_step(tmp
     s = cli(["build", "--streng", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "s.xlsx")],
             tmp_path, None)
     assert s.returncode != 0 and "250 'Særlig støtte" in s.stderr + s.stdout
+
+
+def test_next_years_counts_are_added_to_the_ones_held(tmp_path):
+    """The yearly cycle for the counts: `fetch --years 2024` after 2022–2023 adds 2024 to the
+    children of the earlier years (ANBAAR12 asks for 2023 again: the mean needs it), and the
+    build then has kroner per child for 2023 and 2024."""
+    from trappe_xl.model.children import children_per_step
+    fake = FakeStatbank(years=(2022, 2023, 2024))
+    run_fetch(tmp_path, years=(2022, 2023), out=lambda s: None, client=fake.client(),
+              now=datetime(2026, 6, 1, tzinfo=timezone.utc))
+    second = run_fetch(tmp_path, years=(2024, 2024), out=lambda s: None, client=fake.client(),
+                       now=datetime(2027, 6, 1, tzinfo=timezone.utc))
+    ds = load_snapshot(second)
+    held = ds.children.groupby("tabel")["aar"].agg(lambda a: sorted(set(a))).to_dict()
+    assert held == {"ANBAAR12": [2021, 2022, 2023, 2024], "ISBU02": [2022, 2023, 2024]}
+    steps = children_per_step(ds.children, ds.meta["boernetekster"]).steps
+    assert sorted(steps.loc[steps["trin"] == 5, "aar"].unique()) == [2022, 2023, 2024]
+    assert sorted(steps.loc[steps["trin"] == 2, "aar"].unique()) == [2022, 2023, 2024]

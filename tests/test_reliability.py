@@ -39,6 +39,7 @@ from trappe_xl import cli
 from trappe_xl.pipeline import workbook_snapshot
 from trappe_xl.sources.load import load_snapshot
 from trappe_xl.sources.snapshot import list_snapshots, read_manifest
+from trappe_xl.workbook import layout
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data"
@@ -453,7 +454,7 @@ def _with_stray_cell(src: bytes, ref: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for item in zin.infolist():
             data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet4.xml":
+            if item.filename == f"xl/worksheets/sheet{layout.SHEETS.index(layout.TRINDATA) + 1}.xml":
                 row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
                 data = data.replace(b"</sheetData>", f'<row r="{row}"><c r="{ref}"><v>1</v></c></row>'
                                     f"</sheetData>".encode())

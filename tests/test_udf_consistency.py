@@ -84,7 +84,7 @@ def udf_figures(sel: Selection, years_all, hidden=frozenset(),
 #: step the data only know combined (trin 2–3, 4–5)
 WHY_MISSING = re.compile(r"#TRAPPE: (ingen data for |(trin \d(–\d)?|ikke fordelt) har ingen kilde i data "
                          r"for \d{4} – |beløbet for .+ kendes kun samlet som trin \d–\d|intet børnetal for |"
-                         r"fordelingen på trin findes ikke i kr. pr. barn)")
+                         r"en andel findes ikke i kr. pr. barn)")
 
 
 def _same(got, udf_value) -> bool:

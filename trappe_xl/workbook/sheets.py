@@ -79,7 +79,35 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
                     else f"{len(unknown)} kode{'' if len(unknown) == 1 else 'r'}: beløbet tæller med i 'ikke fordelt på trin' og i "
                          "kontrollen; tilføj en regel i nøglen (python build.py build --streng stopper "
                          "på dem)", fmt["note"])
-    write_table(ws, unknown, "UkendteKoder", fmt, first_row=3, first_col=col)
+    upos = write_table(ws, unknown, "UkendteKoder", fmt, first_row=3, first_col=col)
+    warnings = list(data.meta.get("boerneadvarsler", []))
+    if data.children is not None:
+        col = upos[3] + 2
+        ws.write_string(0, col, "Børnetal: koder, som børnenøglen ikke kender, og kontroller", fmt["h2"])
+        ws.write_string(1, col, "Ingen advarsler: børnenøglen kender hver kode, og ANBAAR12's "
+                        "anbringelsessteder summer til i alt." if not warnings else
+                        f"{len(warnings)} advarsel{'' if len(warnings) == 1 else 'er'} (arket Børn viser "
+                        "hver kode med sin regel; python build.py build --streng stopper på ukendte koder):",
+                        fmt["note"])
+        for i, w in enumerate(warnings):
+            ws.write_string(3 + i, col, w, fmt["warn"])
+
+
+def children_lines(data: BookData) -> list[str]:
+    """What Om data says about the counts of children: coverage per table and every warning of
+    the count key (unknown codes, places that do not add up); [] without counts."""
+    if data.children is None:
+        return []
+    steps = data.children.steps
+    out = []
+    for table, classes in data.children.classes.items():
+        known = int((classes["regel_id"] != "").sum())
+        out.append(f"{table}: {len(classes)} koder, {known} med en regel i børnenøglen")
+    if len(steps):
+        out.append(f"Børnetal for {steps['kommunekode'].nunique()} kommuner, år "
+                   f"{int(steps['aar'].min())}-{int(steps['aar'].max())}")
+    out += [f"ADVARSEL: {w}" for w in data.meta.get("boerneadvarsler", [])]
+    return out
 
 
 def unknown_frame(data: BookData) -> pd.DataFrame:
@@ -141,7 +169,7 @@ def text_sheets(wb, fmt, data: BookData) -> None:
                unknown=unknown_code_lines(unknown_frame(data), data.value),
                not_in_key=groupings_not_in_key(data), has_texts=bool(dst_grouping_texts(data)),
                gaps=coverage_gaps(meta.get("coverage") or {}),
-               derived=derived_uncertainty(data))
+               derived=derived_uncertainty(data), children=children_lines(data))
     ws = wb.add_worksheet(layout.OM_DATA)
     ws.set_column(0, 0, TEXT_WIDTH)
     ws.set_column(1, 1, 40)
