@@ -25,6 +25,9 @@ SAMLET_TRIN = {23: (2, 3), 45: (4, 5)}
 PAA_TRIN = (1, 2, 3, 23, 4, 5, 45, 6)
 #: Every step code, "ikke fordelt" last: the rows of every step table.
 ALLE_TRIN = (*PAA_TRIN, IKKE_FORDELT)
+#: the steps a count of children can stand on (model.children): ISBU02 for 2, 3 (and a group of
+#: exactly 2–3), ANBAAR12 for 4, 5, 4–5, 6; trin 1 and ikke fordelt have no children
+COUNT_STEPS = (2, 3, 23, 4, 5, 45, 6)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from ..reference import COUNT_STEPS
 from ..errors import KeyValidationError
 
 COUNT_TABLES = ("ANBAAR12", "ISBU02")
@@ -33,8 +34,6 @@ PLACEMENT_TABLE, MEASURE_TABLE = COUNT_TABLES
 CHILD_COLUMNS = ["tabel", "aar", "kommunekode", "kode", "antal"]
 KEY_COLUMNS = ["regel_id", "tabel", "kode", "rolle", "trin", "grundlag", "kilde", "status"]
 ROLES = {"i alt", "trin", "ikke fordelt", "samlet", "del", "anbringelse"}
-#: steps a count can stand on (ALLE_TRIN codes)
-COUNT_STEPS = (2, 3, 23, 4, 5, 45, 6)
 STEP_COLUMNS = ["aar", "kommunekode", "trin", "boern", "kilde"]
 #: a paragraph reference in a measure's text: "(SEL §11.3.1 / BL §30.1.1)", "SEL § 52 a"
 _REF = re.compile(r"\b(SEL|BL)\s*§\s*(\d+)\s*([a-z])?\b((?:\.\d+)*)", re.IGNORECASE)
@@ -252,9 +251,3 @@ def _check_total(rows: pd.DataFrame, classes: pd.DataFrame, warnings: list[str])
                         f"(største forskel {d:.0f} børn, kommune {k} {y})")
 
 
-def children_table(counts: ChildCounts, members, years, trin: int) -> pd.Series:
-    """Children on ``trin`` per (aar, kommunekode) of members × years (NaN where none)."""
-    full = pd.MultiIndex.from_product([sorted(set(int(y) for y in years)), sorted(set(members))],
-                                      names=["aar", "kommunekode"])
-    s = counts.steps[counts.steps["trin"] == trin].set_index(["aar", "kommunekode"])["boern"]
-    return s.reindex(full)

@@ -126,6 +126,13 @@ def rounding_bound(population: pd.DataFrame | None) -> pd.Series:
     return population_base(population, "kr_pr_indbygger") * 0.5 / 1000.0
 
 
+def per_child_offered(value_column: str, derived: bool, has_children: bool) -> bool:
+    """Is kr. pr. barn i indsatsen offered? Children on the steps, and amounts to divide: 1.000 kr.
+    data, or kr. pr. indbygger data with the derived amounts (population). One rule for the
+    workbook's Enhed list, the xlwings functions and the LAMBDA names."""
+    return has_children and (value_column == "beloeb_1000kr" or derived)
+
+
 def has_population(population: pd.DataFrame | None) -> bool:
     """Does the population give any unit's base (0-17, 0-22 or all inhabitants) for some
     kommune-year? A workbook built without FOLK1A has none: then a group's kr. pr. indbygger

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..errors import SelectionError
+from ..model.units import per_child_offered
 from ..reference import ALLE_TRIN
 # the accepted words, one list for both routes (the LAMBDA names use the same); ``parse_trin``
 # returns I_ALT / I_ALT_PAA_TRIN for "i alt" (Σ trin 1–6 and ikke fordelt) / "i alt på trin"
@@ -37,7 +38,7 @@ def units_for(value_column: str, derived: bool = False, children: bool = False) 
     children on the steps (table Boern), so kr. pr. barn i indsatsen too (on kr. pr. indbygger
     data only with the derived amounts)."""
     units = DERIVED_UNITS if value_column == "kr_pr_indbygger" and derived else UNITS_FOR[value_column]
-    if children and (value_column != "kr_pr_indbygger" or derived):
+    if per_child_offered(value_column, derived, children):
         units = (*units, "pr_barn")
     return units
 

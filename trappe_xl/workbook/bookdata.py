@@ -42,7 +42,7 @@ class BookData:
     def per_child(self) -> bool:
         """kr. pr. barn i indsatsen is offered: children in the data, and amounts (1.000 kr.
         data, or kr. pr. indbygger data with the derived amounts)."""
-        return self.child_steps is not None and (self.value == "beloeb_1000kr" or self.derived_units)
+        return model.units.per_child_offered(self.value, self.derived_units, self.child_steps is not None)
 
     @property
     def child_steps(self) -> pd.DataFrame | None:

@@ -27,7 +27,9 @@ COL_LHAR = COL_U + len(TRIN_ORDER)   # land_har_data (only with a Landstal table
 COUNT_STEPS = layout.COUNT_STEPS
 COL_KB = COL_LHAR + 1
 COL_CB = COL_KB + len(COUNT_STEPS)
-COL_KI = COL_CB + len(COUNT_STEPS)
+COL_KA = COL_CB + len(COUNT_STEPS)      # the amounts on the count steps (1.000 kr., prices)
+COL_CA = COL_KA + len(COUNT_STEPS)
+COL_KI = COL_CA + len(COUNT_STEPS)
 COL_CI = COL_KI + 1
 DAEKNING_COL = COL_CI + 2
 DERIVED = "afledt_1000kr"      # TrinData's derived 1.000 kr. column (layout.TABLES)
@@ -49,9 +51,12 @@ class Cache:
     c: dict[tuple[int, int], object]
     u: dict[tuple[int, int], object] = field(default_factory=dict)
     lhar: dict[int, int] = field(default_factory=dict)
-    #: children per (aar, trin): the kommune's and the comparison's (members with both)
+    #: children per (aar, trin): the kommune's and the comparison's (members with both), and
+    #: the amounts they divide (any unit chosen)
     kb: dict[tuple[int, int], float] = field(default_factory=dict)
     cb: dict[tuple[int, int], float] = field(default_factory=dict)
+    ka: dict[tuple[int, int], object] = field(default_factory=dict)
+    ca: dict[tuple[int, int], object] = field(default_factory=dict)
     #: i alt in kr. pr. barn per year ("–" in the other units)
     ki: dict[int, object] = field(default_factory=dict)
     ci: dict[int, object] = field(default_factory=dict)
@@ -95,6 +100,12 @@ class CalcLayout:
 
     def cb_col(self, trin: int) -> int:
         return COL_CB + COUNT_STEPS.index(trin)
+
+    def ka_col(self, trin: int) -> int:
+        return COL_KA + COUNT_STEPS.index(trin)
+
+    def ca_col(self, trin: int) -> int:
+        return COL_CA + COUNT_STEPS.index(trin)
 
 
 def _if_chain(cell: str, mapping: dict, default) -> str:
@@ -203,6 +214,8 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         for t in COUNT_STEPS:
             ws.write_string(CALC_ROW, lay.kb_col(t), f"K_boern{t}", fmt["bold"])
             ws.write_string(CALC_ROW, lay.cb_col(t), f"S_boern{t}", fmt["bold"])
+            ws.write_string(CALC_ROW, lay.ka_col(t), f"K_beloeb{t}", fmt["bold"])
+            ws.write_string(CALC_ROW, lay.ca_col(t), f"S_beloeb{t}", fmt["bold"])
         ws.write_string(CALC_ROW, COL_KI, "K_i_alt_pr_barn", fmt["bold"])
         ws.write_string(CALC_ROW, COL_CI, "S_i_alt_pr_barn", fmt["bold"])
     for y in lay.years:
@@ -227,18 +240,23 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
         ws.write_formula(r, COL_CN, n_formula, None, cache.cn[y])
         ws.write_formula(r, COL_CDEN, F.group_den(yref), None, cache.cden[y])
         ws.write_formula(r, COL_CNALLE, F.group_n_data(yref), None, cache.cnalle[y])
-        if lay.children:
+        col = DERIVED if lay.derived else "vaerdi"
+        if lay.children:        # children and the amounts they divide, per count step
+            aden = F.amount_den(yref, absref(r, COL_KHAR), lay.derived)
             for t in COUNT_STEPS:
                 ws.write_formula(r, lay.kb_col(t), F.kommune_children(yref, t), None, cache.kb[(y, t)])
                 ws.write_formula(r, lay.cb_col(t), F.group_children(yref, t, lay.derived), None,
                                  cache.cb[(y, t)])
-        col = DERIVED if lay.derived else "vaerdi"
+                ws.write_formula(r, lay.ka_col(t), F.kommune_value(yref, t, pf, aden, td, col), None,
+                                 _cached(cache.ka[(y, t)]))
+                ws.write_formula(r, lay.ca_col(t), F.group_amount(yref, t, pf, cnalle, td, col), None,
+                                 _cached(cache.ca[(y, t)]))
         for t in TRIN_ORDER:
             kf = F.kommune_value(yref, t, pf, kden, td)
             if lay.derived:
                 kf = F.by_unit(kf, F.kommune_value(yref, t, pf, kden, td, DERIVED))
             if lay.children:
-                pc = (F.kommune_per_child(yref, t, pf, kden, absref(r, lay.kb_col(t)), td, col)
+                pc = (F.per_child(absref(r, lay.ka_col(t)), absref(r, lay.kb_col(t)))
                       if t in COUNT_STEPS else f'="{F.MISSING}"')
                 kf = f"=IF(hEnhed=5,{pc[1:]},{kf[1:]})"
             ws.write_formula(r, lay.k_col(t), kf, None, _cached(cache.k[(y, t)]))
@@ -257,7 +275,7 @@ def write_block(ws, wb, fmt: dict, lay: CalcLayout, cache: Cache) -> None:
             if lay.land:
                 gf = F.comparison_value(F.land_value(yref, t, pf, lhar), gf)
             if lay.children:
-                pc = (F.group_per_child(yref, t, pf, cn, absref(r, lay.cb_col(t)), td, col)
+                pc = (F.per_child(absref(r, lay.ca_col(t)), absref(r, lay.cb_col(t)))
                       if t in COUNT_STEPS else f'="{F.MISSING}"')
                 gf = f"=IF(hEnhed=5,{pc[1:]},{gf[1:]})"
             ws.write_formula(r, lay.c_col(t), gf, None, _cached(cache.c[(y, t)]))

@@ -198,23 +198,25 @@ def group_children(year: str, trin: int, derived: bool = False) -> str:
     return "=" + _members("SUMIFS", f"DK_boern_{trin},", rest, "DK")
 
 
-def kommune_per_child(year: str, trin: int, pf: str, den: str, kids: str, td: str = "TD",
-                      col: str = "vaerdi") -> str:
-    """The kommune's step amount × price factor ÷ its children on the step × 1.000 ("–" without
-    a count, without data (``den`` is NA()) or without a source)."""
-    tot = f"SUMIFS({td}_{col},{td}_kommunekode,hKode,{_td_rest(year, trin, td)})"
-    return (f'=IF({no_source(trin, td)},"{MISSING}",IFERROR(IF({kids}>0,{tot}*{pf}/{den}/({kids}/1000),'
-            f'NA()),"{MISSING}"))')
+def amount_den(year: str, khar: str, derived: bool = False) -> str:
+    """Divisor of the kommune's amount on a count step: 1 with data (and, on derived amounts,
+    inhabitants), else NA() so the amount shows "–" (never 0)."""
+    if not derived:
+        return f"IF({khar}>0,1,NA())"
+    return f"IF(AND({khar}>0,SUMIFS(DK_pop_ialt,{_dk_kommune(year)})>0),1,NA())"
 
 
-def group_per_child(year: str, trin: int, pf: str, n: str, kids: str, td: str = "TD",
-                    col: str = "vaerdi") -> str:
-    """Σ amounts ÷ Σ children × 1.000 over the members with data and a count on the step
+def group_amount(year: str, trin: int, pf: str, n: str, td: str = "TD", col: str = "vaerdi") -> str:
+    """Σ amounts × price factor over the comparison's members with data and a count on the step
     (TrinData.boern > 0 picks the same members as :func:`group_children`)."""
     rest = _td_rest(year, trin, td) + _td_data(td) + f',{td}_boern,">0"'
     num = _members("SUMIFS", f"{td}_{col},", rest, td)
-    return (f'=IF(OR({n}=0,{no_source(trin, td)}),"{MISSING}",IFERROR(IF({kids}>0,{num}*{pf}/({kids}/1000),'
-            f'NA()),"{MISSING}"))')
+    return f'=IF(OR({n}=0,{no_source(trin, td)}),"{MISSING}",IFERROR({num}*{pf},"{MISSING}"))'
+
+
+def per_child(amount: str, kids: str) -> str:
+    """kr. pr. barn i indsatsen: the amount (1.000 kr.) ÷ the children × 1.000; "–" without either."""
+    return f'=IF(AND(ISNUMBER({amount}),N({kids})>0),{amount}/({kids}/1000),"{MISSING}")'
 
 
 def per_child_total(values: list[str], kids: list[str]) -> str:

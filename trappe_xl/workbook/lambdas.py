@@ -34,8 +34,9 @@ import logging
 import re
 
 from .. import words
+from ..model.units import per_child_offered
 from ..errors import TrappeError
-from ..reference import ALLE_TRIN, IKKE_FORDELT, SAMLET_TRIN, TRIN
+from ..reference import ALLE_TRIN, COUNT_STEPS, IKKE_FORDELT, SAMLET_TRIN, TRIN
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 200            # answers.MAX_MESSAGE
@@ -67,8 +68,7 @@ MAX_NAME_FORMULA = 8192    # Excel's limit on a defined name's formula
 
 # the words both routes accept (trappe_xl.words), with the codes the bodies compute in
 UNIT_NUMBER = {"1000kr": 1, "pr_0_17": 2, "pr_0_22": 3, "kr_pr_indbygger": 4, "pr_barn": 5}
-#: the steps a count of children can stand on (Daekning.boern_<trin>, layout.COUNT_STEPS)
-COUNT_STEPS = (2, 3, 23, 4, 5, 45, 6)
+
 ENHED_KEYS = {k: UNIT_NUMBER[v] for k, v in words.ENHED_KEYS.items()}
 ENHED_LABELS = {1: "1.000 kr.", 2: "kr. pr. 0-17-årig", 3: "kr. pr. 0-22-årig", 4: "kr. pr. indbygger",
                 5: "kr. pr. barn i indsatsen"}
@@ -584,8 +584,8 @@ def constants(value_column: str, years, trin_codes, *, has_population: bool = Tr
     combined = [t for t in accept if t in SAMLET_TRIN]
     derived = value_column == "kr_pr_indbygger" and has_population
     units = (4, 1, 2, 3) if derived else ENHED_OF_VALUE[value_column]
-    if has_children and (value_column == "beloeb_1000kr" or derived):
-        units = (*units, 5)           # kr. pr. barn i indsatsen (answers.units_for)
+    if per_child_offered(value_column, derived, has_children):
+        units = (*units, 5)           # kr. pr. barn i indsatsen
     shown = (*[t for t in codes if t != IKKE_FORDELT], IKKE_FORDELT)
     labels = {t: words.trin_label(t) for t in (*accept, I_ALT, I_ALT_PAA_TRIN)}
     label_codes = (*accept, I_ALT_PAA_TRIN, I_ALT)

@@ -9,6 +9,7 @@ appended where ``VALUE`` stands.
 from __future__ import annotations
 
 from ..frames import VALUE_COLUMNS
+from ..reference import COUNT_STEPS as _COUNT_STEPS
 
 VALUE = "<value>"
 
@@ -111,8 +112,8 @@ SAMMENLIGNING_VALG = {"gruppe": "Egen gruppe", "region": "Regionen", "kommunegru
 MAAL_VALG = {"netto": "Netto", "udgifter": "Udgifter (brutto)", "indtaegter": "Indtægter"}
 ENHED_VALG = {"1000kr": "1.000 kr.", "pr_0_17": "kr. pr. 0-17-årig", "pr_0_22": "kr. pr. 0-22-årig",
               "kr_pr_indbygger": "kr. pr. indbygger", "pr_barn": "kr. pr. barn i indsatsen"}
-#: the steps a count of children can stand on (model.children.COUNT_STEPS): Daekning.boern_<trin>
-COUNT_STEPS = (2, 3, 23, 4, 5, 45, 6)
+#: the steps a count of children can stand on: Daekning.boern_<trin>
+COUNT_STEPS = _COUNT_STEPS
 #: the amount units on kr. pr. indbygger data with population: derived (model.derived_amounts),
 #: so their labels say so wherever they show (drop-down, titles)
 DERIVED_MARK = " (afledt)"

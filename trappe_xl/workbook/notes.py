@@ -78,10 +78,8 @@ def _pct(x: float) -> str:
 
 
 #: kr. pr. barn i indsatsen (model.children): what the figure is, and what it is not
-CHILD_NOTE = ("kr. pr. barn i indsatsen = trinnets beløb ÷ børn på trinnet × 1.000 (trin 2–3: ISBU02, "
-              "børn i løbet af året; trin 4–6: gennemsnit af ANBAAR12 pr. 31.12. året før og året; se "
-              "arket Børn). I alt = samlet beløb ÷ samlede børn på trinene med begge. Fordelingen (B) "
-              "og de stablede figurer findes ikke i denne enhed.")
+CHILD_NOTE = ("Kr. pr. barn: trinnets beløb ÷ børn på trinnet (arket Børn); i alt = Σ beløb ÷ Σ børn; "
+              "fordelingen (B) og de stablede figurer vises ikke.")
 
 
 def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
@@ -94,7 +92,7 @@ def note_formulas(data: BookData, nodranst: bool = False) -> list[str]:
         if data.derived_units:
             mean = f'IF(hEnhed<4,"{DERIVED_NOTE}",{mean})'
         if data.per_child:
-            mean = f'IF(hEnhed=5,"{CHILD_NOTE} {DERIVED_NOTE}",{mean})'
+            mean = f'IF(hEnhed=5,"{CHILD_NOTE}",{mean})'
         unit = f'=IF(NOT(hEnhedOK),"{KR_UNIT_NOTE}",{mean})'
     else:
         pop = f'IF(AND(hEnhed>=2,COUNT(DK_pop_ialt)=0),"{POP_NOTE}","")'
@@ -121,7 +119,7 @@ def note_values(data: BookData, sel: Selection, cache: Cache, nodranst: bool = F
         if data.derived_units and sel.enhed != "kr_pr_indbygger":
             unit = DERIVED_NOTE
         if sel.enhed == "pr_barn":
-            unit = f"{CHILD_NOTE} {DERIVED_NOTE}"
+            unit = CHILD_NOTE
     else:
         unit = POP_NOTE if sel.enhed != "1000kr" and no_pop else ""
         if sel.enhed == "pr_barn":

@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from .. import model
+from ..model.analysis import children_wide
 from ..reference import HELE_LANDET
 from ..errors import MissingIndexYearError
 from . import bookdata, layout
@@ -143,17 +144,34 @@ def compute_cache(data: BookData, sel: Selection) -> Cache:
 
 def _children_cache(cache: Cache, data: BookData, sel: Selection, mine: pd.DataFrame,
                     group: pd.DataFrame) -> None:
-    """Children per step (the kommune's; the comparison's members with data and a count, and
-    inhabitants on derived data) and i alt in kr. pr. barn, as calc's K_boern/S_boern/… cells."""
+    """Children per count step (the kommune's; the comparison's members with data and a count,
+    and inhabitants on derived data), the amounts they divide (1.000 kr. in the chosen prices:
+    the kommune's; Σ over those members) and i alt in kr. pr. barn, as calc's K_boern/S_boern,
+    K_beloeb/S_beloeb and K/S_i_alt_pr_barn cells."""
+    v = model.Valg(maal=sel.maal, enhed=model.PER_CHILD, prisaar=sel.prisaar, refusion=sel.refusion)
+    years = index_years(data, sel)
+    steps = list(calc.COUNT_STEPS)
+    ka = ca = None
+    if years:
+        own = model.member_table(data.steps, data.population, data.deflator, v, (sel.kommune,), years)
+        ka = own[steps].where(own["valid"], axis=0).droplevel("kommunekode")
+        table = model.member_table(data.steps, data.population, data.deflator, v, members(sel), years)
+        amounts = table[steps].where(table["valid"], axis=0)
+        kids = children_wide(data.child_steps, table.index)[steps]
+        summed = amounts.where(kids > 0, 0.0).where(amounts.notna()).groupby(level="aar").sum(min_count=1)
+        n = table["valid"].groupby(level="aar").sum()
+        ca = summed.where(n.reindex(summed.index) > 0, axis=0)
     for y in data.years:
         g = group[group["aar"] == y]
         if data.derived_units:
             g = g[g["pop_ialt"] > 0]
-        for t in calc.COUNT_STEPS:
+        for t in steps:
             col = f"boern_{t}"
-            own = mine.loc[y, col] if y in mine.index else float("nan")
-            cache.kb[(y, t)] = float(own) if own == own else 0.0
+            own_kids = mine.loc[y, col] if y in mine.index else float("nan")
+            cache.kb[(y, t)] = float(own_kids) if own_kids == own_kids else 0.0
             cache.cb[(y, t)] = float(g.loc[g[col] > 0, col].sum())
+            cache.ka[(y, t)] = _num(ka.loc[y, t]) if ka is not None and y in ka.index else None
+            cache.ca[(y, t)] = _num(ca.loc[y, t]) if ca is not None and y in ca.index else None
         per_child = sel.enhed == model.PER_CHILD
         cache.ki[y] = cache.k.get((y, model.TRIN_I_ALT_PAA_TRIN)) if per_child else None
         cache.ci[y] = cache.c.get((y, model.TRIN_I_ALT_PAA_TRIN)) if per_child else None

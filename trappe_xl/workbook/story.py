@@ -5,7 +5,7 @@ refusion) — did the spending move because there are more children or because e
 1. Børn i indsatsen per year and step, the kommune's and the comparison's (Beregning's K_boern /
    S_boern: the comparison's members with data and a count).
 2. Kroner pr. barn i indsatsen per year and step, in any unit chosen on Analyse (this sheet always
-   divides by the children: the formulas of formulas.kommune_per_child / group_per_child).
+   divides Beregning's K_beloeb/S_beloeb by K_boern/S_boern, as Analyse does in that unit).
 3. From the first to the last year: the change in the kommune's spending on each step split into
    the change in children and in kroner per child (spending = kroner per child × children).
 
@@ -18,7 +18,7 @@ import math
 
 from .. import model
 from . import calc, formulas as F, layout
-from .calc import COL_CNALLE, COL_KHAR, COL_PF, CalcLayout
+from .calc import CalcLayout
 from .cells import a1, absref, area, sheet_ref
 from .dashboard import step_label
 from .formats import step_colour
@@ -113,8 +113,6 @@ def write_story(wb, ws, fmt: dict, data, sel, lay: CalcLayout, cache) -> None:
             y = sel.fra_aar + i if sel.fra_aar + i <= sel.til_aar else ""
             ws.write_formula(r, 0, f'=IF(ValgFraAar+{i}<=ValgTilAar,ValgFraAar+{i},"")', fmt["year"], y)
         years_rows[top] = rows
-    derived = lay.derived
-    col = calc.DERIVED if derived else "vaerdi"
     for i, (r1, r2) in enumerate(zip(years_rows[t1], years_rows[t2])):
         y = sel.fra_aar + i if sel.fra_aar + i <= sel.til_aar else ""
         for j, t in enumerate(steps):
@@ -125,15 +123,9 @@ def write_story(wb, ws, fmt: dict, data, sel, lay: CalcLayout, cache) -> None:
                      f'{_lookup(lay, kcol, yc1)},"{MISSING}"))')
                 v = "" if y == "" else vals.get((kind, y, t), 0.0)
                 ws.write_formula(r1, c + dc, f, fmt["dnum"], v if _num(v) and v > 0 else ("" if y == "" else MISSING))
-            pf = _lookup(lay, COL_PF, yc2)
-            khar = _lookup(lay, COL_KHAR, yc2)
-            den = f"IF({khar}>0,1,NA())"
-            if derived:
-                rest = f"DK_kommunekode,hKode,DK_aar,{yc2},DK_maal,hMaal,DK_refusion,hRef"
-                den = f"IF(AND({khar}>0,SUMIFS(DK_pop_ialt,{rest})>0),1,NA())"
-            kf = F.kommune_per_child(yc2, t, pf, den, _lookup(lay, lay.kb_col(t), yc2), "TD", col)
-            gf = F.group_per_child(yc2, t, pf, _lookup(lay, COL_CNALLE, yc2),
-                                   _lookup(lay, lay.cb_col(t), yc2), "TD", col)
+            # Beregning's amounts and children of the count step that year (any unit chosen)
+            kf = F.per_child(_lookup(lay, lay.ka_col(t), yc2), _lookup(lay, lay.kb_col(t), yc2))
+            gf = F.per_child(_lookup(lay, lay.ca_col(t), yc2), _lookup(lay, lay.cb_col(t), yc2))
             for dc, kind, f in ((0, "kk", kf), (1, "ck", gf)):
                 v = "" if y == "" else vals.get((kind, y, t), math.nan)
                 ws.write_formula(r2, c + dc, f'=IF({yc2}="","",{f[1:]})', fmt["dnum"],
