@@ -7,6 +7,7 @@ Each file is recognised by its content (or ``--table``) and parsed by its table'
 | REGK31 / REGK100 accounts              | ``exports.parse_export``                | ``export``           |
 | FOLK1A / BEF1A07 population            | ``population_export``                   | ``population-export``|
 | NAN1 as exported, or an own PL index   | ``price_export``                        | ``index-export``     |
+| ANBAAR12 / ISBU02 counts of children   | ``counts_export``                       | ``counts-export``    |
 
 Files given together go into one snapshot of their own. A file given alone goes into a new
 snapshot that also keeps the newest snapshot's *other* tables (its bytes copied unchanged; the
@@ -39,15 +40,20 @@ from . import labels, population_export, price_export
 from .exports import ParsedExport, parse_export
 from . import limits
 from .load import coverage_gaps, load_snapshot
-from .parse import ACCOUNT_TABLES, DEFLATOR_TABLES, POPULATION_TABLES
+from . import counts_export
+from .parse import ACCOUNT_TABLES, COUNT_TABLES, DEFLATOR_TABLES, POPULATION_TABLES
 from .merge import (INDEX_SLOT, Merged, check_compatible, check_no_gap, old_rows, plan_merge, slot,
                     year_lines, years_text)
 from .snapshot import SnapshotWriter, latest_snapshot, read_manifest, snapshots_root, staging_area
 
-ACCOUNTS, POPULATION, INDEX = "regnskab", "befolkning", "prisindeks"
-PART_KIND = {ACCOUNTS: "export", POPULATION: "population-export", INDEX: "index-export"}
+ACCOUNTS, POPULATION, INDEX, COUNTS = "regnskab", "befolkning", "prisindeks", "boern"
+PART_KIND = {ACCOUNTS: "export", POPULATION: "population-export", INDEX: "index-export",
+             COUNTS: "counts-export"}
 TABLE_KIND = {**{t: ACCOUNTS for t in ACCOUNT_TABLES}, **{t: POPULATION for t in POPULATION_TABLES},
-              **{t: INDEX for t in price_export.INDEX_TABLES}}
+              **{t: INDEX for t in price_export.INDEX_TABLES}, **{t: COUNTS for t in COUNT_TABLES}}
+COUNTS_TEXT = {"ANBAAR12": "Anbragte børn og unge pr. 31. december efter administrationskommune og "
+                           "anbringelsessted",
+               "ISBU02": "Børn og unge med indsatser og støtte i løbet af året efter kommune og indsats"}
 EXPORT_SOURCE = "eksport hentet manuelt"
 POPULATION_TEXT = {"FOLK1A": "Folketal den 1. i kvartalet (K1 = 1. januar)",
                    "BEF1A07": "Folketal 1. januar 2005–2007 (98 kommuner)"}
@@ -70,6 +76,7 @@ class Imported:
     accounts: ParsedExport | None = None
     population: population_export.PopulationExport | None = None
     index: price_export.IndexExport | None = None
+    counts: counts_export.CountsExport | None = None
     options: dict = field(default_factory=dict)
 
     @property
@@ -86,7 +93,7 @@ class Imported:
         if self.accounts is not None:
             p = self.accounts.parsed
             return pd.concat([p.accounts, p.aggregates], ignore_index=True)
-        return (self.population or self.index).frame
+        return (self.population or self.index or self.counts).frame
 
     @property
     def years(self) -> set[int]:
@@ -102,6 +109,8 @@ class Imported:
             info["text"] = POPULATION_TEXT[self.table]
         elif self.kind == INDEX:
             info["text"] = price_export.DESCRIPTION[self.table]
+        elif self.kind == COUNTS:
+            info["text"] = COUNTS_TEXT[self.table]
         return info
 
 
@@ -118,6 +127,8 @@ def kind_of(grid: eg.Grid, table: str | None) -> str:
         return INDEX
     if population_export.looks_like(grid):
         return POPULATION
+    if counts_export.looks_like(grid):
+        return COUNTS
     if price_export.looks_like_nan1(grid):
         return INDEX
     return ACCOUNTS
@@ -137,6 +148,9 @@ def read_file(path: Path, table: str | None = None) -> Imported:
     if kind == POPULATION:
         pop = population_export.parse_population_export(data, path.name, table=table)
         return Imported(path, data, grid, kind, pop.table, pop.summary(), population=pop)
+    if kind == COUNTS:
+        cnt = counts_export.parse_counts_export(data, path.name, table=table)
+        return Imported(path, data, grid, kind, cnt.table, cnt.summary(), counts=cnt)
     idx = price_export.parse_index_export(data, path.name, table=table)
     return Imported(path, data, grid, kind, idx.table, idx.summary(), index=idx)
 
@@ -206,6 +220,8 @@ def check_overlaps(items: list[Imported]) -> None:
     _overlap(items, POPULATION, lambda i: i.population.frame, ["aar", "kommunekode", "alder"],
              lambda i, y: i.population.first_rows.get(y))
     _overlap(items, INDEX, lambda i: i.index.frame, ["aar"], lambda i, y: i.index.year_rows.get(y))
+    _overlap(items, COUNTS, lambda i: i.counts.frame, ["tabel", "aar", "kommunekode", "kode"],
+             lambda i, y: i.counts.first_rows.get(y))
 
 
 def _stack(items: list[Imported], frame_of, keys: list[str]) -> pd.DataFrame:

@@ -93,6 +93,7 @@ class _Collected:
         self.population: list[pd.DataFrame] = []
         self.deflator: list[pd.DataFrame] = []
         self.children: list[pd.DataFrame] = []
+        self.texts: dict[str, dict[str, str]] = {}   # counts' code texts from hand-made exports
         self.tables: dict[str, dict] = {}
         self.infos: dict[str, dict] = {}     # DST's tableinfo per table, as stored
         self.notes: list[str] = []
@@ -209,8 +210,18 @@ def _index_export(part: dict, body: bytes, c: _Collected) -> None:
     c.note(p.report)
 
 
+def _counts_export(part: dict, body: bytes, c: _Collected) -> None:
+    from .counts_export import parse_counts_export
+    name = (part.get("options") or {}).get("name", Path(part["file"]).name)
+    p = parse_counts_export(body, name, table=part.get("table"))
+    c.children.append(p.frame)
+    c.texts.setdefault(p.table, {}).update(p.texts)
+    c.note(p.report)
+
+
 READERS = {"statbank": _statbank, "tableinfo": _tableinfo, "export": _export,
-           "population-export": _population_export, "index-export": _index_export}
+           "population-export": _population_export, "index-export": _index_export,
+           "counts-export": _counts_export}
 
 
 def skip_years(part: dict) -> list[int]:
@@ -277,8 +288,8 @@ def load_snapshot(path: Path | str) -> Dataset:
             "kilde": manifest.get("kilde"), "tables": tables, "unit": _unit(accounts, aggregates),
             "coverage": coverage(accounts), "notes": c.notes,
             "grupperingstekster": grouping_texts(c.infos.get("REGKC")),
-            "boernetekster": {t: count_texts(c.infos.get(t)) for t in parse.COUNT_TABLES
-                              if t in c.infos}}
+            "boernetekster": {t: {**c.texts.get(t, {}), **count_texts(c.infos.get(t))}
+                              for t in parse.COUNT_TABLES if t in c.infos or t in c.texts}}
     return Dataset(accounts, aggregates, population, deflator, meta, children)
 
 
