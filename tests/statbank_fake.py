@@ -28,7 +28,12 @@ Quirks (``quirks=...``), each a documented or plausible behaviour of the live se
 - ``"unpadded_groupings"``: grouping codes without leading zeros (``2`` for ``002``)
 - ``"no_regkc"``: no REGKC (by default its tableinfo, the grouping texts, is served)
 - ``"new_measure"``: ISBU02 has a measure whose paragraph the count key does not know
-- ``"no_counts"``: no ANBAAR12 and ISBU02 (EXTRACT-NOTFOUND, as for an unknown table)
+- ``"no_counts"``: no ANBAAR12, ISBU02 and BU28 (EXTRACT-NOTFOUND, as for an unknown table)
+
+BU28 (national net expenditure by measure, m DKK; recorded table list: variables measure, time,
+2002–2024): its measure codes and texts are NOT known; here they are the five 5.28 functions'
+names, each the national Σ of the stand-in's REGK100 netto (both dranst, every ejer and grouping)
+÷ 1.000, with one decimal.
 
 The counts tables (ANBAAR12 anbragte pr. 31.12. by place; ISBU02 children with measures by
 measure) follow the recorded table list (variables, periods) and the third-party catalog (ids
@@ -96,6 +101,22 @@ NEW_MEASURE = ("250", "Særlig støtte (SEL §54 c / BL §99)")
 MEASURE_GROUPS = {"100": ("110", "120", "130"), "200": ("210", "220", "230", "240")}
 MEASURE_STEP = {"100": 2, "200": 3}
 COUNT_AREAS = ("0", *all_kommunekoder(), "998")
+#: BU28 as assumed here: measure -> (text, the REGK31 function it sums)
+BU28_MEASURES = {"0": ("Nettoudgifter i alt", None), "1": ("Forebyggende foranstaltninger", "52821"),
+                 "2": ("Plejefamilier", "52822"), "3": ("Opholdssteder mv.", "52820"),
+                 "4": ("Døgninstitutioner", "52823"), "5": ("Sikrede døgninstitutioner", "52824")}
+
+
+def bu28_value(code: str, year: str, quirks=(), ejer=("0", "1", "2")) -> float:
+    """The stand-in's BU28 figure (mio. kr.): Σ over the 98 kommuner of its REGK100 netto (art
+    TOT, dranst 1 and 2, every ejer and grouping, 1.000 kr.) for the measure's function ÷ 1.000;
+    i alt = Σ of the measures."""
+    if code == "0":
+        return sum(bu28_value(c, year, quirks, ejer) for c in BU28_MEASURES if c != "0")
+    f = BU28_MEASURES[code][1]
+    return sum(dst_value((k, f, d, e, g, "TOT", "LOBM", year), quirks)
+               for k in all_kommunekoder() for d in ("1", "2") for e in ejer
+               for g in GROUPINGS[f]) / 1000.0
 COUNT_TABLES = ("ANBAAR12", "ISBU02")
 
 
@@ -185,6 +206,10 @@ def synthetic_tableinfos(quirks=(), years=YEARS) -> dict[str, dict]:
              "text": "kommune"},
             {**_var("INDSATSER", list(measures), texts=measures), "text": "indsats"},
             _var("Tid", [str(y) for y in range(2015, last + 1)], time=True, elimination=False)]
+    if "no_counts" not in quirks:
+        infos["BU28"] = [{**_var("FORANSTALTNING", list(BU28_MEASURES),
+                                 texts={c: t for c, (t, _) in BU28_MEASURES.items()}), "text": "foranstaltning"},
+                         _var("Tid", [str(y) for y in range(2002, last + 1)], time=True, elimination=False)]
     out = {t: {"id": t, "text": f"synthetic {t}", "unit": "-", "updated": SYNTHETIC_UPDATED,
                "active": t != "BEF1A07", "suppressedDataValue": "0", "variables": v}
            for t, v in infos.items()}
@@ -238,6 +263,11 @@ def data_body(request: dict, infos: dict[str, dict], quirks=()) -> bytes:
     bulk = request.get("format", "BULK").upper() == "BULK"
     rows = []
     for cell in cells:
+        if request["table"] == "BU28":
+            tid = ids.index("TID")
+            v = bu28_value(cell[1 - tid], cell[tid], quirks)
+            rows.append([*cell, f"{v:.1f}"])
+            continue
         if request["table"] in COUNT_TABLES:
             tid = ids.index("TID")
             area, code = (cell[i] for i in range(len(cell)) if i != tid)

@@ -53,7 +53,7 @@ def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path, mon
     data = [json.loads(l.split(" ", 2)[2]) for l in posts if l.split()[1] == f"{base}/data"]
     assert len(tableinfo) + len(data) == len(posts)
     assert [t["table"] for t in tableinfo] == ["REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC",
-                                               "ANBAAR12", "ISBU02"]
+                                               "ANBAAR12", "ISBU02", "BU28"]
     funcs = ["52820", "52821", "52822", "52823", "52824", "52825", "52826"]
     areas = ["000", "081", "082", "083", "084", "085", *all_kommunekoder(), "910", "920", "930", "940", "960"]
     regk31 = [_body("REGK31", "BULK", [("OMRÅDE", areas), ("FUNKTION", funcs), ("DRANST", ["1", "2"]),
@@ -77,15 +77,18 @@ def test_dry_run_2007_2024_prints_exact_requests_and_sends_nothing(tmp_path, mon
                     for y in range(2008, 2025)]
     assert [d for d in data if d["table"] == "BEF1A07"] == [
         _body("BEF1A07", "CSV", [("OMRÅDE", POP_REQUEST), ("KØN", ["TOT"]), ("ALDER", AGES + ["IALT"]), ("Tid", ["2007"])])]
-    assert data[-25] == _body("NAN1", "BULK", [("TRANSAKT", ["P3S13D"]), ("PRISENHED", ["V_M", "LAN_M"]),
+    assert data[-26] == _body("NAN1", "BULK", [("TRANSAKT", ["P3S13D"]), ("PRISENHED", ["V_M", "LAN_M"]),
                                                ("Tid", [str(y) for y in range(2007, 2025)])])
     # the counts: every area and code ("*": the parser names what it does not know), one year each
-    assert data[-24:] == [
+    # BU28 (national net expenditure by measure): every measure, all years in one request
+    assert data[-1] == _body("BU28", "BULK", [("FORANSTALTNING", ["*"]),
+                                              ("Tid", [str(y) for y in range(2007, 2025)])])
+    assert data[-25:-1] == [
         *(_body("ANBAAR12", "BULK", [("ADMKOM", ["*"]), ("ANBSTED", ["*"]), ("Tid", [str(y)])])
           for y in range(2011, 2025)),
         *(_body("ISBU02", "BULK", [("KOMMUNEDK", ["*"]), ("INDSATSER", ["*"]), ("Tid", [str(y)])])
           for y in range(2015, 2025))]
-    assert len(data) == 18 + 90 + 17 + 1 + 1 + 14 + 10     # REGKC: tableinfo only
+    assert len(data) == 18 + 90 + 17 + 1 + 1 + 14 + 10 + 1     # REGKC: tableinfo only
 
 
 def test_bad_years_and_tables_are_selection_errors(tmp_path):
@@ -174,7 +177,7 @@ def test_fetch_writes_snapshot_with_raw_bytes_requests_and_checksums(tmp_path):
     manifest = snapshot.read_manifest(path, verify=True)
     assert manifest["source"] == "fetch" and manifest["created"] == "2026-11-24T04:13:00Z"
     assert set(manifest["tables"]) == {"REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC",
-                                       "ANBAAR12", "ISBU02"}
+                                       "ANBAAR12", "ISBU02", "BU28"}
     assert manifest["tables"]["REGK31"] == {"updated": SYNTHETIC_UPDATED, "text": "synthetic REGK31"}
     parts = [p for p in manifest["parts"] if p["kind"] == "statbank"]
     assert {"kind": "tableinfo", "table": "NAN1", "file": "NAN1/tableinfo.json"} in manifest["parts"]
@@ -182,7 +185,7 @@ def test_fetch_writes_snapshot_with_raw_bytes_requests_and_checksums(tmp_path):
                         "file": "REGK31/part-001.csv", "request_file": "REGK31/part-001.request.json",
                         "updated": SYNTHETIC_UPDATED}
     sent = fake.data_calls()
-    assert len(parts) == len(sent) == 3 + 3 + 2 + 1 + 1
+    assert len(parts) == len(sent) == 3 + 3 + 2 + 1 + 1 + 1     # BU28; ANBAAR12/ISBU02 start later
     for part, body in zip(parts, sent):
         stored_request = json.loads((path / part["request_file"]).read_text(encoding="utf-8"))
         assert stored_request == body                                   # the request beside its answer
@@ -192,7 +195,7 @@ def test_fetch_writes_snapshot_with_raw_bytes_requests_and_checksums(tmp_path):
     bef = next(b for b in sent if b["table"] == "BEF1A07")
     assert [v["code"] for v in bef["variables"]] == ["OMRÅDE", "ALDER", "Tid"] and bef["format"] == "CSV"
     n_regk31 = 109 * 7 * 2 * 3  # areas asked for x functions x dranst x arts, one year
-    assert f"REGK31 2007: {n_regk31:,} rækker (1/10) [".replace(",", ".") in "\n".join(lines)
+    assert f"REGK31 2007: {n_regk31:,} rækker (1/11) [".replace(",", ".") in "\n".join(lines)
     assert "Første snapshot" in lines[-1]
 
 

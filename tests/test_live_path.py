@@ -294,7 +294,7 @@ def test_tjek_reports_each_assumption_and_writes_nothing(tmp_path):
     assert "børnenøglen: bekræftet – alle 15 koder har en regel" in text        # ANBAAR12
     assert "gruppetotal for trin 2: bekræftet – 100 'Forebyggende indsatser (SEL §11 / BL §30)'" in text
     assert "gruppetotal for trin 3: bekræftet – 200" in text
-    assert len(fake.data_calls()) == 7                                   # one per data table
+    assert len(fake.data_calls()) == 8                                   # one per data table
 
 
 def test_nothing_new_also_when_an_optional_table_keeps_failing(tmp_path):
@@ -380,7 +380,42 @@ def test_next_years_counts_are_added_to_the_ones_held(tmp_path):
                        now=datetime(2027, 6, 1, tzinfo=timezone.utc))
     ds = load_snapshot(second)
     held = ds.children.groupby("tabel")["aar"].agg(lambda a: sorted(set(a))).to_dict()
-    assert held == {"ANBAAR12": [2021, 2022, 2023, 2024], "ISBU02": [2022, 2023, 2024]}
+    assert held == {"ANBAAR12": [2021, 2022, 2023, 2024], "ISBU02": [2022, 2023, 2024],
+                    "BU28": [2022, 2023, 2024]}
     steps = children_per_step(ds.children, ds.meta["boernetekster"]).steps
     assert sorted(steps.loc[steps["trin"] == 5, "aar"].unique()) == [2022, 2023, 2024]
     assert sorted(steps.loc[steps["trin"] == 2, "aar"].unique()) == [2022, 2023, 2024]
+
+
+def test_kontrol_compares_the_national_step_totals_with_bu28(tmp_path):
+    """Issue 22: BU28 (national net expenditure by measure, mio. kr.) is fetched and Kontrol shows,
+    per year and comparable step (2–3, 4–5, 6), the model's Σ over the 98 kommuner beside BU28's
+    measures the count key places there, and the difference: here exactly what the key leaves off
+    those steps (ikke fordelt), since the stand-in's BU28 is its own accounts' national sum."""
+    import openpyxl
+    from statbank_fake import BU28_MEASURES, bu28_value
+    from trappe_xl.key import load_key
+    from trappe_xl.pipeline import prepare
+    from trappe_xl.workbook.selection import Selection
+    from trappe_xl.workbook.writer import write_workbook
+    snap = run_fetch(tmp_path, years=YEARS, out=lambda s: None, client=FakeStatbank(years=YEARS).client(),
+                     now=datetime(2026, 6, 1, tzinfo=timezone.utc))
+    data = prepare(load_snapshot(snap), load_key())
+    table, classes = data.national
+    assert set(classes.loc[classes["regel_id"] != "", "kode"]) == set(BU28_MEASURES)
+    assert len(table) == 3 * len(YEARS)
+    function_of = {23: ("5.28.21",), 45: ("5.28.22",), 6: ("5.28.20", "5.28.23", "5.28.24")}
+    parts = {23: (2, 3, 23), 45: (4, 5, 45), 6: (6,)}
+    d = data.detail
+    for r in table.itertuples():
+        codes = r.bu28_koder.split(", ")
+        assert r.bu28_mio_kr == pytest.approx(sum(round(bu28_value(c, str(r.aar)), 1) for c in codes))
+        netto = d[(d["aar"] == r.aar) & (d["art"] == "TOT")]
+        ours = netto.loc[netto["trin"].isin(parts[r.trin]), "beloeb_1000kr"].sum() / 1000
+        assert r.vores_mio_kr == pytest.approx(ours, rel=1e-12)
+        # the difference is what the key puts elsewhere (ikke fordelt) of the same functions
+        rest = netto[netto["funktion"].isin(function_of[r.trin]) & ~netto["trin"].isin(parts[r.trin])]
+        assert r.forskel == pytest.approx(-rest["beloeb_1000kr"].sum() / 1000, abs=0.05 * len(codes))
+    out = write_workbook(data, Selection(), tmp_path / "k.xlsx")
+    ws = openpyxl.load_workbook(out)["Kontrol"]
+    assert "BU28Kontrol" in ws.tables

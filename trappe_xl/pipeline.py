@@ -63,10 +63,25 @@ def prepare(ds: Dataset, key: Key, *, synthetic: bool = False, strict: bool = Fa
     children = child_counts(ds, strict=strict)
     if children is not None:
         meta["boerneadvarsler"] = list(children.warnings)
+    national = national_check(ds, steps)
     return BookData(steps=steps, detail=detail, kontrol=kontrol, population=ds.population,
                     deflator=ds.deflator, key_rules=key.rules, key_version=key.stamp,
                     meta=meta, synthetic=synthetic, land_steps=land_steps(ds, key, strict=strict),
-                    children=children)
+                    children=children, national=national)
+
+
+def national_check(ds: Dataset, steps):
+    """Kontrol's comparison of the national step totals with BU28 (model.children.national_check),
+    or None when the snapshot has no BU28. kr. pr. indbygger accounts are compared through the
+    derived amounts (population needed)."""
+    from .frames import value_column
+    from .model.children import national_check as check
+    if ds.children is None or not (ds.children["tabel"] == "BU28").any():
+        return None
+    amounts = steps
+    if value_column(steps) == "kr_pr_indbygger":
+        amounts = model.derived_amounts(steps, ds.population) if model.has_population(ds.population) else None
+    return check(ds.children, ds.meta.get("boernetekster", {}), amounts)
 
 
 def child_counts(ds: Dataset, *, strict: bool = False):

@@ -30,6 +30,9 @@ from ..errors import KeyValidationError
 
 COUNT_TABLES = ("ANBAAR12", "ISBU02")
 PLACEMENT_TABLE, MEASURE_TABLE = COUNT_TABLES
+#: DST's national net expenditure by measure (mio. kr.): Kontrol's check of the step totals
+NATIONAL_TABLE = "BU28"
+KEY_TABLES = (*COUNT_TABLES, NATIONAL_TABLE)
 #: canonical counts frame (Dataset.children): one row per table, year, area and code
 CHILD_COLUMNS = ["tabel", "aar", "kommunekode", "kode", "antal"]
 KEY_COLUMNS = ["regel_id", "tabel", "kode", "rolle", "trin", "grundlag", "kilde", "status"]
@@ -82,7 +85,7 @@ def load_count_key(path: Path | str | None = None) -> CountKey:
         if mask.any():
             raise KeyValidationError(f"børnenøglen er ugyldig: {problem} (regel_id: "
                                      f"{', '.join(raw.loc[mask, 'regel_id'])})")
-    bad(~raw["tabel"].isin(COUNT_TABLES), f"tabel skal være {' eller '.join(COUNT_TABLES)}")
+    bad(~raw["tabel"].isin(KEY_TABLES), f"tabel skal være en af {', '.join(KEY_TABLES)}")
     bad(~raw["rolle"].isin(ROLES), f"rolle skal være en af {', '.join(sorted(ROLES))}")
     on_step = raw["rolle"].isin({"trin", "samlet", "del"})
     bad(on_step & ~raw["trin"].isin([str(t) for t in COUNT_STEPS]),
@@ -119,6 +122,11 @@ def classify(table: str, texts: dict[str, str], key: CountKey) -> pd.DataFrame:
         if table == PLACEMENT_TABLE:
             hit = rules[rules["kode"] == str(code)]
             rule = hit.iloc[0] if len(hit) else None
+        elif table == NATIONAL_TABLE:       # by a word of the text; "i alt" first
+            words = str(text).casefold()
+            hits = [r for _, r in rules.iterrows() if r["kode"].casefold() in words]
+            totals = [r for r in hits if r["rolle"] == "i alt"]
+            rule = (totals or sorted(hits, key=lambda r: -len(r["kode"])) or [None])[0]
         else:
             refs = references(text)
             if refs:
@@ -251,3 +259,44 @@ def _check_total(rows: pd.DataFrame, classes: pd.DataFrame, warnings: list[str])
                         f"(største forskel {d:.0f} børn, kommune {k} {y})")
 
 
+
+
+#: the steps BU28 can be compared on: the function-level steps the accounts key uses
+NATIONAL_STEPS = {23: (2, 3, 23), 45: (4, 5, 45), 6: (6,)}
+NATIONAL_COLUMNS = ["aar", "trin", "vores_mio_kr", "bu28_mio_kr", "forskel", "forskel_pct", "bu28_koder"]
+
+
+def national_check(children: pd.DataFrame | None, texts: dict[str, dict[str, str]] | None,
+                   amounts: pd.DataFrame | None, key: CountKey | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kontrol's check against BU28: per year and comparable step (2–3, 4–5, 6) our national
+    netto (Σ over the 98 kommuner, every dranst, mio. kr.) beside BU28's measures the count key
+    places there, and the difference. ``amounts``: step rows in 1.000 kr. (aar, trin, maal,
+    beloeb_1000kr). Returns (the comparison, BU28's codes with their classification)."""
+    key = key or load_count_key()
+    rows = (children[children["tabel"] == NATIONAL_TABLE] if children is not None and len(children)
+            else empty_children())
+    empty = pd.DataFrame(columns=NATIONAL_COLUMNS)
+    if rows.empty:
+        return empty, pd.DataFrame(columns=["kode", "tekst", "rolle", "trin", "regel_id", "status"])
+    codes = {str(c): (texts or {}).get(NATIONAL_TABLE, {}).get(str(c), str(c)) for c in sorted(rows["kode"].unique())}
+    classes = classify(NATIONAL_TABLE, codes, key)
+    on = classes[classes["rolle"] == "trin"]
+    bu = rows.merge(on[["kode", "trin"]], on="kode")
+    if bu.empty or amounts is None or amounts.empty:
+        return empty, classes
+    theirs = bu.groupby(["aar", "trin"])["antal"].sum(min_count=1)
+    listed = bu.groupby(["aar", "trin"])["kode"].agg(lambda k: ", ".join(sorted(set(k))))
+    to_step = {t: s for s, parts in NATIONAL_STEPS.items() for t in parts}
+    a = amounts[(amounts["maal"] == "netto") & amounts["trin"].isin(to_step)]
+    ours = (a.assign(trin=a["trin"].map(to_step)).groupby(["aar", "trin"])["beloeb_1000kr"]
+            .sum(min_count=1) / 1000.0)
+    both = pd.DataFrame({"vores_mio_kr": ours, "bu28_mio_kr": theirs}).dropna()
+    if both.empty:
+        return empty, classes
+    both["forskel"] = both["vores_mio_kr"] - both["bu28_mio_kr"]
+    both["forskel_pct"] = both["forskel"] / both["bu28_mio_kr"].where(both["bu28_mio_kr"] != 0)
+    both["bu28_koder"] = listed.reindex(both.index)
+    out = both.reset_index()
+    out["aar"] = out["aar"].astype(int)
+    out["trin"] = out["trin"].astype(int)
+    return out[NATIONAL_COLUMNS], classes

@@ -119,6 +119,10 @@ def table_specs(functions: Sequence[str] = ACCOUNT_FUNCTIONS) -> dict[str, Table
         "ISBU02": TableSpec("ISBU02", (Var(("KOMMUNEDK",), (ALL,), estimate=100, hints=("kommune",)),
                                        Var(("INDSATSER", "INDSATS"), (ALL,), estimate=60, hints=("indsats",))),
                             _year, first_year=2015, optional=True),
+        # national net expenditure by measure (mio. kr.): Kontrol's check of the step totals
+        "BU28": TableSpec("BU28", (Var(("FORANSTALTNING", "INDSATS", "FORANST"), (ALL,), estimate=20,
+                                       hints=("foranstaltning", "indsats", "udgift")),),
+                          _year, first_year=2007, per_year=False, optional=True),
         # grouping texts: only its tableinfo is read (the texts are the values of its one
         # variable); no data request
         "REGKC": TableSpec("REGKC", (), _year, first_year=2018, optional=True, info_only=True),
@@ -126,7 +130,7 @@ def table_specs(functions: Sequence[str] = ACCOUNT_FUNCTIONS) -> dict[str, Table
 
 
 DEFAULT_TABLES: tuple[str, ...] = ("REGK31", "REGK100", "FOLK1A", "BEF1A07", "NAN1", "REGKC", "ANBAAR12",
-                                   "ISBU02")
+                                   "ISBU02", "BU28")
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ def _statbank(part: dict, body: bytes, c: _Collected, request: dict | None = Non
     if bad := sorted(set(options) - allowed) or [k for k, v in options.items() if not isinstance(v, str)]:
         raise SnapshotError(f"del {part['file']}: ukendte eller ugyldige 'options' {bad} i manifest.json")
     if table not in (*parse.ACCOUNT_TABLES, *parse.POPULATION_TABLES, *parse.DEFLATOR_TABLES,
-                     *parse.COUNT_TABLES):
+                     *parse.COUNT_TABLES, *parse.NATIONAL_TABLES):
         raise SnapshotError(f"del {part['file']}: tabellen {table!r} kendes ikke")
     p = parse.parse_body(table, body, request=request, info=c.infos.get(table), **options)
     if table in parse.ACCOUNT_TABLES:
@@ -164,7 +164,7 @@ def _statbank(part: dict, body: bytes, c: _Collected, request: dict | None = Non
         c.aggregates.setdefault(table, []).append(p.aggregates)
     elif table in parse.POPULATION_TABLES:
         c.population.append(p.frame)
-    elif table in parse.COUNT_TABLES:
+    elif table in (*parse.COUNT_TABLES, *parse.NATIONAL_TABLES):
         c.children.append(p.frame)
     else:
         c.deflator.append(p.frame)
@@ -289,7 +289,8 @@ def load_snapshot(path: Path | str) -> Dataset:
             "coverage": coverage(accounts), "notes": c.notes,
             "grupperingstekster": grouping_texts(c.infos.get("REGKC")),
             "boernetekster": {t: {**c.texts.get(t, {}), **count_texts(c.infos.get(t))}
-                              for t in parse.COUNT_TABLES if t in c.infos or t in c.texts}}
+                              for t in (*parse.COUNT_TABLES, *parse.NATIONAL_TABLES)
+                              if t in c.infos or t in c.texts}}
     return Dataset(accounts, aggregates, population, deflator, meta, children)
 
 

@@ -48,6 +48,9 @@ POPULATION_TABLES = ("FOLK1A", "BEF1A07")
 DEFLATOR_TABLES = ("PRIS8", "NAN1")
 #: DST's counts of children (anbragte pr. 31.12.; børn med indsatser i året): Dataset.children
 COUNT_TABLES = ("ANBAAR12", "ISBU02")
+#: DST's national figures by measure, for Kontrol (BU28: net expenditure, mio. kr.): kept in
+#: Dataset.children with area 000, the value in ``antal``
+NATIONAL_TABLES = ("BU28",)
 #: the ids DST (or third-party pulls of it) gives the counts tables' area variable
 COUNT_AREA_IDS = ("ADMKOM", "KOMMUNEDK", "OMRÅDE", "KOMMUNE")
 #: area codes of the counts tables that are not one of the 98: DST's "uoplyst kommune"
@@ -818,6 +821,37 @@ def counts_from_raw(table: str, raw: pd.DataFrame, what: str, *, area: str, code
     return ParsedFrame(out, report)
 
 
+def parse_national(table: str, body: bytes, *, request: dict | None = None,
+                   info: dict | None = None) -> ParsedFrame:
+    """BU28 body (TID and one measure variable) -> rows (tabel, aar, kommunekode 000, kode, antal
+    = the figure in the table's unit, mio. kr.); a row BULK left out is 0, as DST documents."""
+    if table not in NATIONAL_TABLES:
+        raise ParseError(f"{table} er ikke en landstabel ({', '.join(NATIONAL_TABLES)})")
+    what = f"{table}-svaret"
+    raw = read_statbank_csv(body, what)
+    others = [c for c in raw.columns if c not in ("TID", "INDHOLD")]
+    if "TID" not in raw or len(others) != 1:
+        raise ParseError(f"{table}: forventede kolonnerne TID og én foranstaltning, fik {', '.join(raw.columns)}")
+    code = others[0]
+    raw = raw.assign(**{code: raw[code].str.strip()})
+    grid = requested_codes(request, info)
+    notes: tuple[str, ...] = ()
+    if grid is not None:
+        fill = suppressed_value(info)
+        raw, added = fill_omitted(raw, {k: v for k, v in grid.items() if k in raw}, [], "INDHOLD",
+                                  ".." if math.isnan(fill) else repr(fill).removesuffix(".0"))
+        notes = (OMITTED_NOTE,) if added else ()
+    out = pd.DataFrame({"tabel": table, "aar": years(raw["TID"], f"{what}: TID"),
+                        "kommunekode": reference.HELE_LANDET, "kode": raw[code],
+                        "antal": to_numbers(raw["INDHOLD"], f"{what}: INDHOLD")}, index=raw.index)
+    check_duplicates(out, ["aar", "kode"], what)
+    out = out.sort_values(["aar", "kode"], kind="stable").reset_index(drop=True)
+    out["antal"] = out["antal"].astype(float)
+    report = ParseReport(table=table, rows=len(out), years=tuple(sorted(int(y) for y in out["aar"].unique())),
+                         missing_values=int(out["antal"].isna().sum()), notes=notes)
+    return ParsedFrame(out, report)
+
+
 def parse_body(table: str, body: bytes, *, request: dict | None = None, info: dict | None = None,
                **options) -> ParsedAccounts | ParsedFrame:
     """One API body of ``table`` through its strict parser (accounts, population or price index);
@@ -830,6 +864,8 @@ def parse_body(table: str, body: bytes, *, request: dict | None = None, info: di
         return parse_deflator(table, body, **options)
     if table in COUNT_TABLES:
         return parse_counts(table, body, request=request, info=info)
+    if table in NATIONAL_TABLES:
+        return parse_national(table, body, request=request, info=info)
     raise ParseError(f"tabellen {table!r} kendes ikke")
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from ..errors import StatbankError, TableInfoError
 from .fetch_plan import ACCOUNT_FUNCTIONS, ALL, DEFAULT_TABLES, TableSpec, _find_var, plan_table, table_specs
 from .load import REGKC_CODE
-from .parse import COUNT_TABLES, UnknownAreaError, area_kind, normalise_area, read_number
+from .parse import COUNT_TABLES, NATIONAL_TABLES, UnknownAreaError, area_kind, normalise_area, read_number
 from .statbank import StatbankClient, data_url
 
 Out = Callable[[str], None]
@@ -230,7 +230,7 @@ def run_tjek(out: Out = print, client: StatbankClient | None = None,
                 _regkc(info, r)
                 continue
             _variables(spec, info, r)
-            if table in COUNT_TABLES:
+            if table in (*COUNT_TABLES, *NATIONAL_TABLES):
                 _count_key(table, info, r)
             try:
                 request = _tiny_request(spec, info)

@@ -37,6 +37,8 @@ class BookData:
     land_steps: pd.DataFrame | None = None
     #: children on the steps (model.children.ChildCounts); None = the data hold no counts
     children: object = None
+    #: (comparison, BU28's codes) of model.children.national_check; None without BU28
+    national: tuple | None = None
 
     @property
     def per_child(self) -> bool:

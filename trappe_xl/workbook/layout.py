@@ -72,6 +72,9 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Boern": (BOERN, ("aar", "kommunekode", "kommune", "trin", "boern", "kilde")),
     # the count key applied to the codes the data hold: each DST code, its role and step
     "BoerneKoder": (BOERN, ("tabel", "kode", "tekst", "rolle", "trin", "regel_id", "status")),
+    # the national step totals (netto, Σ 98 kommuner, mio. kr.) against BU28's measures
+    "BU28Kontrol": (KONTROL, ("aar", "trin", "vores_mio_kr", "bu28_mio_kr", "forskel", "forskel_pct",
+                              "bu28_koder")),
     "Kontrol": (KONTROL, ("aar", "kommunekode", "kommune", "maal", "dranst", "kilde_total",
                           "trin_total", "ikke_fordelt", "forskel", "ok")),
     # per year x function x measure: on one step, only on a combined step, not placed (bookdata)
@@ -146,7 +149,8 @@ HEADERS = {"aar": "år", "maal": "mål", "kommunegruppe_kode": "kommunegruppekod
            "kilde_i_alt": "kilde i alt", "paa_et_trin": "på ét trin", "samlet_trin": "samlet trin",
            "ikke_fordelt_pct": "ikke fordelt (%)", "vaerdi": "værdi", "aar_liste": "år",
            "beloeb": "beløb", "har_data": "har data", "aendringen": "ændringen",
-           "aendring": "ændring", "boern": "børn i indsatsen"}
+           "aendring": "ændring", "boern": "børn i indsatsen", "vores_mio_kr": "modellen (mio. kr.)",
+           "bu28_mio_kr": "BU28 (mio. kr.)", "forskel_pct": "forskel (andel)", "bu28_koder": "BU28-koder"}
 _MAAL_HEAD = {"netto_": "netto", "udgifter_": "udgifter", "indtaegter_": "indtægter"}
 _UNIT_HEAD = {"beloeb_1000kr": "1.000 kr.", "kr_pr_indbygger": "kr. pr. indbygger"}
 

@@ -91,6 +91,27 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
                         fmt["note"])
         for i, w in enumerate(warnings):
             ws.write_string(3 + i, col, w, fmt["warn"])
+    if data.national is not None:
+        _bu28(ws, fmt, data, col + (4 if data.children is not None else 0) + 2)
+
+
+def _bu28(ws, fmt, data: BookData, col: int) -> None:
+    """The national step totals against BU28 (model.children.national_check)."""
+    table, classes = data.national
+    ws.write_string(0, col, "Landstal mod BU28 (netto, mio. kr.): Σ af de 98 kommuners trin mod "
+                    "Danmarks Statistiks nettoudgifter pr. foranstaltning", fmt["h2"])
+    left = [f"{r.kode} '{r.tekst}'" for r in classes.itertuples() if not r.regel_id]
+    note = ("BU28's foranstaltninger er lagt på trin efter deres tekst (børnenøglen, foreløbig); "
+            "forskellen er bl.a. det, nøglen lægger under ikke fordelt på trin.")
+    if table.empty:
+        note = ("Ingen sammenligning: " + ("regnskabet er i kr. pr. indbygger uden folketal"
+                if data.value == "kr_pr_indbygger" and not data.has_population
+                else "ingen af BU28's foranstaltninger og år svarer til data") + ". " + note)
+    if left:
+        note += " Ikke sammenlignet (ingen regel): " + ", ".join(left) + "."
+    ws.write_string(1, col, note, fmt["note"])
+    write_table(ws, table.assign(trin=table["trin"].map({23: "2–3", 45: "4–5", 6: "6"})),
+                "BU28Kontrol", fmt, first_row=3, first_col=col, formats={"forskel_pct": fmt["pct"]})
 
 
 def children_lines(data: BookData) -> list[str]:
