@@ -187,3 +187,15 @@ def test_counts_body_refuses_negative_unknown_area_and_wrong_columns():
         parse_counts("ISBU02", _body(["KOMMUNEDK;INDSATSER;TID;INDHOLD", "950;100;2020;1"]))
     with pytest.raises(ParseError, match="forventede kolonnerne"):
         parse_counts("ISBU02", _body(["OMRÅDE;FUNKTION;DRANST;TID;INDHOLD", "101;52821;1;2020;1"]))
+
+
+def test_a_place_dst_marks_missing_makes_its_step_missing_not_smaller():
+    rows = []
+    for y in (2019, 2020):
+        rows += [("ANBAAR12", y, "147", "21", 10.0), ("ANBAAR12", y, "147", "22", 4.0),
+                 ("ANBAAR12", y, "147", "9", 3.0)]
+    rows[4] = ("ANBAAR12", 2020, "147", "22", float("nan"))          # ".." in DST's answer
+    c = children_per_step(_rows(rows), {})
+    got = c.steps.set_index(["aar", "trin"])["boern"]
+    assert math.isnan(got[(2020, 5)]) and math.isnan(got[(2020, 45)])
+    assert got[(2020, 6)] == 3.0 and got[(2020, 4)] == 0.0

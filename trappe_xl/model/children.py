@@ -157,7 +157,6 @@ class ChildCounts:
     steps: pd.DataFrame
     classes: dict[str, pd.DataFrame] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def unknown(self) -> list[str]:
@@ -172,13 +171,17 @@ def _placements(rows: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
     r = rows[rows["kode"].isin(step_of)].assign(trin=lambda d: d["kode"].map(step_of))
     if r.empty:
         return empty_steps()
-    stock = r.groupby(["aar", "kommunekode", "trin"])["antal"].sum(min_count=1)
+    by_step = r.groupby(["aar", "kommunekode", "trin"])["antal"]
+    stock = by_step.sum(min_count=1)
+    unknown = by_step.apply(lambda a: bool(a.isna().any())).unstack("trin", fill_value=False)
     wide = stock.unstack("trin")
     for t in (4, 5, 6):
         if t not in wide:
             wide[t] = np.nan
-    # a kommune-year holds the table's every place (BULK's left-out rows are 0): an absent step is 0
+    # a kommune-year holds the table's every place (BULK's left-out rows are 0): a step with no
+    # row is 0; a place DST marks missing ("..") makes its step missing, never a smaller count
     wide = wide.fillna(0.0).where(wide.notna().any(axis=1), axis=0)
+    wide = wide.mask(unknown.reindex(index=wide.index, columns=wide.columns, fill_value=False))
     wide[45] = wide[4] + wide[5]
     years = sorted(wide.index.get_level_values("aar").unique())
     prev = wide.rename(index=lambda y: y + 1 if isinstance(y, (int, np.integer)) else y, level="aar")
