@@ -81,8 +81,8 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
                          "på dem)", fmt["note"])
     upos = write_table(ws, unknown, "UkendteKoder", fmt, first_row=3, first_col=col)
     warnings = list(data.meta.get("boerneadvarsler", []))
+    col = upos[3] + 2
     if data.children is not None:
-        col = upos[3] + 2
         ws.write_string(0, col, "Børnetal: koder, som børnenøglen ikke kender, og kontroller", fmt["h2"])
         ws.write_string(1, col, "Ingen advarsler: børnenøglen kender hver kode, og ANBAAR12's "
                         "anbringelsessteder summer til i alt." if not warnings else
@@ -91,19 +91,22 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
                         fmt["note"])
         for i, w in enumerate(warnings):
             ws.write_string(3 + i, col, w, fmt["warn"])
-    if data.national is not None:
-        _bu28(ws, fmt, data, col + (4 if data.children is not None else 0) + 2)
+        col += 8                        # the warnings are one column of long lines
+    _bu28(ws, fmt, data, col)
 
 
 def _bu28(ws, fmt, data: BookData, col: int) -> None:
     """The national step totals against BU28 (model.children.national_check)."""
-    table, classes = data.national
+    from ..model.children import NATIONAL_COLUMNS
+    table, classes = data.national or (pd.DataFrame(columns=NATIONAL_COLUMNS), None)
     ws.write_string(0, col, "Landstal mod BU28 (netto, mio. kr.): Σ af de 98 kommuners trin mod "
                     "Danmarks Statistiks nettoudgifter pr. foranstaltning", fmt["h2"])
-    left = [f"{r.kode} '{r.tekst}'" for r in classes.itertuples() if not r.regel_id]
+    left = [] if classes is None else [f"{r.kode} '{r.tekst}'" for r in classes.itertuples() if not r.regel_id]
     note = ("BU28's foranstaltninger er lagt på trin efter deres tekst (børnenøglen, foreløbig); "
             "forskellen er bl.a. det, nøglen lægger under ikke fordelt på trin.")
-    if table.empty:
+    if data.national is None:
+        note = "BU28 er ikke i data: python build.py fetch henter den."
+    elif table.empty:
         note = ("Ingen sammenligning: " + ("regnskabet er i kr. pr. indbygger uden folketal"
                 if data.value == "kr_pr_indbygger" and not data.has_population
                 else "ingen af BU28's foranstaltninger og år svarer til data") + ". " + note)
