@@ -24,7 +24,7 @@ from collections.abc import Callable
 from .. import model
 from ..errors import SelectionError, TrappeError
 from ..reference import IKKE_FORDELT
-from ..words import TOTAL_LABELS as TOTAL_LABEL, combined_parts, trin_label
+from ..words import CHILD_MISSING, NO_SHARE_PER_CHILD, TOTAL_LABELS as TOTAL_LABEL, combined_parts, trin_label
 from .book import TrappeBook
 from .arguments import (ENHED_LABELS, I_ALT, I_ALT_PAA_TRIN, is_empty, parse_aar,
                         parse_aar_periode, parse_enhed, parse_flag, parse_maal, parse_priser,
@@ -179,7 +179,6 @@ def _what(book: TrappeBook, who: str, aar: int | None = None, trin: int | None =
 
 
 PER_CHILD = ("pr_0_17", "pr_0_22")
-from ..words import CHILD_MISSING, NO_SHARE_PER_CHILD  # noqa: E402 - beside their use
 
 
 def no_data(what: str) -> SelectionError:
