@@ -11,5 +11,7 @@ def sheet_table(rows: list, table: str) -> list[dict]:
     dicts keyed by canonical column name; the header row is found by its first Danish header."""
     first = layout.header(layout.TABLES[table][1][0])
     at = next(i for i, r in enumerate(rows) if r and r[0] == first)
-    head = layout.canonical(rows[at], layout.any_columns(table))
-    return [dict(zip(head, r)) for r in rows[at + 1:] if r and r[0] is not None]
+    # the table's own header cells: up to the first empty one (other tables may sit to the right)
+    width = next((j for j, h in enumerate(rows[at]) if h is None), len(rows[at]))
+    head = layout.canonical(rows[at][:width], layout.any_columns(table))
+    return [dict(zip(head, r[:width])) for r in rows[at + 1:] if r and r[0] is not None]
