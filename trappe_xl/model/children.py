@@ -302,4 +302,6 @@ def national_check(children: pd.DataFrame | None, texts: dict[str, dict[str, str
     out = both.reset_index()
     out["aar"] = out["aar"].astype(int)
     out["trin"] = out["trin"].astype(int)
-    return out[NATIONAL_COLUMNS], classes
+    order = {t: i for i, t in enumerate(NATIONAL_STEPS)}      # 2–3, 4–5, 6
+    out = out.sort_values(["aar", "trin"], key=lambda c: c.map(order) if c.name == "trin" else c)
+    return out[NATIONAL_COLUMNS].reset_index(drop=True), classes

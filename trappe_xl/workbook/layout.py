@@ -73,8 +73,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     # the count key applied to the codes the data hold: each DST code, its role and step
     "BoerneKoder": (BOERN, ("tabel", "kode", "tekst", "rolle", "trin", "regel_id", "status")),
     # the national step totals (netto, Σ 98 kommuner, mio. kr.) against BU28's measures
-    "BU28Kontrol": (KONTROL, ("aar", "trin", "vores_mio_kr", "bu28_mio_kr", "forskel", "forskel_pct",
-                              "bu28_koder")),
+    "BU28Kontrol": (KONTROL, ("aar", "trin", "vores_mio_kr", "bu28_mio_kr", "forskel", "forskel_pct")),
     "Kontrol": (KONTROL, ("aar", "kommunekode", "kommune", "maal", "dranst", "kilde_total",
                           "trin_total", "ikke_fordelt", "forskel", "ok")),
     # per year x function x measure: on one step, only on a combined step, not placed (bookdata)

@@ -80,26 +80,26 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
                          "kontrollen; tilføj en regel i nøglen (python build.py build --streng stopper "
                          "på dem)", fmt["note"])
     upos = write_table(ws, unknown, "UkendteKoder", fmt, first_row=3, first_col=col)
+    # below the unknown codes, in their columns (a wider sheet prints too small to read)
+    row = _bu28(ws, fmt, data, upos[2] + 3, col) + 3
     warnings = list(data.meta.get("boerneadvarsler", []))
-    col = upos[3] + 2
     if data.children is not None:
-        ws.write_string(0, col, "Børnetal: koder, som børnenøglen ikke kender, og kontroller", fmt["h2"])
-        ws.write_string(1, col, "Ingen advarsler: børnenøglen kender hver kode, og ANBAAR12's "
+        ws.write_string(row, col, "Børnetal: koder, som børnenøglen ikke kender, og kontroller", fmt["h2"])
+        ws.write_string(row + 1, col, "Ingen advarsler: børnenøglen kender hver kode, og ANBAAR12's "
                         "anbringelsessteder summer til i alt." if not warnings else
                         f"{len(warnings)} advarsel{'' if len(warnings) == 1 else 'er'} (arket Børn viser "
                         "hver kode med sin regel; python build.py build --streng stopper på ukendte koder):",
                         fmt["note"])
         for i, w in enumerate(warnings):
-            ws.write_string(3 + i, col, w, fmt["warn"])
-        col += 8                        # the warnings are one column of long lines
-    _bu28(ws, fmt, data, col)
+            ws.write_string(row + 3 + i, col, w, fmt["warn"])
 
 
-def _bu28(ws, fmt, data: BookData, col: int) -> None:
-    """The national step totals against BU28 (model.children.national_check)."""
+def _bu28(ws, fmt, data: BookData, row: int, col: int) -> int:
+    """The national step totals against BU28 (model.children.national_check) from ``row``;
+    returns the table's last row."""
     from ..model.children import NATIONAL_COLUMNS
     table, classes = data.national or (pd.DataFrame(columns=NATIONAL_COLUMNS), None)
-    ws.write_string(0, col, "Landstal mod BU28 (netto, mio. kr.): Σ af de 98 kommuners trin mod "
+    ws.write_string(row, col, "Landstal mod BU28 (netto, mio. kr.): Σ af de 98 kommuners trin mod "
                     "Danmarks Statistiks nettoudgifter pr. foranstaltning", fmt["h2"])
     left = [] if classes is None else [f"{r.kode} '{r.tekst}'" for r in classes.itertuples() if not r.regel_id]
     note = ("BU28's foranstaltninger er lagt på trin efter deres tekst (børnenøglen, foreløbig); "
@@ -112,9 +112,15 @@ def _bu28(ws, fmt, data: BookData, col: int) -> None:
                 else "ingen af BU28's foranstaltninger og år svarer til data") + ". " + note)
     if left:
         note += " Ikke sammenlignet (ingen regel): " + ", ".join(left) + "."
-    ws.write_string(1, col, note, fmt["note"])
-    write_table(ws, table.assign(trin=table["trin"].map({23: "2–3", 45: "4–5", 6: "6"})),
-                "BU28Kontrol", fmt, first_row=3, first_col=col, formats={"forskel_pct": fmt["pct"]})
+    if len(table):
+        per_step = table.drop_duplicates("trin").set_index("trin")["bu28_koder"]
+        note += " BU28-koder pr. trin: " + "; ".join(
+            f"{ {23: '2–3', 45: '4–5', 6: '6'}[t]}: {k}" for t, k in per_step.items()) + "."
+    ws.write_string(row + 1, col, note, fmt["note"])
+    shown = table.assign(trin=table["trin"].map({23: "2–3", 45: "4–5", 6: "6"}))
+    pos = write_table(ws, shown[list(layout.TABLES["BU28Kontrol"][1])], "BU28Kontrol", fmt,
+                      first_row=row + 3, first_col=col, formats={"forskel_pct": fmt["pct"]})
+    return pos[2]
 
 
 def children_lines(data: BookData) -> list[str]:
