@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import frames, reference
+from ..model import children as _children
 from ..errors import (AmbiguousNumberError, DuplicateRowsError, LimitError, NumberError, ParseError,
                       UnknownAreaError, WrongTableError)
 
@@ -46,11 +47,11 @@ LAYOUTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 ACCOUNT_TABLES = ("REGK31", "REGK100")
 POPULATION_TABLES = ("FOLK1A", "BEF1A07")
 DEFLATOR_TABLES = ("PRIS8", "NAN1")
-#: DST's counts of children (anbragte pr. 31.12.; børn med indsatser i året): Dataset.children
-COUNT_TABLES = ("ANBAAR12", "ISBU02")
-#: DST's national figures by measure, for Kontrol (BU28: net expenditure, mio. kr.): kept in
-#: Dataset.children with area 000, the value in ``antal``
-NATIONAL_TABLES = ("BU28",)
+#: DST's counts of children (anbragte pr. 31.12.; børn med indsatser i året): Dataset.children;
+#: DST's national figures by measure, for Kontrol (BU28: net expenditure, mio. kr.), kept there
+#: too with area 000, the value in ``antal`` (the table names are model.children's)
+COUNT_TABLES = _children.COUNT_TABLES
+NATIONAL_TABLES = (_children.NATIONAL_TABLE,)
 #: the ids DST (or third-party pulls of it) gives the counts tables' area variable
 COUNT_AREA_IDS = ("ADMKOM", "KOMMUNEDK", "OMRÅDE", "KOMMUNE")
 #: area codes of the counts tables that are not one of the 98: DST's "uoplyst kommune"
@@ -554,6 +555,15 @@ def fill_omitted(frame: pd.DataFrame, grid: dict[str, list], seen: list[str], va
     return pd.concat([frame, add[frame.columns]]), len(add)
 
 
+def fill_omitted_text(raw: pd.DataFrame, grid: dict[str, list], info: dict | None) -> tuple[pd.DataFrame, int]:
+    """:func:`fill_omitted` on a body still in text (INDHOLD as DST writes it): every combination
+    of ``grid``'s variables the body has as columns, the left-out rows with tableinfo's
+    ``suppressedDataValue`` (DST's ".." where that is missing, else e.g. "0")."""
+    fill = suppressed_value(info)
+    return fill_omitted(raw, {k: v for k, v in grid.items() if k in raw}, [], "INDHOLD",
+                        ".." if math.isnan(fill) else repr(fill).removesuffix(".0"))
+
+
 def parse_accounts(table: str, body: bytes, *, request: dict | None = None,
                    info: dict | None = None) -> ParsedAccounts:
     """REGK31 / REGK100 body -> accounts (98 municipalities) + aggregates + report.
@@ -638,9 +648,7 @@ def parse_population(table: str, body: bytes, *, quarter: str = "K1", request: d
         raw = raw.assign(**({"OMRÅDE": raw["OMRÅDE"].map(normalise_area)} if "OMRÅDE" in raw else {}))
         if "OMRÅDE" in grid:
             grid = {**grid, "OMRÅDE": [normalise_area(c) for c in grid["OMRÅDE"]]}
-        fill = suppressed_value(info)
-        raw, added = fill_omitted(raw, {k: v for k, v in grid.items() if k in raw}, [], "INDHOLD",
-                                  ".." if math.isnan(fill) else repr(fill).removesuffix(".0"))
+        raw, added = fill_omitted_text(raw, grid, info)
     parsed = population_from_raw(table, raw, what, quarter=quarter)
     if not added:
         return parsed
@@ -781,10 +789,8 @@ def parse_counts(table: str, body: bytes, *, request: dict | None = None,
     grid = requested_codes(request, info)
     added = 0
     if grid is not None:
-        grid = {k: ([normalise_area(c) for c in v] if k == area else v) for k, v in grid.items() if k in raw}
-        fill = suppressed_value(info)
-        raw, added = fill_omitted(raw, grid, [], "INDHOLD",
-                                  ".." if math.isnan(fill) else repr(fill).removesuffix(".0"))
+        grid = {k: ([normalise_area(c) for c in v] if k == area else v) for k, v in grid.items()}
+        raw, added = fill_omitted_text(raw, grid, info)
     return counts_from_raw(table, raw, what, area=area, code=code,
                            notes=(OMITTED_NOTE,) if added else ())
 
@@ -837,9 +843,7 @@ def parse_national(table: str, body: bytes, *, request: dict | None = None,
     grid = requested_codes(request, info)
     notes: tuple[str, ...] = ()
     if grid is not None:
-        fill = suppressed_value(info)
-        raw, added = fill_omitted(raw, {k: v for k, v in grid.items() if k in raw}, [], "INDHOLD",
-                                  ".." if math.isnan(fill) else repr(fill).removesuffix(".0"))
+        raw, added = fill_omitted_text(raw, grid, info)
         notes = (OMITTED_NOTE,) if added else ()
     out = pd.DataFrame({"tabel": table, "aar": years(raw["TID"], f"{what}: TID"),
                         "kommunekode": reference.HELE_LANDET, "kode": raw[code],

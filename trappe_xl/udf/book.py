@@ -117,9 +117,7 @@ class TrappeBook:
     def children(self) -> pd.DataFrame | None:
         """Children in the measure per (aar, kommunekode, trin) (table Boern), or None."""
         b = self.tables.boern
-        if b is None or b.empty:
-            return None
-        return b.assign(kilde="")
+        return None if b is None or b.empty else b
 
     @cached_property
     def kids(self) -> np.ndarray:

@@ -167,11 +167,11 @@ def daekning(data: BookData) -> pd.DataFrame:
     out = grid.merge(has, on=["aar", "kommunekode", "maal", "refusion"], how="left")
     out["har_data"] = out["har_data"].fillna(0).astype(int)
     out = _with_geo(out).merge(unit_population(data), on=["aar", "kommunekode"], how="left")
-    out = out.merge(children_wide(data), on=["aar", "kommunekode"], how="left")
+    out = out.merge(daekning_children(data), on=["aar", "kommunekode"], how="left")
     return out[list(layout.TABLES["Daekning"][1])]
 
 
-def children_wide(data: BookData) -> pd.DataFrame:
+def daekning_children(data: BookData) -> pd.DataFrame:
     """aar, kommunekode, boern_<trin> for the steps a count can stand on (NaN: no count)."""
     cols = [f"boern_{t}" for t in layout.COUNT_STEPS]
     kids = data.child_steps

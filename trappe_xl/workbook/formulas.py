@@ -153,7 +153,7 @@ def kommune_has(year: str) -> str:
 def kommune_den(year: str, has: str, derived: bool = False) -> str:
     """Divisor of the kommune's figures: 1, or its children / 1000; NA() without data
     (``derived``: 1.000 kr. derived from kr. pr. indbygger needs the inhabitants too)."""
-    rest = f"DK_kommunekode,hKode,DK_aar,{year},DK_maal,hMaal,DK_refusion,hRef"
+    rest = _dk_kommune(year)
     p17 = f"SUMIFS(DK_pop_0_17,{rest})"
     p22 = f"SUMIFS(DK_pop_0_22,{rest})"
     one = f"IF(AND(OR(hEnhed=1,hEnhed=5),SUMIFS(DK_pop_ialt,{rest})<=0),NA(),1)" if derived else "1"

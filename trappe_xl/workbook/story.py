@@ -9,14 +9,14 @@ refusion) — did the spending move because there are more children or because e
 3. From the first to the last year: the change in the kommune's spending on each step split into
    the change in children and in kroner per child (spending = kroner per child × children).
 
-Cached values come from model.serie in kr. pr. barn for the built selection (results.py).
+Cached values: Beregning's cached amounts and children (results._children_cache) divided as the
+formulas divide them.
 """
 
 from __future__ import annotations
 
 import math
 
-from .. import model
 from . import calc, formulas as F, layout
 from .calc import CalcLayout
 from .cells import a1, absref, area, sheet_ref
@@ -46,25 +46,17 @@ def _num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and not math.isnan(v)
 
 
-def cached(data, sel, cache) -> dict:
-    """{(kind, year, trin): value} for the built selection: kind "kb"/"cb" children (Beregning),
-    "kk"/"ck" kroner per child (model.serie in kr. pr. barn, the kommune and the comparison)."""
-    from .results import index_years
-    from .selection import members
+def cached(cache) -> dict:
+    """{(kind, year, trin): value} for the built selection: kind "kb"/"cb" children, "kk"/"ck"
+    kroner per child of the kommune and the comparison — Beregning's amounts (model.member_table,
+    results._children_cache) ÷ its children, as the sheet's formulas (formulas.per_child) divide."""
     out = {}
-    years = index_years(data, sel)
-    v = model.Valg(maal=sel.maal, enhed=model.PER_CHILD, prisaar=sel.prisaar, refusion=sel.refusion)
-    for kind, mem in (("kk", (sel.kommune,)), ("ck", members(sel))):
-        if not years:
-            continue
-        s = model.serie(data.steps, data.population, data.deflator, v, mem, years,
-                        children=data.child_steps)
-        for r in s.itertuples(index=False):
-            out[(kind, int(r.aar), int(r.trin))] = float(r.vaerdi)
     for (y, t), k in cache.kb.items():
         out[("kb", y, t)] = k
-    for (y, t), k in cache.cb.items():
-        out[("cb", y, t)] = k
+        out[("cb", y, t)] = cache.cb[(y, t)]
+        for kind, amount, kids in (("kk", cache.ka[(y, t)], k), ("ck", cache.ca[(y, t)], cache.cb[(y, t)])):
+            if _num(amount) and kids > 0:
+                out[(kind, y, t)] = amount / (kids / 1000)
     return out
 
 
@@ -88,7 +80,7 @@ def write_story(wb, ws, fmt: dict, data, sel, lay: CalcLayout, cache) -> None:
                      '&"-"&ValgTilAar', fmt["selection"],
                      f"Mål: {layout.MAAL_VALG[sel.maal]}, {cache.helpers['hPrisTekst']}, "
                      f"{layout.REFUSION_VALG[sel.refusion]} · år {sel.fra_aar}-{sel.til_aar}")
-    vals = cached(data, sel, cache)
+    vals = cached(cache)
     n = len(data.years)
     t1 = TOP
     t2 = t1 + n + 4
