@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SelectionError
+from ..words import NO_SHARE_PER_CHILD
 from ..frames import value_column
 from ..reference import ALLE_TRIN, IKKE_FORDELT, PAA_TRIN
 from .units import PER_CHILD, Valg, derived_amounts, has_population, population_base, price_factors
@@ -128,12 +129,11 @@ def _per_child(table: pd.DataFrame, children: pd.DataFrame | None, n_members: in
     wide = num / den * 1000.0
     n_med_data = valid.groupby(level="aar").sum()
     if with_totals:
-        on = [t for t in PAA_TRIN]
+        on = list(PAA_TRIN)
         tot = num[on].sum(axis=1, min_count=1) / den[on].sum(axis=1, min_count=1) * 1000.0
         wide[TRIN_I_ALT_PAA_TRIN] = tot
         wide[TRIN_I_ALT] = tot
-    long = _long(wide, n_members, n_med_data, False)
-    return long
+    return _long(wide, n_members, n_med_data, False)
 
 
 def serie(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame, valg: Valg,
@@ -193,8 +193,7 @@ def andele(steps: pd.DataFrame, population: pd.DataFrame, deflator: pd.DataFrame
     ``andel_paa_trin`` of i alt på trin (1–6; NaN for trin 0). NaN when the total is 0 or missing.
     Not in kr. pr. barn: figures with different divisors have no shares."""
     if valg.enhed == PER_CHILD:
-        raise SelectionError("fordelingen på trin findes ikke i kr. pr. barn i indsatsen (hvert trin "
-                             "har sin egen børnegruppe); vælg 1.000 kr. eller pr. indbygger")
+        raise SelectionError(NO_SHARE_PER_CHILD)
     s = serie(steps, population, deflator, valg, members, years)
     # a step with no source is missing in every row of its year and adds nothing to the totals
     total = s.groupby("aar")["vaerdi"].transform(lambda v: v.sum(min_count=1))

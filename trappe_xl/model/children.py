@@ -149,6 +149,12 @@ def classify(table: str, texts: dict[str, str], key: CountKey) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kode", "tekst", "rolle", "trin", "regel_id", "status"])
 
 
+def unclassified(classes: pd.DataFrame) -> list[str]:
+    """The codes no rule of the count key covers, as "kode 'tekst'" (warnings, Kontrol, the
+    first-contact check)."""
+    return [f"{r.kode} '{r.tekst}'" for r in classes.itertuples() if not r.regel_id]
+
+
 @dataclass
 class ChildCounts:
     """Children per kommune, year and step (:data:`STEP_COLUMNS`), the codes' classification per
@@ -160,8 +166,7 @@ class ChildCounts:
 
     @property
     def unknown(self) -> list[str]:
-        return [f"{t} {r.kode} '{r.tekst}'" for t, c in self.classes.items()
-                for r in c.itertuples() if r.rolle == "ikke fordelt" and not r.regel_id]
+        return [f"{t} {code}" for t, c in self.classes.items() for code in unclassified(c)]
 
 
 def _placements(rows: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
@@ -225,10 +230,8 @@ def children_per_step(children: pd.DataFrame | None, texts: dict[str, dict[str, 
         codes = {str(c): texts.get(table, {}).get(str(c), str(c)) for c in sorted(rows["kode"].unique())}
         classes = classify(table, codes, key)
         result.classes[table] = classes
-        for r in classes.itertuples():
-            if r.rolle == "ikke fordelt" and not r.regel_id:
-                result.warnings.append(f"{table}: koden {r.kode} '{r.tekst}' kendes ikke af børnenøglen "
-                                       "og tælles ikke på et trin (ikke fordelt)")
+        result.warnings += [f"{table}: koden {code} kendes ikke af børnenøglen og tælles ikke på et "
+                            "trin (ikke fordelt)" for code in unclassified(classes)]
         kom = rows[rows["kommunekode"].isin(reference.kommunekoder())]
         if table == PLACEMENT_TABLE:
             parts.append(_placements(kom, classes))

@@ -189,10 +189,10 @@ def _count_key(table: str, info: dict, r: Report) -> None:
     """The count key against the table's own code list: every code has a rule, and (ISBU02) which
     measure group stands as each step's total. The texts of ISBU02's measures are assumed until
     this says "bekræftet"."""
-    from ..model.children import classify, load_count_key
+    from ..model.children import classify, load_count_key, unclassified
     from .load import count_texts
     classes = classify(table, count_texts(info), load_count_key())
-    unknown = [f"{c.kode} '{c.tekst}'" for c in classes.itertuples() if not c.regel_id]
+    unknown = unclassified(classes)
     r("børnenøglen", not unknown, f"alle {len(classes)} koder har en regel" if not unknown
       else f"koder uden regel (tælles ikke på et trin): {_short(unknown, 5)}")
     if table == "ISBU02":

@@ -97,11 +97,11 @@ def kontrol_sheet(wb, fmt, data: BookData) -> None:
 def _bu28(ws, fmt, data: BookData, row: int, col: int) -> int:
     """The national step totals against BU28 (model.children.national_check) from ``row``;
     returns the table's last row."""
-    from ..model.children import NATIONAL_COLUMNS
+    from ..model.children import NATIONAL_COLUMNS, unclassified
     table, classes = data.national or (pd.DataFrame(columns=NATIONAL_COLUMNS), None)
     ws.write_string(row, col, "Landstal mod BU28 (netto, mio. kr.): Σ af de 98 kommuners trin mod "
                     "Danmarks Statistiks nettoudgifter pr. foranstaltning", fmt["h2"])
-    left = [] if classes is None else [f"{r.kode} '{r.tekst}'" for r in classes.itertuples() if not r.regel_id]
+    left = [] if classes is None else unclassified(classes)
     note = ("BU28's foranstaltninger er lagt på trin efter deres tekst (børnenøglen, foreløbig); "
             "forskellen er bl.a. det, nøglen lægger under ikke fordelt på trin.")
     if data.national is None:
